@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Helsekiosk needs for building and testing, when missing.
+#
+#   gcc, libc6-dev, pkg-config,
+#   libgl1-mesa-dev, xorg-dev       - cgo toolchain and headers for Fyne's OpenGL/GLFW driver
+#   xvfb                            - virtual X display for the UI smoke test
+#   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
+#
+# Quiet when everything is present. As root it installs what is missing
+# (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
+set -euo pipefail
+export LANG=C.UTF-8
+
+packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: missing system packages: ${missing[*]}" >&2
+  echo "deps: install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2
