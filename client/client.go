@@ -1,0 +1,283 @@
+// Package client talks to a Helsekiosk backend as api/openapi.yaml describes it: discovery, the device login
+// (RFC 8628, with golang.org/x/oauth2), and the citizen's messages, appointments, settings and fullmakt.
+//
+// It never logs a token, a name or message text, and it imports no UI package.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/helsekiosk/helsekiosk/api"
+)
+
+// ClientID is the OAuth client the kiosk logs in as.
+const ClientID = "helsekiosk"
+
+// A Client is a connection to one backend (its issuer URL). It is safe for concurrent use. Calls that need a
+// citizen go through a Session, which a Login gives.
+type Client struct {
+	issuer *url.URL
+	http   *http.Client
+	r      *resty.Client
+	log    *slog.Logger
+
+	mu   sync.Mutex
+	disc *api.Discovery
+	api  string // base URL of /v1, from discovery (or the issuer)
+}
+
+// An Option changes how New builds a Client.
+type Option func(*options)
+
+type options struct {
+	httpClient *http.Client
+	timeout    time.Duration
+	retries    int
+	minWait    time.Duration
+	maxWait    time.Duration
+	log        *slog.Logger
+}
+
+// WithHTTPClient makes the client use hc (its Transport; the timeout is set by WithTimeout).
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
+
+// WithTimeout bounds each attempt of a request (default 15 s).
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithRetries sets how often a safe or idempotent request is retried, and the backoff bounds
+// (default 2 retries, 300 ms to 5 s; a Retry-After above the maximum is cut to it).
+func WithRetries(n int, minWait, maxWait time.Duration) Option {
+	return func(o *options) { o.retries, o.minWait, o.maxWait = n, minWait, maxWait }
+}
+
+// WithLogger logs each request's method, path, status and duration at debug level (never headers or bodies).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// ErrInsecureURL is returned by New for an http:// URL that is not loopback.
+var ErrInsecureURL = errors.New("client: an http:// API URL is only allowed on loopback; use https://")
+
+// New returns a Client for the backend whose issuer URL is issuer. An http:// URL is refused unless its host
+// is loopback (127.0.0.0/8, ::1, localhost).
+func New(issuer string, opts ...Option) (*Client, error) {
+	u, err := CheckURL(issuer)
+	if err != nil {
+		return nil, err
+	}
+	o := options{timeout: 15 * time.Second, retries: 2, minWait: 300 * time.Millisecond, maxWait: 5 * time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	hc := &http.Client{Transport: http.DefaultTransport}
+	if o.httpClient != nil {
+		cp := *o.httpClient
+		hc = &cp
+	}
+	hc.Timeout = o.timeout
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{issuer: u, http: hc, log: o.log, api: strings.TrimSuffix(u.String(), "/")}
+	c.r = resty.NewWithClient(hc).
+		SetRetryCount(o.retries).
+		SetRetryWaitTime(o.minWait).
+		SetRetryMaxWaitTime(o.maxWait).
+		SetRetryAfter(retryAfter).
+		AddRetryCondition(retryPolicy).
+		SetResponseBodyLimit(8 << 20).
+		SetHeader("User-Agent", "helsekiosk/1")
+	c.r.SetLogger(quietLogger{}) // resty's own logger could print request details; keep it silent
+	c.r.OnAfterResponse(func(_ *resty.Client, resp *resty.Response) error {
+		c.log.Debug("api", "method", resp.Request.Method, "path", pathOf(resp.Request.URL),
+			"status", resp.StatusCode(), "ms", resp.Time().Milliseconds())
+		return nil
+	})
+	return c, nil
+}
+
+// CheckURL parses an API/issuer URL and refuses http:// unless the host is loopback.
+func CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("client: %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, ErrInsecureURL
+		}
+	default:
+		return nil, fmt.Errorf("client: unsupported URL scheme %q", u.Scheme)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Issuer returns the issuer URL the client was made for.
+func (c *Client) Issuer() string { return c.issuer.String() }
+
+// retryPolicy is the one retry condition (it replaces resty's default): retry only safe methods and writes
+// that carry an Idempotency-Key, and only on a transport failure, 408, 429, 502, 503 or 504.
+func retryPolicy(resp *resty.Response, err error) bool {
+	if resp == nil || resp.Request == nil {
+		return false
+	}
+	if !retryableMethod(resp.Request) {
+		return false
+	}
+	if err != nil {
+		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	}
+	return transientStatus(resp.StatusCode())
+}
+
+func retryableMethod(r *resty.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return r.Header.Get("Idempotency-Key") != ""
+}
+
+func transientStatus(s int) bool {
+	switch s {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryAfter honours a Retry-After header (seconds or HTTP date); 0 means "use the backoff".
+func retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
+	if resp == nil {
+		return 0, nil
+	}
+	return parseRetryAfter(resp.Header().Get("Retry-After"), time.Now()), nil
+}
+
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// request is the one request builder: context, Accept, and the bearer token when a session gives one.
+func (c *Client) request(ctx context.Context, token string) *resty.Request {
+	r := c.r.R().SetContext(ctx).SetHeader("Accept", "application/json, application/problem+json")
+	if token != "" {
+		r.SetAuthToken(token)
+	}
+	return r
+}
+
+// call sends a request and decodes a 2xx JSON answer into out (when out is not nil). Every failure comes back
+// as an *Error.
+func (c *Client) call(r *resty.Request, method, rawURL string, out any) error {
+	resp, err := r.Execute(method, rawURL)
+	if err != nil {
+		if ctxErr := r.Context().Err(); ctxErr != nil {
+			return ctxErr
+		}
+		return &Error{Err: scrub(err)}
+	}
+	if resp.IsError() || resp.StatusCode() >= 300 {
+		return problemOf(resp)
+	}
+	if out == nil || resp.StatusCode() == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Body(), out); err != nil {
+		return &Error{Status: resp.StatusCode(), Code: "malformed_response", Err: err}
+	}
+	return nil
+}
+
+// problemOf turns a non-2xx answer into an *Error, decoding problem+json (or an OAuth error) when present.
+func problemOf(resp *resty.Response) *Error {
+	e := &Error{Status: resp.StatusCode(), RetryAfter: parseRetryAfter(resp.Header().Get("Retry-After"), time.Now())}
+	body := resp.Body()
+	var p struct {
+		api.Problem
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &p) == nil {
+		e.Title = p.Title
+		if p.Code != nil {
+			e.Code = *p.Code
+		}
+		if p.Detail != nil {
+			e.Detail = *p.Detail
+		}
+		if p.Field != nil {
+			e.Field = *p.Field
+		}
+		if e.Code == "" && p.Error != "" {
+			e.Code, e.Detail = p.Error, p.ErrorDescription
+		}
+	}
+	if e.Title == "" {
+		e.Title = http.StatusText(e.Status)
+	}
+	return e
+}
+
+// scrub keeps a transport error's kind but drops the URL (which holds person IDs) from *url.Error.
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return ""
+}
+
+// NewIdempotencyKey returns a fresh random key for one intended write (one per draft, reused on retry).
+func NewIdempotencyKey() string { return rand.Text() }
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+
