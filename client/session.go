@@ -85,10 +85,7 @@ func (s *Session) do(ctx context.Context, method, path, key string, body, out an
 	if body != nil {
 		r.SetHeader("Content-Type", "application/json").SetBody(body)
 	}
-	s.c.mu.Lock()
-	base := s.c.api
-	s.c.mu.Unlock()
-	return s.c.call(r, method, base+path, out)
+	return s.c.call(r, method, s.c.apiPath(path), out)
 }
 
 func personPath(personID string, parts ...string) string {
