@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSmokeWindowUnderXvfb builds the real helsekiosk binary, starts it on a private Xvfb display in
+// demo mode with --lang nn, waits for a window titled "Helsekiosk…" and checks that the process
+// is still running two seconds later.
+//
+// Without Xvfb the test is skipped, except when CI=true: there it fails, since CI must run it.
+// SMOKE_PKG (default ".") names the directory of the main package to build, for trying the test
+// against another program.
+func TestSmokeWindowUnderXvfb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smoke test builds and starts the kiosk; skipped with -short")
+	}
+	inCI, _ := strconv.ParseBool(os.Getenv("CI"))
+	need := func(tool string) string {
+		t.Helper()
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			if inCI {
+				t.Fatalf("%s not found, and CI=true: the smoke test must run in CI (install it with scripts/deps.sh)", tool)
+			}
+			t.Skipf("%s not installed (Debian: run scripts/deps.sh); skipping the smoke test", tool)
+		}
+		return path
+	}
+	xvfb := need("Xvfb")
+	windowFound := windowProbe(t, need)
+
+	ctx := context.Background()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-15*time.Second))
+		defer cancel()
+	}
+
+	bin := buildKiosk(ctx, t)
+	display := startXvfb(t, xvfb)
+	t.Logf("Xvfb on %s", display)
+
+	var out lockedBuffer
+	kiosk := exec.Command(bin, "--lang", "nn")
+	kiosk.Env = kioskEnv(t, display)
+	kiosk.Stdout = &out
+	kiosk.Stderr = &out
+	if err := kiosk.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- kiosk.Wait() }()
+	t.Cleanup(func() {
+		_ = kiosk.Process.Kill()
+		<-exited
+	})
+
+	// Wait for the window.
+	const windowTimeout = 60 * time.Second
+	start := time.Now()
+	for !windowFound(display) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("helsekiosk exited before its window appeared (%v); output:\n%s", err, out.String())
+		case <-ctx.Done():
+			t.Fatalf("test deadline reached while waiting for the window; output:\n%s", out.String())
+		case <-time.After(500 * time.Millisecond):
+		}
+		if time.Since(start) > windowTimeout {
+			t.Fatalf("no window named Helsekiosk on %s after %v; output:\n%s", display, windowTimeout, out.String())
+		}
+	}
+	t.Logf("window appeared after %v", time.Since(start).Round(100*time.Millisecond))
+
+	// It must keep running.
+	select {
+	case err := <-exited:
+		exited <- err
+		t.Fatalf("helsekiosk exited within 2 s of showing its window (%v); output:\n%s", err, out.String())
+	case <-time.After(2 * time.Second):
+	}
+	if testing.Verbose() && out.Len() > 0 {
+		t.Logf("helsekiosk output:\n%s", out.String())
+	}
+}
+
+// windowProbe returns a function reporting whether a window whose name contains "Helsekiosk" exists
+// on a display: xdotool when installed, else xwininfo.
+func windowProbe(t *testing.T, need func(string) string) func(display string) bool {
+	t.Helper()
+	if xdotool, err := exec.LookPath("xdotool"); err == nil {
+		return func(display string) bool {
+			cmd := exec.Command(xdotool, "search", "--name", "Helsekiosk")
+			cmd.Env = append(os.Environ(), "DISPLAY="+display)
+			ids, err := cmd.Output()
+			return err == nil && len(bytes.TrimSpace(ids)) > 0
+		}
+	}
+	if xwininfo, err := exec.LookPath("xwininfo"); err == nil {
+		return func(display string) bool {
+			cmd := exec.Command(xwininfo, "-root", "-tree")
+			cmd.Env = append(os.Environ(), "DISPLAY="+display)
+			tree, err := cmd.Output()
+			return err == nil && bytes.Contains(tree, []byte("Helsekiosk"))
+		}
+	}
+	need("xdotool") // neither tool: fails under CI, skips otherwise
+	return nil
+}
+
+// buildKiosk builds the main package in SMOKE_PKG (default: this directory) into a temporary directory.
+func buildKiosk(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	pkgDir := os.Getenv("SMOKE_PKG")
+	if pkgDir == "" {
+		pkgDir = "."
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "helsekiosk")
+	build := exec.CommandContext(ctx, goTool, "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	build.Dir = pkgDir
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	started := time.Now()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags migrated_fynedo -o %s . (in %s): %v\n%s", bin, pkgDir, err, out)
+	}
+	t.Logf("built %s in %v", pkgDir, time.Since(started).Round(100*time.Millisecond))
+	return bin
+}
+
+// startXvfb starts Xvfb on a free display (Xvfb picks it and reports it through -displayfd)
+// and returns the display name, e.g. ":3". Xvfb is stopped when the test ends.
+func startXvfb(t *testing.T, xvfb string) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var xout lockedBuffer
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
+	cmd.Stdout = &xout
+	cmd.Stderr = &xout
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	number := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		number <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-number:
+		if _, err := strconv.Atoi(n); err != nil {
+			t.Fatalf("Xvfb reported no display number (%q); output:\n%s", n, xout.String())
+		}
+		return ":" + n
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Xvfb did not start within 30 s; output:\n%s", xout.String())
+	}
+	return ""
+}
+
+// kioskEnv is the environment for the kiosk: this process's, with DISPLAY set, no HELSEKIOSK_*
+// settings (so it runs the in-process demo backend), and a throwaway home for Fyne's settings.
+func kioskEnv(t *testing.T, display string) []string {
+	t.Helper()
+	home := t.TempDir()
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "HELSEKIOSK_"), name == "DISPLAY", name == "WAYLAND_DISPLAY",
+			name == "HOME", strings.HasPrefix(name, "XDG_"):
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env,
+		"DISPLAY="+display,
+		"HOME="+home,
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
+		"LANG=C.UTF-8",
+	)
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a child's stdout and stderr.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
