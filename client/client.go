@@ -35,6 +35,8 @@ type Client struct {
 	r      *resty.Client
 	log    *slog.Logger
 
+	clientID, secret string
+
 	mu   sync.Mutex
 	disc *api.Discovery
 	api  string // base URL of /v1, from discovery (or the issuer)
@@ -50,6 +52,8 @@ type options struct {
 	minWait    time.Duration
 	maxWait    time.Duration
 	log        *slog.Logger
+	clientID   string
+	secret     string
 }
 
 // WithHTTPClient makes the client use hc (its Transport; the timeout is set by WithTimeout).
@@ -62,6 +66,12 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // (default 2 retries, 300 ms to 5 s; a Retry-After above the maximum is cut to it).
 func WithRetries(n int, minWait, maxWait time.Duration) Option {
 	return func(o *options) { o.retries, o.minWait, o.maxWait = n, minWait, maxWait }
+}
+
+// WithOAuthClient sets the OAuth client ID (default ClientID) and, for identity providers that want one, a
+// client secret (sent in the request body).
+func WithOAuthClient(id, secret string) Option {
+	return func(o *options) { o.clientID, o.secret = id, secret }
 }
 
 // WithLogger logs each request's method, path, status and duration at debug level (never headers or bodies).
@@ -77,7 +87,7 @@ func New(issuer string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := options{timeout: 15 * time.Second, retries: 2, minWait: 300 * time.Millisecond, maxWait: 5 * time.Second}
+	o := options{clientID: ClientID, timeout: 15 * time.Second, retries: 2, minWait: 300 * time.Millisecond, maxWait: 5 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -90,7 +100,7 @@ func New(issuer string, opts ...Option) (*Client, error) {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{issuer: u, http: hc, log: o.log, api: strings.TrimSuffix(u.String(), "/")}
+	c := &Client{issuer: u, http: hc, log: o.log, api: strings.TrimSuffix(u.String(), "/"), clientID: o.clientID, secret: o.secret}
 	c.r = resty.NewWithClient(hc).
 		SetRetryCount(o.retries).
 		SetRetryWaitTime(o.minWait).

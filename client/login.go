@@ -51,7 +51,8 @@ func (c *Client) issuerPath(p string) string {
 
 func (c *Client) oauthConfig(d *api.Discovery) *oauth2.Config {
 	return &oauth2.Config{
-		ClientID: ClientID,
+		ClientID:     c.clientID,
+		ClientSecret: c.secret,
 		Scopes:   []string{"openid", "helsekiosk"},
 		Endpoint: oauth2.Endpoint{
 			DeviceAuthURL: d.DeviceAuthorizationEndpoint,
@@ -202,7 +203,7 @@ func (c *Client) revoke(ctx context.Context, token string) error {
 	if d.RevocationEndpoint == "" {
 		return nil
 	}
-	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}, "client_id": {ClientID}}
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}, "client_id": {c.clientID}}
 	r := c.r.R().SetContext(ctx).SetFormDataFromValues(form)
 	return c.call(r, http.MethodPost, d.RevocationEndpoint, nil)
 }
