@@ -107,7 +107,7 @@ func New(issuer string, opts ...Option) (*Client, error) {
 		SetRetryMaxWaitTime(o.maxWait).
 		SetRetryAfter(retryAfter).
 		AddRetryCondition(retryPolicy).
-		SetResponseBodyLimit(8 << 20).
+		SetResponseBodyLimit(8<<20).
 		SetHeader("User-Agent", "helsekiosk/1")
 	c.r.SetLogger(quietLogger{}) // resty's own logger could print request details; keep it silent
 	c.r.OnAfterResponse(func(_ *resty.Client, resp *resty.Response) error {
@@ -290,4 +290,3 @@ type quietLogger struct{}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
-

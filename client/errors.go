@@ -9,15 +9,15 @@ import (
 
 // Sentinel errors that an *Error matches with errors.Is. The UI picks its message from these and from Code.
 var (
-	ErrUnauthorized = errors.New("unauthorized")      // 401: the session has ended; log in again
-	ErrForbidden    = errors.New("forbidden")         // 403: not allowed for this person or scope
-	ErrNotFound     = errors.New("not found")         // 404
-	ErrConflict     = errors.New("conflict")          // 409: e.g. cancellation deadline passed
-	ErrInvalid      = errors.New("invalid request")   // 400, 413, 415, 422: fix the input
-	ErrRateLimited  = errors.New("rate limited")      // 429
-	ErrUnavailable  = errors.New("unavailable")       // no answer, or 5xx: try again later
+	ErrUnauthorized = errors.New("unauthorized")       // 401: the session has ended; log in again
+	ErrForbidden    = errors.New("forbidden")          // 403: not allowed for this person or scope
+	ErrNotFound     = errors.New("not found")          // 404
+	ErrConflict     = errors.New("conflict")           // 409: e.g. cancellation deadline passed
+	ErrInvalid      = errors.New("invalid request")    // 400, 413, 415, 422: fix the input
+	ErrRateLimited  = errors.New("rate limited")       // 429
+	ErrUnavailable  = errors.New("unavailable")        // no answer, or 5xx: try again later
 	ErrBadResponse  = errors.New("malformed response") // the backend answered something the contract does not allow
-	ErrLoggedOut    = errors.New("logged out")        // the session's token was dropped
+	ErrLoggedOut    = errors.New("logged out")         // the session's token was dropped
 )
 
 // An Error is a failed API call: either the backend's RFC 9457 problem (Status, Code, Title, Detail, Field),

@@ -53,7 +53,7 @@ func (c *Client) oauthConfig(d *api.Discovery) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     c.clientID,
 		ClientSecret: c.secret,
-		Scopes:   []string{"openid", "helsekiosk"},
+		Scopes:       []string{"openid", "helsekiosk"},
 		Endpoint: oauth2.Endpoint{
 			DeviceAuthURL: d.DeviceAuthorizationEndpoint,
 			TokenURL:      d.TokenEndpoint,
