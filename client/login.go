@@ -50,6 +50,13 @@ func (c *Client) issuerPath(p string) string {
 }
 
 func (c *Client) oauthConfig(d *api.Discovery) *oauth2.Config {
+	// A public client (no secret) names itself with client_id in the body. A secret goes in HTTP Basic, which
+	// every authorization server must support (RFC 6749 2.3.1); some (zitadel's op) accept only that at the
+	// device token endpoint.
+	style := oauth2.AuthStyleInParams
+	if c.secret != "" {
+		style = oauth2.AuthStyleInHeader
+	}
 	return &oauth2.Config{
 		ClientID:     c.clientID,
 		ClientSecret: c.secret,
@@ -57,7 +64,7 @@ func (c *Client) oauthConfig(d *api.Discovery) *oauth2.Config {
 		Endpoint: oauth2.Endpoint{
 			DeviceAuthURL: d.DeviceAuthorizationEndpoint,
 			TokenURL:      d.TokenEndpoint,
-			AuthStyle:     oauth2.AuthStyleInParams,
+			AuthStyle:     style,
 		},
 	}
 }
@@ -205,5 +212,8 @@ func (c *Client) revoke(ctx context.Context, token string) error {
 	}
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}, "client_id": {c.clientID}}
 	r := c.r.R().SetContext(ctx).SetFormDataFromValues(form)
+	if c.secret != "" {
+		r.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(c.secret)) // as oauth2 does at the token endpoint
+	}
 	return c.call(r, http.MethodPost, d.RevocationEndpoint, nil)
 }
