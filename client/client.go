@@ -69,7 +69,7 @@ func WithRetries(n int, minWait, maxWait time.Duration) Option {
 }
 
 // WithOAuthClient sets the OAuth client ID (default ClientID) and, for identity providers that want one, a
-// client secret (sent in the request body).
+// client secret (sent with HTTP Basic, RFC 6749 2.3.1).
 func WithOAuthClient(id, secret string) Option {
 	return func(o *options) { o.clientID, o.secret = id, secret }
 }
