@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// frame puts the parts every screen shares around body: the DEMO banner in demo mode, and after login the
+// "on behalf of" banner and a top bar with Home and Logg ut.
+func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
+	top := container.NewVBox()
+	if k.cfg.Demo {
+		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Demo))
+	}
+	if k.sess != nil {
+		if k.actingForOther() {
+			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.person.Person.Name}), kt.ActingFor))
+		}
+		top.Add(k.topBar())
+		top.Add(widget.NewSeparator())
+	}
+	bg := canvas.NewRectangle(kt.Background)
+	return container.NewStack(bg, container.NewBorder(top, nil, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
+}
+
+func (k *Kiosk) topBar() fyne.CanvasObject {
+	name := widget.NewLabel("Helsekiosk")
+	name.TextStyle = fyne.TextStyle{Bold: true}
+	left := container.NewHBox(name)
+	if k.me != nil {
+		who := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
+		left.Add(who)
+	}
+	right := container.NewHBox()
+	if _, home := k.cur.(*home); !home && k.person != nil {
+		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
+	}
+	right.Add(widgets.NewIconButton(k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
+	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, left, right))
+}
+
+// heading returns a large bold title label.
+func heading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameHeadingText
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// subheading returns a medium bold label.
+func subheading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameSubHeadingText
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// para returns a wrapping label: text shown exactly as given.
+func para(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// errorLabel returns a hidden wrapping label in the error colour, for a translated error message.
+func errorLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Hide()
+	return l
+}
+
+func showError(l *widget.Label, text string) {
+	l.SetText(text)
+	if text == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}

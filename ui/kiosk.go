@@ -1,0 +1,316 @@
+// Package ui is the kiosk's user interface: one file per screen, a router on the Kiosk that swaps the
+// window's content, and the citizen's session state, which logout drops entirely.
+//
+// Network calls never run on the UI goroutine: Kiosk.async runs them in a goroutine and applies the result
+// in one fyne.Do, dropping it when the session (generation) or the screen has changed meanwhile.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
+
+	"fyne.io/fyne/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/assets"
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/locales"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+)
+
+// HelpLine is the municipality's help line, shown on the welcome and help screens.
+const HelpLine = "23 32 70 00"
+
+// logoutTimeout bounds the background token revocation at logout.
+const logoutTimeout = 5 * time.Second
+
+// A screen is one full window content. buildUI makes its widgets (and may start its background loads);
+// stop is called when the router leaves it (cancel tickers and requests).
+type screen interface {
+	buildUI() fyne.CanvasObject
+	stop()
+}
+
+// Kiosk is the running kiosk UI: one window, one backend client, at most one citizen session.
+type Kiosk struct {
+	app    fyne.App
+	win    fyne.Window
+	cfg    config.Config
+	client *client.Client
+	bundle *i18n.Bundle
+	oslo   *time.Location
+
+	// do applies a background result on the UI goroutine: fyne.Do, replaced in tests by a queue the test
+	// goroutine drains.
+	do func(func())
+
+	// Everything below is touched on the UI goroutine only.
+	lang   string
+	loc    *i18n.Localizer
+	gen    uint64             // bumped at every logout: results of an older generation are dropped
+	ctx    context.Context    // cancelled at logout
+	cancel context.CancelFunc //
+	sess   *client.Session
+	me     *api.Me
+	person *api.PersonAccess // whom the citizen acts for now
+	cur    screen
+	notice string // a one-time notice for the welcome screen ("Du er logga ut")
+}
+
+// New builds the kiosk for app with cfg: the window, the theme and the welcome screen. It does not show
+// the window; Run does.
+func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
+	if cfg.Lang == "" {
+		cfg.Lang = "nn"
+	}
+	if !config.ValidLang(cfg.Lang) {
+		return nil, fmt.Errorf("ui: unsupported language %q", cfg.Lang)
+	}
+	if cfg.KioskName == "" {
+		cfg.KioskName = "Helsekiosk"
+	}
+	c, err := client.New(cfg.API)
+	if err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
+	k := &Kiosk{app: a, cfg: cfg, client: c, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do}
+	a.Settings().SetTheme(kt.New())
+	a.SetIcon(assets.Icon)
+	title := "Helsekiosk"
+	if cfg.Demo {
+		title += " – DEMO"
+	}
+	k.win = a.NewWindow(title)
+	k.win.SetIcon(assets.Icon)
+	k.win.Resize(fyne.NewSize(1280, 800))
+	k.win.SetFullScreen(cfg.Fullscreen)
+	k.win.SetPadded(false)
+	k.win.SetMaster()
+	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.setLang(cfg.Lang)
+	k.show(newWelcome(k))
+	return k, nil
+}
+
+// Run shows the window and runs the app until the window is closed.
+func (k *Kiosk) Run() {
+	k.win.ShowAndRun()
+	k.cancel()
+	if k.sess != nil {
+		k.revoke(k.sess)
+	}
+}
+
+// Window returns the kiosk's window (for tests).
+func (k *Kiosk) Window() fyne.Window { return k.win }
+
+// Lang returns the language shown now.
+func (k *Kiosk) Lang() string { return k.lang }
+
+func (k *Kiosk) setLang(lang string) {
+	k.lang = lang
+	k.loc = i18n.NewLocalizer(k.bundle, lang)
+}
+
+// show makes s the window's content, stopping the screen shown before.
+func (k *Kiosk) show(s screen) {
+	if k.cur != nil {
+		k.cur.stop()
+	}
+	k.cur = s
+	k.win.SetContent(k.frame(s.buildUI()))
+}
+
+// async runs work in a goroutine with the session's context. The function it returns (if any) runs on the
+// UI goroutine in one fyne.Do, unless the kiosk has logged out since, or (when s is not nil) the router
+// has left s.
+func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
+	gen, ctx := k.gen, k.ctx
+	go func() {
+		apply := work(ctx)
+		if apply == nil {
+			return
+		}
+		k.do(func() {
+			if gen != k.gen || (s != nil && k.cur != s) {
+				return
+			}
+			apply()
+		})
+	}()
+}
+
+// loggedIn takes over a fresh session: read Me, then consent, person choice or home.
+func (k *Kiosk) loggedIn(sess *client.Session) {
+	k.sess = sess
+	k.loadMe()
+}
+
+func (k *Kiosk) loadMe() {
+	wait := newMessageScreen(k, k.tr("Loading"), nil)
+	k.show(wait)
+	sess := k.sess
+	k.async(wait, func(ctx context.Context) func() {
+		me, err := sess.Me(ctx)
+		return func() {
+			if err != nil {
+				k.fail(err, k.loadMe)
+				return
+			}
+			k.me = me
+			k.afterMe()
+		}
+	})
+}
+
+// afterMe routes a logged-in citizen: consent first, then whom they act for, then home.
+func (k *Kiosk) afterMe() {
+	switch {
+	case !k.me.Consent.Given:
+		k.show(newConsent(k))
+	case len(k.me.Persons) > 1:
+		k.show(newChoosePerson(k))
+	case len(k.me.Persons) == 1:
+		k.actFor(k.me.Persons[0])
+	default:
+		k.show(newMessageScreen(k, k.tr("NoPersons"), nil))
+	}
+}
+
+// actFor makes p the person the citizen acts for, and goes home.
+func (k *Kiosk) actFor(p api.PersonAccess) {
+	k.person = &p
+	k.goHome()
+}
+
+func (k *Kiosk) goHome() { k.show(newHome(k)) }
+
+// actingForOther reports whether the citizen acts for someone else than themself now.
+func (k *Kiosk) actingForOther() bool {
+	return k.person != nil && k.person.Relation != api.PersonAccessRelationSelf
+}
+
+// may reports whether the person acted for allows scope.
+func (k *Kiosk) may(scope api.Scope) bool {
+	if k.person == nil {
+		return false
+	}
+	for _, s := range k.person.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// logout ends the session: the token is dropped at once and revoked in the background, all session state
+// is dropped, and the welcome screen is rebuilt from nothing in the kiosk's default language. notice, when
+// not empty, is shown on it.
+func (k *Kiosk) logout(notice string) {
+	sess := k.sess
+	if k.cur != nil {
+		k.cur.stop()
+		k.cur = nil
+	}
+	k.cancel()
+	k.gen++
+	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.sess, k.me, k.person = nil, nil, nil
+	if sess != nil {
+		k.revoke(sess)
+	}
+	k.setLang(k.cfg.Lang)
+	k.notice = notice
+	k.win.SetContent(nil)
+	k.app.Clipboard().SetContent("")
+	k.show(newWelcome(k))
+}
+
+// revoke logs sess out in the background, with a short timeout; it never blocks the UI.
+func (k *Kiosk) revoke(sess *client.Session) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+		defer cancel()
+		_ = sess.Logout(ctx)
+	}()
+}
+
+// fail handles a failed call on the UI goroutine: an ended login goes back to the welcome screen with
+// "you are logged out"; anything else shows its translated message, with "try again" when retry is set.
+func (k *Kiosk) fail(err error, retry func()) {
+	if k.handleUnauthorized(err) {
+		return
+	}
+	k.show(newMessageScreen(k, k.errText(err), retry))
+}
+
+// handleUnauthorized logs out with a notice when err means the session has ended.
+func (k *Kiosk) handleUnauthorized(err error) bool {
+	if k.sess != nil && client.IsUnauthorized(err) {
+		k.logout(k.tr("NoticeLoggedOut"))
+		return true
+	}
+	return false
+}
+
+// errText is the translated message for a failed call.
+func (k *Kiosk) errText(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, client.ErrLoginDenied):
+		return k.tr("ErrLoginDenied")
+	case errors.Is(err, client.ErrLoginExpired):
+		return k.tr("ErrLoginExpired")
+	case client.IsUnauthorized(err):
+		return k.tr("NoticeLoggedOut")
+	case client.IsForbidden(err):
+		return k.tr("ErrForbidden")
+	case client.IsNotFound(err):
+		return k.tr("ErrNotFound")
+	case client.IsConflict(err):
+		return k.tr("ErrConflict")
+	case errors.Is(err, client.ErrRateLimited):
+		return k.tr("ErrRateLimited")
+	case client.IsInvalid(err):
+		return k.tr("ErrInvalid")
+	case client.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
+		return k.tr("ErrUnavailable")
+	}
+	return k.tr("ErrUnknown")
+}
+
+// tr translates a message ID in the language shown now.
+func (k *Kiosk) tr(id string) string {
+	return k.localize(&i18n.LocalizeConfig{MessageID: id})
+}
+
+// trd translates a message ID with template data.
+func (k *Kiosk) trd(id string, data map[string]any) string {
+	return k.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+}
+
+// trn translates a message ID with a plural count (CLDR one/other); {{.Count}} is the count.
+func (k *Kiosk) trn(id string, count int) string {
+	return k.localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: map[string]any{"Count": count}})
+}
+
+func (k *Kiosk) localize(c *i18n.LocalizeConfig) string {
+	s, err := k.loc.Localize(c)
+	if err != nil && s == "" {
+		return c.MessageID // a missing translation shows its ID (the locale test keeps this from happening)
+	}
+	return s
+}
+
+// id marks a string as a message ID for the locale test, where a table holds IDs to translate later.
+func id(s string) string { return s }

@@ -1,0 +1,269 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/helsekiosk/helsekiosk/client"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// login runs the device login: a QR code and user code for the citizen's phone, the time left, and a
+// new code when one expires. In demo mode it offers one-tap logins as the test persons.
+type login struct {
+	k      *Kiosk
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	attempt       int                // the code shown now; results of older attempts are dropped
+	attemptCancel context.CancelFunc // stops the current attempt's Wait
+	current       *client.Login
+
+	qr       *canvas.Image
+	code     *widget.Label
+	url      *widget.Label
+	timeLeft *widget.Label
+	status   *widget.Label
+	errText  *widget.Label
+	retry    *widgets.Button
+	demo     *fyne.Container
+	codeBox  *fyne.Container
+}
+
+func newLogin(k *Kiosk) *login {
+	ctx, cancel := context.WithCancel(k.ctx)
+	return &login{k: k, ctx: ctx, cancel: cancel}
+}
+
+func (s *login) buildUI() fyne.CanvasObject {
+	k := s.k
+	s.qr = canvas.NewImageFromResource(nil)
+	s.qr.FillMode = canvas.ImageFillContain
+	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
+
+	s.code = widget.NewLabel("")
+	s.code.SizeName = theme.SizeNameHeadingText
+	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	s.code.Alignment = fyne.TextAlignCenter
+	s.url = widget.NewLabel("")
+	s.url.Alignment = fyne.TextAlignCenter
+	s.timeLeft = widget.NewLabel("")
+	s.timeLeft.Alignment = fyne.TextAlignCenter
+	s.status = para(k.tr("LoginFetchingCode"))
+	s.status.Alignment = fyne.TextAlignCenter
+	s.errText = errorLabel()
+	s.errText.Alignment = fyne.TextAlignCenter
+	s.retry = widgets.NewPrimaryButton(k.tr("TryAgain"), s.startAttempt)
+	s.retry.Hide()
+
+	steps := container.NewVBox(
+		subheading(k.tr("LoginHeading")),
+		para("1. "+k.tr("LoginStep1")),
+		para("2. "+k.tr("LoginStep2")),
+		para("3. "+k.tr("LoginStep3")),
+	)
+	codeCaption := widget.NewLabel(k.tr("LoginCodeCaption"))
+	codeCaption.Alignment = fyne.TextAlignCenter
+	codeCaption.Wrapping = fyne.TextWrapWord
+	s.codeBox = container.NewVBox(container.NewCenter(s.qr), codeCaption, s.url, s.code, s.timeLeft)
+	s.codeBox.Hide()
+
+	cancel := widgets.NewIconButton(k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
+
+	left := container.NewVBox(steps, s.status, s.errText, container.NewHBox(s.retry), layout.NewSpacer())
+	s.demo = container.NewVBox()
+	if k.cfg.Demo {
+		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
+		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
+		demoTitle.Wrapping = fyne.TextWrapWord
+		s.demo.Add(widget.NewSeparator())
+		s.demo.Add(demoTitle)
+		for _, p := range demoPersons {
+			s.demo.Add(widgets.NewButton(k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
+		}
+		s.demo.Hide()
+	}
+	left.Add(s.demo)
+
+	body := container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVBox(s.codeBox))
+	s.startAttempt()
+	return container.NewBorder(nil, container.NewHBox(cancel), nil, nil, body)
+}
+
+// startAttempt asks for a new device code and waits for the phone.
+func (s *login) startAttempt() {
+	s.attempt++
+	a := s.attempt
+	if s.attemptCancel != nil {
+		s.attemptCancel()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	s.attemptCancel = cancel
+	s.current = nil
+	s.retry.Hide()
+	showError(s.errText, "")
+	s.status.SetText(s.k.tr("LoginFetchingCode"))
+	s.status.Show()
+	s.codeBox.Hide()
+	s.demo.Hide()
+	kioskName := s.k.cfg.KioskName
+	s.k.async(s, func(context.Context) func() {
+		l, err := s.k.client.StartLogin(ctx, kioskName)
+		return func() {
+			if a != s.attempt || ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				s.showFailure(err)
+				return
+			}
+			s.showCode(l)
+			go s.ticker(ctx, a)
+			s.wait(ctx, a, l)
+		}
+	})
+}
+
+func (s *login) showCode(l *client.Login) {
+	s.current = l
+	png, err := qrcode.Encode(l.VerificationURIComplete, qrcode.Medium, 512)
+	if err == nil {
+		s.qr.Resource = fyne.NewStaticResource("login-qr.png", png)
+		s.qr.Refresh()
+	}
+	s.code.SetText(groupCode(l.UserCode))
+	s.url.SetText(shortURL(l.VerificationURI))
+	s.status.SetText(s.k.tr("LoginWaiting"))
+	s.codeBox.Show()
+	if s.k.cfg.Demo {
+		s.demo.Show()
+	}
+	s.tick()
+}
+
+// ticker updates the time left once a second until the attempt ends (ctx) or the screen is left.
+func (s *login) ticker(ctx context.Context, a int) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.k.do(func() {
+				if s.k.cur == s && a == s.attempt {
+					s.tick()
+				}
+			})
+		}
+	}
+}
+
+func (s *login) tick() {
+	if s.current == nil {
+		return
+	}
+	left := time.Until(s.current.Expiry).Round(time.Second)
+	if left < 0 {
+		left = 0
+	}
+	s.timeLeft.SetText(s.k.trd("LoginTimeLeft", map[string]any{"Time": fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)}))
+}
+
+// wait waits for the phone in the background.
+func (s *login) wait(ctx context.Context, a int, l *client.Login) {
+	s.k.async(s, func(context.Context) func() {
+		sess, err := l.Wait(ctx)
+		if sess != nil && ctx.Err() != nil {
+			// Approved just as the citizen left: end that session at once.
+			s.k.revoke(sess)
+			return nil
+		}
+		return func() {
+			if a != s.attempt {
+				if sess != nil {
+					s.k.revoke(sess)
+				}
+				return
+			}
+			switch {
+			case err == nil:
+				s.k.loggedIn(sess)
+			case errors.Is(err, client.ErrLoginExpired):
+				s.startAttempt() // a new code, without asking
+			case ctx.Err() != nil:
+			default:
+				s.showFailure(err)
+			}
+		}
+	})
+}
+
+func (s *login) showFailure(err error) {
+	if s.attemptCancel != nil {
+		s.attemptCancel()
+	}
+	s.current = nil
+	s.codeBox.Hide()
+	s.demo.Hide()
+	s.status.Hide()
+	s.timeLeft.SetText("")
+	showError(s.errText, s.k.errText(err))
+	s.retry.Show()
+}
+
+// demoApprove approves the code shown as a test person, as the phone would.
+func (s *login) demoApprove(personID string) {
+	if s.current == nil {
+		return
+	}
+	code := s.current.UserCode
+	s.status.SetText(s.k.tr("LoginWaiting"))
+	s.k.async(s, func(context.Context) func() {
+		ctx, cancel := context.WithTimeout(s.ctx, 15*time.Second)
+		defer cancel()
+		err := s.k.client.DemoApprove(ctx, code, personID, true)
+		if err == nil || s.ctx.Err() != nil {
+			return nil
+		}
+		return func() { showError(s.errText, s.k.errText(err)) }
+	})
+}
+
+func (s *login) stop() {
+	s.cancel()
+}
+
+// groupCode shows a user code in groups of four, easier to read aloud and type ("WDJB-MJHT" -> "WDJB – MJHT").
+func groupCode(code string) string {
+	if strings.Contains(code, "-") {
+		return strings.ReplaceAll(code, "-", " – ")
+	}
+	var b strings.Builder
+	for i, r := range code {
+		if i > 0 && i%4 == 0 {
+			b.WriteString(" ")
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// shortURL drops the scheme: "https://id.kommune.no/device" -> "id.kommune.no/device".
+func shortURL(u string) string {
+	u = strings.TrimPrefix(u, "https://")
+	u = strings.TrimPrefix(u, "http://")
+	return strings.TrimSuffix(u, "/")
+}

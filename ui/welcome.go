@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/helsekiosk/helsekiosk/assets"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// welcome is the start screen: the service's name, "Logg inn", the language buttons and the help line.
+type welcome struct {
+	k      *Kiosk
+	login  *widgets.Button
+	notice *widget.Label
+}
+
+func newWelcome(k *Kiosk) *welcome { return &welcome{k: k} }
+
+// langNames are the language buttons, each named in its own language.
+var langNames = []struct{ code, name string }{{"nn", "Nynorsk"}, {"nb", "Bokmål"}, {"en", "English"}}
+
+func (s *welcome) buildUI() fyne.CanvasObject {
+	k := s.k
+	icon := canvas.NewImageFromResource(assets.Icon)
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(120, 120))
+
+	title := heading(k.tr("WelcomeTitle"))
+	title.Alignment = fyne.TextAlignCenter
+	sub := subheading(k.tr("WelcomeSubtitle"))
+	sub.Alignment = fyne.TextAlignCenter
+	sub.TextStyle = fyne.TextStyle{}
+	intro := para(k.tr("WelcomeIntro"))
+	intro.Alignment = fyne.TextAlignCenter
+
+	s.notice = widget.NewLabel(k.notice)
+	s.notice.Alignment = fyne.TextAlignCenter
+	s.notice.TextStyle = fyne.TextStyle{Bold: true}
+	s.notice.Importance = widget.HighImportance
+	if k.notice == "" {
+		s.notice.Hide()
+	}
+	k.notice = "" // shown once
+
+	s.login = widgets.NewPrimaryButton(k.tr("Login"), func() { k.show(newLogin(k)) })
+	s.login.Icon = theme.LoginIcon()
+	loginBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), s.login))
+
+	langs := container.NewHBox()
+	for _, l := range langNames {
+		b := widgets.NewButton(l.name, func() {
+			k.setLang(l.code)
+			k.show(newWelcome(k))
+		})
+		if l.code == k.lang {
+			b.Importance = widget.HighImportance
+			b.Icon = theme.ConfirmIcon()
+		}
+		langs.Add(b)
+	}
+	langLabel := widget.NewLabel(k.tr("ChooseLanguage"))
+	langLabel.Alignment = fyne.TextAlignCenter
+
+	help := para(k.trd("HelpLineShort", map[string]any{"Phone": HelpLine}))
+	help.Alignment = fyne.TextAlignCenter
+
+	return container.NewVBox(
+		layout.NewSpacer(),
+		container.NewCenter(icon),
+		title, sub, intro,
+		s.notice,
+		loginBox,
+		layout.NewSpacer(),
+		langLabel,
+		container.NewCenter(langs),
+		help,
+	)
+}
+
+func (s *welcome) stop() {}

@@ -1,0 +1,20 @@
+package widgets
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// NewBanner returns a full-width coloured strip with one centred, bold line of text (DEMO, "on behalf of").
+func NewBanner(text string, bg color.Color) fyne.CanvasObject {
+	rect := canvas.NewRectangle(bg)
+	l := widget.NewLabel(text)
+	l.Alignment = fyne.TextAlignCenter
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewStack(rect, l)
+}
