@@ -1,0 +1,62 @@
+// Command helsekiosk-backend runs the Helsekiosk reference backend.
+//
+//	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--demo=true] [--kiosk-name NAME]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/helsekiosk/helsekiosk/internal/backend"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "helsekiosk-backend:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	db := flag.String("db", "", "SQLite database file (default: in memory)")
+	demo := flag.Bool("demo", true, "seed demo persons, messages and appointments")
+	kiosk := flag.String("kiosk-name", "", "kiosk name shown on the verification page when the kiosk sends none")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	srv, err := backend.New(backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	hs := &http.Server{Addr: *addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("listening", "addr", *addr, "demo", *demo, "verification", "http://"+*addr+"/device")
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+// Package backendtest runs the reference backend with demo data for tests of the client and the UI:
+// New serves it on an httptest server through a wrapper that validates every request and every response
+// against the contract (api.Spec) and reports any mismatch with t.Errorf.
+package backendtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
+)
+
+// Env is a running backend.
+type Env struct {
+	URL    string
+	Server *backend.Server
+	// Client is a plain HTTP client for the server.
+	Client *http.Client
+
+	t           testing.TB
+	mu          sync.Mutex
+	allowBadReq bool
+	router      routers.Router
+}
+
+type options struct {
+	cfg         backend.Config
+	allowBadReq bool
+}
+
+// Option changes how New sets up the backend.
+type Option func(*options)
+
+// WithConfig edits the backend.Config before the server is built (Demo is true and PollInterval
+// tiny by default).
+func WithConfig(f func(*backend.Config)) Option { return func(o *options) { f(&o.cfg) } }
+
+// WithNow sets the backend's clock.
+func WithNow(now func() time.Time) Option { return func(o *options) { o.cfg.Now = now } }
+
+// WithClock sets the backend's clock to c.
+func WithClock(c *Clock) Option { return WithNow(c.Now) }
+
+// WithoutDemo starts with an empty database.
+func WithoutDemo() Option { return func(o *options) { o.cfg.Demo = false } }
+
+// AllowInvalidRequests stops reporting requests that break the contract (for tests that send bad
+// input on purpose). Responses are still validated.
+func AllowInvalidRequests() Option { return func(o *options) { o.allowBadReq = true } }
+
+// Clock is a settable clock for WithClock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set sets the clock.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+func contractRouter() (routers.Router, error) {
+	specOnce.Do(func() {
+		var doc *openapi3.T
+		doc, specErr = openapi3.NewLoader().LoadFromData(api.Spec)
+		if specErr != nil {
+			return
+		}
+		if specErr = doc.Validate(context.Background()); specErr != nil {
+			return
+		}
+		doc.Servers = nil
+		specRouter, specErr = gorillamux.NewRouter(doc)
+	})
+	return specRouter, specErr
+}
+
+// New starts a backend with demo data (and a poll interval so small that the kiosk never has to wait
+// or gets slow_down) behind a validating wrapper. It is closed by t.Cleanup.
+func New(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	o := options{cfg: backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Testkiosken"}}
+	for _, f := range opts {
+		f(&o)
+	}
+	router, err := contractRouter()
+	if err != nil {
+		t.Fatalf("backendtest: load contract: %v", err)
+	}
+	srv, err := backend.New(o.cfg)
+	if err != nil {
+		t.Fatalf("backendtest: %v", err)
+	}
+	e := &Env{Server: srv, t: t, allowBadReq: o.allowBadReq, router: router}
+	hs := httptest.NewServer(e.validating(srv.Handler()))
+	e.URL = hs.URL
+	e.Client = hs.Client()
+	e.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	return e
+}
+
+// validating checks each request and response against the contract.
+func (e *Env) validating(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/device" { // the HTML verification page is not part of the contract
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+
+		// Validate a copy so the server sees the request untouched.
+		vr := r.Clone(r.Context())
+		vr.Body = io.NopCloser(bytes.NewReader(body))
+		vr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		route, params, rerr := e.router.FindRoute(vr)
+		var reqInput *openapi3filter.RequestValidationInput
+		var reqProblem error
+		if rerr != nil {
+			reqProblem = fmt.Errorf("not an operation of the contract: %w", rerr)
+		} else {
+			reqInput = &openapi3filter.RequestValidationInput{
+				Request: vr, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true},
+			}
+			reqProblem = openapi3filter.ValidateRequest(r.Context(), reqInput)
+		}
+
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		res := rec.Result()
+		resBody := rec.Body.Bytes()
+
+		if reqProblem != nil && (!e.allowBadReq || res.StatusCode < 400) {
+			e.errorf("backendtest: %s %s: request breaks the contract (answered %d): %v", r.Method, r.URL.Path, res.StatusCode, reqProblem)
+		}
+		if reqInput != nil {
+			in := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: reqInput,
+				Status:                 res.StatusCode,
+				Header:                 res.Header,
+				Options:                &openapi3filter.Options{IncludeResponseStatus: false},
+			}
+			in.SetBodyBytes(resBody)
+			if err := openapi3filter.ValidateResponse(r.Context(), in); err != nil {
+				e.errorf("backendtest: %s %s: response %d breaks the contract: %v\nbody: %.500s", r.Method, r.URL.Path, res.StatusCode, err, resBody)
+			}
+		}
+		if res.StatusCode >= 400 {
+			ct := res.Header.Get("Content-Type")
+			if !strings.HasPrefix(ct, "application/problem+json") && !(strings.HasPrefix(r.URL.Path, "/oauth/") && strings.HasPrefix(ct, "application/json")) {
+				e.errorf("backendtest: %s %s: error %d with Content-Type %q", r.Method, r.URL.Path, res.StatusCode, ct)
+			}
+		}
+		if res.StatusCode >= 500 {
+			e.errorf("backendtest: %s %s: server error %d: %s", r.Method, r.URL.Path, res.StatusCode, resBody)
+		}
+		for k, v := range res.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(res.StatusCode)
+		_, _ = w.Write(resBody)
+	})
+}
+
+func (e *Env) errorf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.t.Errorf(format, args...)
+}
+
+// postForm posts a form and returns the status and body.
+func (e *Env) postForm(t testing.TB, path string, form url.Values) (int, []byte) {
+	t.Helper()
+	res, err := e.Client.PostForm(e.URL+path, form)
+	if err != nil {
+		t.Fatalf("backendtest: POST %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+// Approve approves a device login as personID by posting the verification form like a phone would.
+func (e *Env) Approve(t testing.TB, userCode, personID string) {
+	t.Helper()
+	status, body := e.postForm(t, "/device", url.Values{"user_code": {userCode}, "person_id": {personID}, "action": {"approve"}})
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: approve %s as %s: %d %s", userCode, personID, status, body)
+	}
+}
+
+// Deny declines a device login.
+func (e *Env) Deny(t testing.TB, userCode string) {
+	t.Helper()
+	status, body := e.postForm(t, "/device", url.Values{"user_code": {userCode}, "action": {"deny"}})
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: deny %s: %d %s", userCode, status, body)
+	}
+}
+
+// StartLogin starts a device login as the kiosk does and returns the answer.
+func (e *Env) StartLogin(t testing.TB) api.DeviceAuthorization {
+	t.Helper()
+	status, body := e.postForm(t, "/oauth/device_authorization", url.Values{"client_id": {backend.ClientID}, "kiosk_name": {"Testkiosken"}})
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: device_authorization: %d %s", status, body)
+	}
+	var da api.DeviceAuthorization
+	if err := json.Unmarshal(body, &da); err != nil {
+		t.Fatalf("backendtest: device_authorization: %v", err)
+	}
+	return da
+}
+
+// Token logs personID in through the whole device flow over HTTP and returns the access token.
+func (e *Env) Token(t testing.TB, personID string) string {
+	t.Helper()
+	da := e.StartLogin(t)
+	e.Approve(t, da.UserCode, personID)
+	status, body := e.postForm(t, "/oauth/token", url.Values{"grant_type": {backend.DeviceCodeGrant}, "device_code": {da.DeviceCode}, "client_id": {backend.ClientID}})
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: token for %s: %d %s", personID, status, body)
+	}
+	var tr api.TokenResponse
+	if err := json.Unmarshal(body, &tr); err != nil || tr.AccessToken == "" {
+		t.Fatalf("backendtest: token for %s: %v %s", personID, err, body)
+	}
+	return tr.AccessToken
+}
+
+// Do sends a request with an optional bearer token and JSON body (a []byte or string is sent as is,
+// anything else is JSON-encoded; nil sends none) and extra headers as name, value pairs. It returns the
+// response (body already read and closed) and the body.
+func (e *Env) Do(t testing.TB, method, path, token string, body any, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	isJSON := false
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd, isJSON = bytes.NewReader(b), true
+	case string:
+		rd, isJSON = strings.NewReader(b), true
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("backendtest: encode body: %v", err)
+		}
+		rd, isJSON = bytes.NewReader(j), true
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		t.Fatalf("backendtest: %v", err)
+	}
+	if isJSON {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	res, err := e.Client.Do(req)
+	if err != nil {
+		t.Fatalf("backendtest: %s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Fatalf("backendtest: read %s %s: %v", method, path, err)
+	}
+	return res, b
+}

@@ -1,0 +1,423 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/helsekiosk/helsekiosk/api"
+)
+
+// problemError is an RFC 9457 problem a handler answers with.
+type problemError struct {
+	Status int
+	Code   string
+	Title  string
+	Detail string
+	Field  string
+}
+
+func (p *problemError) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
+
+func problem(status int, code, detail string) *problemError {
+	return &problemError{Status: status, Code: code, Title: http.StatusText(status), Detail: detail}
+}
+
+func fieldProblem(status int, code, field, detail string) *problemError {
+	p := problem(status, code, detail)
+	p.Field = field
+	return p
+}
+
+func badRequest(field, detail string) *problemError {
+	return fieldProblem(http.StatusBadRequest, "invalid_request", field, detail)
+}
+
+var errNotFound = problem(http.StatusNotFound, "not_found", "Not found.")
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "encode", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func problemBody(p *problemError, r *http.Request) []byte {
+	typ := "about:blank"
+	if p.Code != "" {
+		typ = "https://helsekiosk.no/problems/" + strings.ReplaceAll(p.Code, "_", "-")
+	}
+	title := p.Title
+	if title == "" {
+		title = http.StatusText(p.Status)
+	}
+	out := api.Problem{Type: &typ, Title: title, Status: p.Status}
+	if p.Detail != "" {
+		out.Detail = &p.Detail
+	}
+	if p.Code != "" {
+		out.Code = &p.Code
+	}
+	if p.Field != "" {
+		out.Field = &p.Field
+	}
+	if r != nil {
+		inst := r.URL.Path
+		out.Instance = &inst
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p *problemError) {
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(problemBody(p, r))
+}
+
+// writeErr answers err: a *problemError as itself, anything else as a logged 500.
+func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var p *problemError
+	if errors.As(err, &p) {
+		writeProblem(w, r, p)
+		return
+	}
+	var oe *oauthError
+	if errors.As(err, &oe) {
+		writeOAuthError(w, oe)
+		return
+	}
+	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeProblem(w, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
+}
+
+type ctxKey int
+
+const rawBodyKey ctxKey = 1
+
+// rawBody is the request body the middleware read (nil when there was none).
+func rawBody(r *http.Request) []byte {
+	b, _ := r.Context().Value(rawBodyKey).([]byte)
+	return b
+}
+
+// decodeJSON decodes the request's JSON body strictly into v.
+func decodeJSON(r *http.Request, v any) error {
+	body := rawBody(r)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("", "The request body is empty.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		field := ""
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			field = ute.Field
+		} else if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			field = strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		}
+		return badRequest(field, "The request body is not valid: "+err.Error())
+	}
+	if dec.More() {
+		return badRequest("", "Trailing data after the JSON body.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("", "Trailing data after the JSON body.")
+	}
+	return nil
+}
+
+// statusRecorder remembers the status for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.status, s.wrote = http.StatusOK, true
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *Server) buildHandler() http.Handler {
+	mux := http.NewServeMux()
+	api.HandlerWithOptions(handler{s}, api.StdHTTPServerOptions{
+		BaseRouter: mux,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			field := ""
+			var ipf *api.InvalidParamFormatError
+			var rp *api.RequiredParamError
+			var tm *api.TooManyValuesForParamError
+			var ump *api.UnmarshalingParamError
+			var rh *api.RequiredHeaderError
+			switch {
+			case errors.As(err, &ipf):
+				field = ipf.ParamName
+			case errors.As(err, &rp):
+				field = rp.ParamName
+			case errors.As(err, &tm):
+				field = tm.ParamName
+			case errors.As(err, &ump):
+				field = ump.ParamName
+			case errors.As(err, &rh):
+				field = rh.ParamName
+			}
+			s.writeErr(w, r, badRequest(field, err.Error()))
+		},
+	})
+	return s.middleware(mux)
+}
+
+func isOAuthPath(p string) bool { return strings.HasPrefix(p, "/oauth/") }
+
+// middleware: recover, log, body limit and UTF-8 check, routing against the contract (404/405),
+// content type (415) and request validation (400) before the generated router dispatches.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if !rec.wrote {
+					writeProblem(rec, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
+				}
+			}
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+		}()
+		s.serve(rec, r, next)
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	// The body: at most 64 KiB, valid UTF-8.
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		r.Body.Close()
+		if err != nil {
+			writeProblem(w, r, badRequest("", "The request body could not be read."))
+			return
+		}
+		if len(b) > MaxBodyBytes {
+			writeProblem(w, r, problem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB."))
+			return
+		}
+		body = b
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	r = r.WithContext(context.WithValue(r.Context(), rawBodyKey, body))
+
+	if r.URL.Path == "/device" {
+		s.devicePage(w, r)
+		return
+	}
+	if !utf8.Valid(body) {
+		s.inputError(w, r, badRequest("", "The request body is not valid UTF-8."))
+		return
+	}
+
+	route, pathParams, err := s.router.FindRoute(r)
+	if err != nil {
+		switch {
+		case errors.Is(err, routers.ErrMethodNotAllowed):
+			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
+		default:
+			writeProblem(w, r, problem(http.StatusNotFound, "not_found", "No such endpoint."))
+		}
+		return
+	}
+	if rb := route.Operation.RequestBody; rb != nil && rb.Value != nil {
+		ct := r.Header.Get("Content-Type")
+		if len(bytes.TrimSpace(body)) == 0 {
+			if rb.Value.Required {
+				s.inputError(w, r, badRequest("", "The request body is missing."))
+				return
+			}
+		} else if mt, _, perr := mime.ParseMediaType(ct); perr != nil || rb.Value.Content.Get(mt) == nil {
+			s.inputError(w, r, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", fmt.Sprintf("Content-Type %q is not accepted here.", ct)))
+			return
+		}
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: pathParams,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		s.inputError(w, r, validationProblem(err))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	next.ServeHTTP(w, r)
+}
+
+// inputError answers bad input: RFC 6749 errors on the OAuth endpoints, problems elsewhere.
+func (s *Server) inputError(w http.ResponseWriter, r *http.Request, p *problemError) {
+	if isOAuthPath(r.URL.Path) && p.Status == http.StatusBadRequest {
+		writeOAuthError(w, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: p.Detail})
+		return
+	}
+	writeProblem(w, r, p)
+}
+
+// validationProblem turns a kin-openapi validation error into a 400 problem naming the field.
+func validationProblem(err error) *problemError {
+	field := ""
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) && reqErr.Parameter != nil {
+		field = reqErr.Parameter.Name
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		path := se.JSONPointer()
+		if len(path) > 0 {
+			if field != "" {
+				field += "." + strings.Join(path, ".")
+			} else {
+				field = strings.Join(path, ".")
+			}
+		}
+	}
+	detail := err.Error()
+	if se != nil {
+		detail = se.Reason
+		if field != "" {
+			detail = field + ": " + se.Reason
+		}
+	}
+	if reqErr != nil && reqErr.Err == nil && reqErr.Reason != "" {
+		detail = reqErr.Reason
+	}
+	return badRequest(field, detail)
+}
+
+// caller identifies whose Idempotency-Keys a request uses.
+func bodyHash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// writeTx runs a write in one transaction together with its Idempotency-Key record. fn returns the
+// status and JSON body (nil for none) to answer, or an error (a *problemError for a 4xx) that rolls
+// everything back. A repeat of the key with the same body answers the stored response verbatim.
+func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, fn func(tx *sql.Tx) (int, any, error)) {
+	key := r.Header.Get("Idempotency-Key")
+	endpoint := r.Method + " " + r.URL.Path
+	hash := bodyHash(rawBody(r))
+	ctx := r.Context()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	defer tx.Rollback()
+	if key != "" {
+		var storedHash, ct string
+		var status int
+		var stored []byte
+		err := tx.QueryRowContext(ctx, `SELECT body_hash, status, content_type, response_body FROM idempotency
+			WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, key).Scan(&storedHash, &status, &ct, &stored)
+		switch {
+		case err == nil:
+			if storedHash != hash {
+				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key",
+					"This Idempotency-Key was used before with a different request body."))
+				return
+			}
+			if ct != "" {
+				w.Header().Set("Content-Type", ct)
+			}
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(status)
+			_, _ = w.Write(stored)
+			return
+		case !errors.Is(err, sql.ErrNoRows):
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	status, v, err := fn(tx)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	var out []byte
+	ct := ""
+	if v != nil {
+		if out, err = json.Marshal(v); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		ct = "application/json"
+	}
+	if key != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (caller, endpoint, key, body_hash, status, content_type, response_body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, caller, endpoint, key, hash, status, ct, out, s.now().UnixMilli()); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if ct != "" {
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// baseURL is the scheme and host the request came to (X-Forwarded-* headers are not trusted).
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }

@@ -1,0 +1,364 @@
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/helsekiosk/helsekiosk/api"
+)
+
+const previewRunes = 120
+
+func preview(body string) string {
+	s := strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(s) <= previewRunes {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:previewRunes-1])) + "…"
+}
+
+func listServices(ctx context.Context, q querier, personID string) ([]api.Service, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.id, s.code, s.name FROM person_services ps JOIN services s ON s.id = ps.service_id
+		WHERE ps.person_id = ? ORDER BY s.name, s.id`, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []api.Service{}
+	for rows.Next() {
+		var sv api.Service
+		if err := rows.Scan(&sv.Id, &sv.Code, &sv.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	return out, rows.Err()
+}
+
+func getService(ctx context.Context, q querier, id string) (api.Service, error) {
+	var sv api.Service
+	err := q.QueryRowContext(ctx, `SELECT id, code, name FROM services WHERE id = ?`, id).Scan(&sv.Id, &sv.Code, &sv.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sv, errNotFound
+	}
+	return sv, err
+}
+
+func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId) {
+	s := h.s
+	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
+		return
+	}
+	out, err := listServices(r.Context(), s.db, personID)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type threadCursor struct {
+	T  int64  `json:"t"`
+	ID string `json:"id"`
+}
+
+func encodeCursor(c threadCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (threadCursor, error) {
+	var c threadCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return c, badRequest("cursor", "The cursor is not valid.")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.ID == "" || c.T <= 0 {
+		return c, badRequest("cursor", "The cursor is not valid.")
+	}
+	return c, nil
+}
+
+const threadCols = `t.id, t.subject, t.last_message_at, t.last_preview, t.last_author, t.message_count, t.unread, s.id, s.code, s.name`
+
+func scanThreadSummary(row interface{ Scan(...any) error }) (api.ThreadSummary, int64, error) {
+	var ts api.ThreadSummary
+	var last int64
+	var author string
+	err := row.Scan(&ts.Id, &ts.Subject, &last, &ts.LastMessagePreview, &author, &ts.MessageCount, &ts.Unread,
+		&ts.Service.Id, &ts.Service.Code, &ts.Service.Name)
+	ts.LastMessageAt = fromMS(last)
+	a := api.AuthorKind(author)
+	ts.LastAuthor = &a
+	return ts, last, err
+}
+
+func (h handler) ListThreads(w http.ResponseWriter, r *http.Request, personID api.PersonId, params api.ListThreadsParams) {
+	s := h.s
+	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
+		return
+	}
+	limit := 25
+	if params.Limit != nil {
+		limit = *params.Limit
+	}
+	if limit < 1 || limit > 100 {
+		s.writeErr(w, r, badRequest("limit", "limit must be 1-100."))
+		return
+	}
+	ctx := r.Context()
+	query := `SELECT ` + threadCols + ` FROM threads t JOIN services s ON s.id = t.service_id WHERE t.person_id = ?`
+	args := []any{personID}
+	if params.Cursor != nil && *params.Cursor != "" {
+		c, err := decodeCursor(*params.Cursor)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		query += ` AND (t.last_message_at < ? OR (t.last_message_at = ? AND t.id < ?))`
+		args = append(args, c.T, c.T, c.ID)
+	}
+	query += ` ORDER BY t.last_message_at DESC, t.id DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	page := api.ThreadPage{Items: []api.ThreadSummary{}}
+	var lastT []int64
+	for rows.Next() {
+		ts, t, err := scanThreadSummary(rows)
+		if err != nil {
+			rows.Close()
+			s.writeErr(w, r, err)
+			return
+		}
+		page.Items = append(page.Items, ts)
+		lastT = append(lastT, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		c := encodeCursor(threadCursor{T: lastT[limit-1], ID: page.Items[limit-1].Id})
+		page.NextCursor = &c
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads WHERE person_id = ? AND unread = 1`, personID).Scan(&page.UnreadCount); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func loadThread(ctx context.Context, q querier, personID, threadID string) (api.Thread, error) {
+	var t api.Thread
+	err := q.QueryRowContext(ctx, `SELECT t.id, t.subject, t.unread, s.id, s.code, s.name FROM threads t JOIN services s ON s.id = t.service_id
+		WHERE t.id = ? AND t.person_id = ?`, threadID, personID).Scan(&t.Id, &t.Subject, &t.Unread, &t.Service.Id, &t.Service.Code, &t.Service.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, errNotFound
+	}
+	if err != nil {
+		return t, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, author, author_name, staff_role, body, sent_at FROM messages WHERE thread_id = ? ORDER BY seq`, threadID)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	t.Messages = []api.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return t, err
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	return t, rows.Err()
+}
+
+func scanMessage(row interface{ Scan(...any) error }) (api.Message, error) {
+	var m api.Message
+	var author, name, role string
+	var sent int64
+	if err := row.Scan(&m.Id, &author, &name, &role, &m.Body, &sent); err != nil {
+		return m, err
+	}
+	m.Author = api.AuthorKind(author)
+	if name != "" {
+		m.AuthorName = &name
+	}
+	if role != "" {
+		m.StaffRole = &role
+	}
+	m.SentAt = fromMS(sent)
+	return m, nil
+}
+
+func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId) {
+	s := h.s
+	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
+		return
+	}
+	t, err := loadThread(r.Context(), s.db, personID, threadID)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+// newMessage is a message to add to a thread.
+type newMessage struct {
+	Author     api.AuthorKind
+	AuthorName string
+	StaffRole  string
+	Body       string
+	SentAt     time.Time
+}
+
+// insertThread creates an empty thread.
+func insertThread(ctx context.Context, q querier, id, personID, serviceID, subject string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO threads (id, person_id, service_id, subject, created_at, last_message_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, id, personID, serviceID, subject, ms(at), ms(at))
+	return err
+}
+
+// addMessage appends a message to a thread and updates the thread's summary columns. A service message
+// makes the thread unread; the citizen's own message makes it read.
+func addMessage(ctx context.Context, q querier, threadID string, m newMessage) (api.Message, error) {
+	id := newID("m")
+	var seq int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE thread_id = ?`, threadID).Scan(&seq); err != nil {
+		return api.Message{}, err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO messages (id, thread_id, seq, author, author_name, staff_role, body, sent_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, threadID, seq, string(m.Author), m.AuthorName, m.StaffRole, m.Body, ms(m.SentAt)); err != nil {
+		return api.Message{}, err
+	}
+	unread := 0
+	if m.Author == api.AuthorKindService {
+		unread = 1
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE threads SET last_message_at = MAX(last_message_at, ?), last_preview = ?, last_author = ?,
+		message_count = message_count + 1, unread = ? WHERE id = ?`, ms(m.SentAt), preview(m.Body), string(m.Author), unread, threadID); err != nil {
+		return api.Message{}, err
+	}
+	out := api.Message{Id: id, Author: m.Author, Body: m.Body, SentAt: fromMS(ms(m.SentAt))}
+	if m.AuthorName != "" {
+		out.AuthorName = &m.AuthorName
+	}
+	if m.StaffRole != "" {
+		out.StaffRole = &m.StaffRole
+	}
+	return out, nil
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.CreateThreadParams) {
+	s := h.s
+	sess, _, ok := s.actFor(w, r, personID, api.Messages, false)
+	if !ok {
+		return
+	}
+	var in api.NewThread
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	switch {
+	case blank(in.Subject):
+		s.writeErr(w, r, badRequest("subject", "The subject is empty."))
+		return
+	case blank(in.Body):
+		s.writeErr(w, r, badRequest("body", "The message is empty."))
+		return
+	}
+	ctx := r.Context()
+	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM person_services WHERE person_id = ? AND service_id = ?`, personID, in.ServiceId).Scan(&n); err != nil {
+			return 0, nil, err
+		}
+		if n == 0 {
+			return 0, nil, badRequest("serviceId", "This person cannot write to that service.")
+		}
+		now := s.now()
+		id := newID("t")
+		if err := insertThread(ctx, tx, id, personID, in.ServiceId, in.Subject, now); err != nil {
+			return 0, nil, err
+		}
+		if _, err := addMessage(ctx, tx, id, newMessage{Author: api.AuthorKindCitizen, AuthorName: sess.Citizen.Name, Body: in.Body, SentAt: now}); err != nil {
+			return 0, nil, err
+		}
+		t, err := loadThread(ctx, tx, personID, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, t, nil
+	})
+}
+
+func (h handler) ReplyToThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, _ api.ReplyToThreadParams) {
+	s := h.s
+	sess, _, ok := s.actFor(w, r, personID, api.Messages, false)
+	if !ok {
+		return
+	}
+	var in api.NewMessage
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if blank(in.Body) {
+		s.writeErr(w, r, badRequest("body", "The message is empty."))
+		return
+	}
+	ctx := r.Context()
+	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads WHERE id = ? AND person_id = ?`, threadID, personID).Scan(&n); err != nil {
+			return 0, nil, err
+		}
+		if n == 0 {
+			return 0, nil, errNotFound
+		}
+		m, err := addMessage(ctx, tx, threadID, newMessage{Author: api.AuthorKindCitizen, AuthorName: sess.Citizen.Name, Body: in.Body, SentAt: s.now()})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, m, nil
+	})
+}
+
+func (h handler) MarkThreadRead(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, _ api.MarkThreadReadParams) {
+	s := h.s
+	sess, _, ok := s.actFor(w, r, personID, api.Messages, false)
+	if !ok {
+		return
+	}
+	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
+		res, err := tx.ExecContext(r.Context(), `UPDATE threads SET unread = 0 WHERE id = ? AND person_id = ?`, threadID, personID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return 0, nil, errNotFound
+		}
+		return http.StatusNoContent, nil, nil
+	})
+}

@@ -1,0 +1,262 @@
+// Package backend is the reference backend of Helsekiosk: it implements the whole api.ServerInterface
+// (the contract in api/openapi.yaml) on SQLite, with an OAuth 2.0 device flow whose verification page
+// stands in for BankID, and optional demo data.
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/helsekiosk/helsekiosk/api"
+)
+
+// Version is reported by GET /v1/health.
+var Version = "dev"
+
+// TermsVersion is the current version of the terms the citizen consents to.
+const TermsVersion = "2026-1"
+
+// ClientID is the only OAuth client the backend knows.
+const ClientID = "helsekiosk"
+
+// DeviceCodeGrant is the RFC 8628 grant type.
+const DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
+
+// MaxBodyBytes is the largest request body accepted (413 body_too_large above it).
+const MaxBodyBytes = 64 << 10
+
+// The municipality's cancellation rule (GET /v1/rules/cancellation).
+const (
+	CancelWorkingDaysBefore = 1
+	CancelCutoff            = "15:00"
+	CancelTimeZone          = "Europe/Oslo"
+	CancelPhone             = "23 32 70 00"
+)
+
+// Config configures a Server. The zero value is usable: a private in-memory database without demo data.
+type Config struct {
+	// DSN is the SQLite database file path, or "" for a private in-memory database.
+	DSN string
+	// Demo seeds the demo persons, threads and appointments (relative to Now).
+	Demo bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// KioskName is the kiosk name shown on the verification page when the kiosk sends none.
+	KioskName string
+	// AccessTokenTTL is how long an access token lives (default 30 minutes).
+	AccessTokenTTL time.Duration
+	// DeviceCodeTTL is how long a device code lives (default 10 minutes).
+	DeviceCodeTTL time.Duration
+	// PollInterval is the device-flow polling interval (default 5 s; tests set it small). It is
+	// reported in whole seconds, so below one second the kiosk is told 0.
+	PollInterval time.Duration
+	// Logger receives request and error logs (never tokens, national identity numbers or message text);
+	// nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is the backend. Handler serves it; Close closes its database.
+type Server struct {
+	cfg     Config
+	db      *sql.DB
+	log     *slog.Logger
+	router  routers.Router
+	doc     *openapi3.T
+	handler http.Handler
+}
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+var memCounter atomic.Int64
+
+// New opens (and migrates) the database, seeds demo data when cfg.Demo, and builds the handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AccessTokenTTL <= 0 {
+		cfg.AccessTokenTTL = 30 * time.Minute
+	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = 10 * time.Minute
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 5 * time.Second
+	}
+	if cfg.KioskName == "" {
+		cfg.KioskName = "Helsekiosk"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	db, err := openDB(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	doc, router, err := loadSpec()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.doc, s.router = doc, router
+	if cfg.Demo {
+		if err := s.seedDemo(context.Background()); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("backend: seed demo data: %w", err)
+		}
+	}
+	s.handler = s.buildHandler()
+	return s, nil
+}
+
+func openDB(dsn string) (*sql.DB, error) {
+	var source string
+	if dsn == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		source = fmt.Sprintf("file:helsekiosk-mem-%d-%s?mode=memory&cache=shared&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)",
+			memCounter.Add(1), hex.EncodeToString(b[:]))
+	} else {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		source = dsn + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	}
+	db, err := sql.Open("sqlite", source)
+	if err != nil {
+		return nil, fmt.Errorf("backend: open database: %w", err)
+	}
+	// One connection: SQLite serialises writers anyway, and this keeps an in-memory database alive and
+	// avoids SQLITE_BUSY. Never hold a *sql.Rows open while running another query.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("backend: open database: %w", err)
+	}
+	return db, nil
+}
+
+func (s *Server) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub)
+	if err != nil {
+		return fmt.Errorf("backend: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("backend: migrate: %w", err)
+	}
+	return nil
+}
+
+func loadSpec() (*openapi3.T, routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.Spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("backend: load api spec: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, nil, fmt.Errorf("backend: api spec invalid: %w", err)
+	}
+	// Match any host: the relative server URL "/" is what the contract means.
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("backend: api router: %w", err)
+	}
+	return doc, router, nil
+}
+
+// Handler is the whole HTTP API plus the /device verification page.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// DB is the underlying database, for tests and tools.
+func (s *Server) DB() *sql.DB { return s.db }
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.cfg.Now() }
+
+// Close closes the database.
+func (s *Server) Close() error { return s.db.Close() }
+
+// Running is a Server listening on a loopback port.
+type Running struct {
+	URL    string
+	Server *Server
+	http   *http.Server
+	done   chan struct{}
+}
+
+// Start builds a Server and serves it on 127.0.0.1 on a free port until Close (or ctx ends).
+func Start(ctx context.Context, cfg Config) (*Running, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			r.Close()
+		case <-r.done:
+		}
+	}()
+	return r, nil
+}
+
+// Close stops serving and closes the database. It is safe to call more than once.
+func (r *Running) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := r.http.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	<-r.done
+	if cerr := r.Server.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
