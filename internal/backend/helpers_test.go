@@ -73,3 +73,5 @@ func allThreads(t testing.TB, e *backendtest.Env, token, personID string) []api.
 	t.Fatal("too many pages")
 	return nil
 }
+
+func apiSpec() []byte { return api.Spec }
