@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"regexp"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -302,6 +303,8 @@ func (s *Server) inputError(w http.ResponseWriter, r *http.Request, p *problemEr
 	writeProblem(w, r, p)
 }
 
+var unsupportedProp = regexp.MustCompile(`^property "(.+)" is unsupported$`)
+
 // validationProblem turns a kin-openapi validation error into a 400 problem naming the field.
 func validationProblem(err error) *problemError {
 	field := ""
@@ -312,6 +315,9 @@ func validationProblem(err error) *problemError {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
 		path := se.JSONPointer()
+		if m := unsupportedProp.FindStringSubmatch(se.Reason); m != nil {
+			path = append(path, m[1])
+		}
 		if len(path) > 0 {
 			if field != "" {
 				field += "." + strings.Join(path, ".")
