@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/config"
+)
+
+// ungroupCode turns the code as shown ("WDJB – MJHT") back into what the phone types.
+func ungroupCode(shown string) string {
+	if strings.Contains(shown, " – ") {
+		return strings.ReplaceAll(shown, " – ", "-")
+	}
+	return strings.ReplaceAll(shown, " ", "")
+}
+
+// logIn taps Logg inn, reads the user code the screen shows and approves it as personID, as the phone does.
+func logIn(t *testing.T, h *harness, env *backendtest.Env, personID string) {
+	t.Helper()
+	h.tap(h.k.tr("Login"))
+	var shown string
+	h.waitFor("the user code", func() bool {
+		s, ok := h.k.cur.(*login)
+		if ok && s.code.Visible() && s.codeBox.Visible() && s.code.Text != "" {
+			shown = s.code.Text
+			return true
+		}
+		return false
+	})
+	if s := h.k.cur.(*login); s.qr.Resource == nil || s.timeLeft.Text == "" || s.url.Text == "" {
+		t.Errorf("login screen lacks the QR code, the time left or the URL: %q", h.texts(false))
+	}
+	env.Approve(t, ungroupCode(shown), personID)
+}
+
+func TestIngridReadsAndRepliesThenLogsOut(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
+	logIn(t, h, env, "p-ingrid")
+
+	h.waitFor("home with the unread count", func() bool { return h.containsText("ulesne meldingar") || h.containsText("ulesen melding") })
+	if !h.containsText("Ingrid Haugen") {
+		t.Error("home does not say who is logged in")
+	}
+	for _, tile := range []string{"Meldingar", "Avtalar", "Innstillingar", "Hjelp"} {
+		if !h.hasText(tile) {
+			t.Errorf("home lacks the %s tile", tile)
+		}
+	}
+	if h.containsText("på vegner av") {
+		t.Error("acting-for banner shown when acting for oneself")
+	}
+
+	h.tap("Meldingar")
+	h.waitForText("Besøk fredag")
+	if !h.containsText("Ny dosett frå apoteket") {
+		t.Errorf("inbox lacks a thread subject: %q", h.texts(false))
+	}
+	in := h.k.cur.(*inbox)
+	idx := -1
+	for i, th := range in.threads {
+		if th.Subject == "Besøk fredag" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatal("thread not in the list")
+	}
+	in.list.Select(idx)
+
+	h.waitFor("the thread", func() bool {
+		s, ok := h.k.cur.(*thread)
+		return ok && s.t != nil && !s.send.Disabled()
+	})
+	th := h.k.cur.(*thread)
+	if !h.hasText("Besøk fredag") || len(th.t.Messages) == 0 || !h.hasText(th.t.Messages[0].Body) {
+		t.Errorf("thread does not show its subject and messages: %q", h.texts(false))
+	}
+	const reply = "Takk, det passar fint. *Ikkje* markdown: <b>rein tekst</b>"
+	test.Type(th.reply, reply)
+	h.tap("Send")
+	h.waitForText("Meldinga er send.")
+	if !h.hasText(reply) {
+		t.Errorf("the reply is not shown exactly as sent: %q", h.texts(false))
+	}
+	if th.reply.Text != "" {
+		t.Errorf("reply box not emptied: %q", th.reply.Text)
+	}
+
+	h.tap("Logg ut")
+	h.waitForText("Logg inn")
+	if h.k.sess != nil || h.k.me != nil || h.k.person != nil {
+		t.Error("session state survives logout")
+	}
+	h.process()
+	for _, s := range h.texts(true) {
+		for _, secret := range []string{"Ingrid", reply, "Besøk fredag", "Ny dosett"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("after logout the window still holds %q (in %q)", secret, s)
+			}
+		}
+	}
+}
+
+func TestConsentForPer(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
+	logIn(t, h, env, "p-per")
+	h.tapWhenReady("Jeg samtykker")
+	h.waitFor("home", func() bool { return h.hasText("Meldinger") && h.hasText("Avtaler") })
+	if !h.containsText("uleste meldinger") && !h.containsText("ulest melding") && !h.hasText("Ingen uleste meldinger") {
+		h.waitFor("the unread count", func() bool { return h.containsText("ulest") })
+	}
+}
+
+func TestConsentDeclinedLogsOut(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
+	logIn(t, h, env, "p-per")
+	h.tapWhenReady("Ikkje no")
+	h.waitForText("Logg inn")
+	if h.k.sess != nil || h.containsText("Per Olsen") {
+		t.Error("declining consent did not log out")
+	}
+}
+
+func TestKariActingForIngrid(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", Demo: true})
+	logIn(t, h, env, "p-kari")
+	h.waitForText("Kven gjeld det?")
+	h.tap("Ingrid Haugen – fullmakt")
+	h.waitForText("Du handlar på vegner av Ingrid Haugen")
+	if !h.hasText("DEMO – testdata, ikkje ekte personar") {
+		t.Error("no DEMO banner after login in demo mode")
+	}
+	for _, tile := range []string{"Meldingar", "Avtalar", "Hjelp"} {
+		if !h.hasText(tile) {
+			t.Errorf("home lacks the %s tile", tile)
+		}
+	}
+	if h.hasText("Innstillingar") {
+		t.Error("the settings tile is shown, but the fullmakt does not cover settings")
+	}
+
+	h.tap("Avtalar")
+	h.waitFor("appointments", func() bool { a, ok := h.k.cur.(*appointments); return ok && len(a.list.Objects) > 0 || h.hasText("Ingen avtalar dei neste tre vekene.") })
+	if !h.hasText("Du handlar på vegner av Ingrid Haugen") {
+		t.Error("the acting-for banner is not on every screen")
+	}
+
+	// Back to her own errands: the banner goes, the settings tile comes.
+	h.tap("Heim")
+	h.tapWhenReady("Byt person")
+	h.waitForText("Kven gjeld det?")
+	h.tap("Kari Haugen – deg sjølv")
+	h.waitForText("Innstillingar")
+	if h.containsText("på vegner av") {
+		t.Error("acting-for banner shown when acting for oneself")
+	}
+}
