@@ -259,6 +259,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	if err != nil {
 		switch {
 		case errors.Is(err, routers.ErrMethodNotAllowed):
+			var allow []string
+			for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+				probe := r.Clone(r.Context())
+				probe.Method = m
+				if _, _, err := s.router.FindRoute(probe); err == nil {
+					allow = append(allow, m)
+				}
+			}
+			w.Header().Set("Allow", strings.Join(allow, ", "))
 			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
 		default:
 			writeProblem(w, r, problem(http.StatusNotFound, "not_found", "No such endpoint."))

@@ -301,6 +301,14 @@ func TestRoutingProblems(t *testing.T) {
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
 	res, b = e.Do(t, http.MethodPatch, "/v1/me", "", nil)
 	wantProblem(t, res, b, http.StatusMethodNotAllowed, "method_not_allowed")
+	if got := res.Header.Get("Allow"); got != "GET" {
+		t.Errorf("Allow for /v1/me = %q", got)
+	}
+	res, b = e.Do(t, http.MethodPatch, "/v1/consent", "", nil)
+	wantProblem(t, res, b, http.StatusMethodNotAllowed, "method_not_allowed")
+	if got := res.Header.Get("Allow"); got != "GET, PUT, DELETE" {
+		t.Errorf("Allow for /v1/consent = %q", got)
+	}
 	res, b = e.Do(t, http.MethodGet, "/v1/health", "", nil)
 	wantStatus(t, res, b, http.StatusOK)
 	h := decode[api.Health](t, b)
