@@ -67,7 +67,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func problemBody(p *problemError, r *http.Request) []byte {
 	typ := "about:blank"
 	if p.Code != "" {
-		typ = "https://helsekiosk.no/problems/" + strings.ReplaceAll(p.Code, "_", "-")
+		typ = "urn:helsekiosk:problem:" + p.Code
 	}
 	title := p.Title
 	if title == "" {
