@@ -148,7 +148,10 @@ func TestKariActingForIngrid(t *testing.T) {
 	}
 
 	h.tap("Avtalar")
-	h.waitFor("appointments", func() bool { a, ok := h.k.cur.(*appointments); return ok && len(a.list.Objects) > 0 || h.hasText("Ingen avtalar dei neste tre vekene.") })
+	h.waitFor("appointments", func() bool {
+		a, ok := h.k.cur.(*appointments)
+		return ok && len(a.list.Objects) > 0 || h.hasText("Ingen avtalar dei neste tre vekene.")
+	})
 	if !h.hasText("Du handlar på vegner av Ingrid Haugen") {
 		t.Error("the acting-for banner is not on every screen")
 	}

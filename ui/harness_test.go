@@ -57,6 +57,8 @@ func (h *harness) post(f func()) {
 
 // process applies the queued background results.
 func (h *harness) process() {
+	h.t.Helper()
+	defer h.checkFits()
 	for {
 		h.mu.Lock()
 		q := h.q
@@ -217,4 +219,17 @@ func (h *harness) tapWhenReady(text string) {
 		return false
 	})
 	h.tap(text)
+}
+
+// checkFits fails when the window's content needs more than a 1280x800 kiosk screen: Fyne would grow the
+// window past the screen and cut the bottom off.
+func (h *harness) checkFits() {
+	h.t.Helper()
+	c := h.k.win.Content()
+	if c == nil {
+		return
+	}
+	if m := c.MinSize(); m.Width > 1280 || m.Height > 800 {
+		h.t.Errorf("%T needs %v, more than a 1280x800 screen", h.k.cur, m)
+	}
 }

@@ -26,6 +26,9 @@ import (
 // HelpLine is the municipality's help line, shown on the welcome and help screens.
 const HelpLine = "23 32 70 00"
 
+// windowSize is the window's size when not full screen (a common kiosk screen is 1280x800 or larger).
+var windowSize = fyne.NewSize(1280, 800)
+
 // logoutTimeout bounds the background token revocation at logout.
 const logoutTimeout = 5 * time.Second
 
@@ -91,7 +94,7 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	}
 	k.win = a.NewWindow(title)
 	k.win.SetIcon(assets.Icon)
-	k.win.Resize(fyne.NewSize(1280, 800))
+	k.win.Resize(windowSize)
 	k.win.SetFullScreen(cfg.Fullscreen)
 	k.win.SetPadded(false)
 	k.win.SetMaster()
@@ -128,6 +131,11 @@ func (k *Kiosk) show(s screen) {
 	}
 	k.cur = s
 	k.win.SetContent(k.frame(s.buildUI()))
+	if !k.cfg.Fullscreen {
+		// Wrapping labels ask for a tall window before their first layout, and the driver grows the window
+		// to that: put it back to the kiosk's size.
+		k.win.Resize(windowSize)
+	}
 }
 
 // async runs work in a goroutine with the session's context. The function it returns (if any) runs on the

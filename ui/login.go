@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
@@ -31,15 +30,18 @@ type login struct {
 	attemptCancel context.CancelFunc // stops the current attempt's Wait
 	current       *client.Login
 
-	qr       *canvas.Image
-	code     *widget.Label
-	url      *widget.Label
-	timeLeft *widget.Label
-	status   *widget.Label
-	errText  *widget.Label
-	retry    *widgets.Button
-	demo     *fyne.Container
-	codeBox  *fyne.Container
+	qr        *canvas.Image
+	code      *widget.Label
+	url       *widget.Label
+	timeLeft  *widget.Label
+	status    *widget.Label
+	errText   *widget.Label
+	retry     *widgets.Button
+	demo      *fyne.Container     // holds demoParts while a code is shown (emptied, not hidden: the GL driver
+	demoParts []fyne.CanvasObject // did not repaint a container shown again after being hidden)
+	codeBox   *fyne.Container
+	qrBox     *fyne.Container
+	root      *fyne.Container // refreshed when a part is shown or hidden (containers do not re-layout by themselves)
 }
 
 func newLogin(k *Kiosk) *login {
@@ -56,50 +58,42 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.code = widget.NewLabel("")
 	s.code.SizeName = theme.SizeNameHeadingText
 	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
-	s.code.Alignment = fyne.TextAlignCenter
 	s.url = widget.NewLabel("")
-	s.url.Alignment = fyne.TextAlignCenter
+	s.url.TextStyle = fyne.TextStyle{Bold: true}
 	s.timeLeft = widget.NewLabel("")
-	s.timeLeft.Alignment = fyne.TextAlignCenter
 	s.status = para(k.tr("LoginFetchingCode"))
-	s.status.Alignment = fyne.TextAlignCenter
 	s.errText = errorLabel()
-	s.errText.Alignment = fyne.TextAlignCenter
 	s.retry = widgets.NewPrimaryButton(k.tr("TryAgain"), s.startAttempt)
 	s.retry.Hide()
 
-	steps := container.NewVBox(
-		subheading(k.tr("LoginHeading")),
-		para("1. "+k.tr("LoginStep1")),
-		para("2. "+k.tr("LoginStep2")),
-		para("3. "+k.tr("LoginStep3")),
-	)
+	steps := para("1. " + k.tr("LoginStep1") + "\n2. " + k.tr("LoginStep2") + "\n3. " + k.tr("LoginStep3"))
 	codeCaption := widget.NewLabel(k.tr("LoginCodeCaption"))
-	codeCaption.Alignment = fyne.TextAlignCenter
 	codeCaption.Wrapping = fyne.TextWrapWord
-	s.codeBox = container.NewVBox(container.NewCenter(s.qr), codeCaption, s.url, s.code, s.timeLeft)
+	s.codeBox = container.NewVBox(codeCaption, s.url, s.code)
 	s.codeBox.Hide()
+	s.timeLeft.Alignment = fyne.TextAlignCenter
+	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
+	s.qrBox.Hide()
 
 	cancel := widgets.NewIconButton(k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	left := container.NewVBox(steps, s.status, s.errText, container.NewHBox(s.retry), layout.NewSpacer())
+	left := container.NewVBox(steps, s.codeBox, s.status, s.errText, container.NewHBox(s.retry))
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
 		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
-		demoTitle.Wrapping = fyne.TextWrapWord
-		s.demo.Add(widget.NewSeparator())
-		s.demo.Add(demoTitle)
+		buttons := container.NewGridWithColumns(2)
 		for _, p := range demoPersons {
-			s.demo.Add(widgets.NewButton(k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
+			buttons.Add(widgets.NewButton(k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
 		}
-		s.demo.Hide()
+		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
 	}
-	left.Add(s.demo)
 
-	body := container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVBox(s.codeBox))
+	body := container.NewGridWithColumns(2, container.NewVScroll(left), s.qrBox)
 	s.startAttempt()
-	return container.NewBorder(nil, container.NewHBox(cancel), nil, nil, body)
+	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
+	s.root = container.NewBorder(top, s.demo, nil, nil, body)
+	return s.root
 }
 
 // startAttempt asks for a new device code and waits for the phone.
@@ -117,7 +111,11 @@ func (s *login) startAttempt() {
 	s.status.SetText(s.k.tr("LoginFetchingCode"))
 	s.status.Show()
 	s.codeBox.Hide()
-	s.demo.Hide()
+	s.qrBox.Hide()
+	s.demo.RemoveAll()
+	if s.root != nil {
+		s.root.Refresh()
+	}
 	kioskName := s.k.cfg.KioskName
 	s.k.async(s, func(context.Context) func() {
 		l, err := s.k.client.StartLogin(ctx, kioskName)
@@ -147,9 +145,10 @@ func (s *login) showCode(l *client.Login) {
 	s.url.SetText(shortURL(l.VerificationURI))
 	s.status.SetText(s.k.tr("LoginWaiting"))
 	s.codeBox.Show()
-	if s.k.cfg.Demo {
-		s.demo.Show()
-	}
+	s.qrBox.Show()
+	s.demo.Objects = s.demoParts
+	s.demo.Refresh()
+	s.root.Refresh()
 	s.tick()
 }
 
@@ -217,11 +216,13 @@ func (s *login) showFailure(err error) {
 	}
 	s.current = nil
 	s.codeBox.Hide()
-	s.demo.Hide()
+	s.qrBox.Hide()
+	s.demo.RemoveAll()
 	s.status.Hide()
 	s.timeLeft.SetText("")
 	showError(s.errText, s.k.errText(err))
 	s.retry.Show()
+	s.root.Refresh()
 }
 
 // demoApprove approves the code shown as a test person, as the phone would.

@@ -97,7 +97,7 @@ func (Kiosk) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNamePadding:
 		return 8
 	case theme.SizeNameInnerPadding:
-		return 18
+		return 12
 	case theme.SizeNameInlineIcon:
 		return 28
 	case theme.SizeNameScrollBar:
