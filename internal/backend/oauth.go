@@ -131,7 +131,8 @@ func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	_, _ = s.db.ExecContext(r.Context(), `DELETE FROM device_codes WHERE expires_at < ?`, ms(now.Add(-time.Hour)))
 	base := baseURL(r)
 	complete := base + "/device?user_code=" + userCode
-	interval := int(s.cfg.PollInterval / time.Second)
+	// RFC 8628 counts the interval in whole seconds; 0 would make clients fall back to 5 s.
+	interval := max(1, int((s.cfg.PollInterval+time.Second-1)/time.Second))
 	writeJSON(w, http.StatusOK, api.DeviceAuthorization{
 		DeviceCode:              deviceCode,
 		UserCode:                userCode,
@@ -200,7 +201,8 @@ func (h handler) Token(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oauthErr("access_denied", "The citizen declined."))
 		return
 	}
-	if lastPoll.Valid && ms(now)-lastPoll.Int64 < intervalMS {
+	// A poll that comes a little early (timer jitter, network) is not "too fast": allow a fifth.
+	if lastPoll.Valid && ms(now)-lastPoll.Int64 < intervalMS*4/5 {
 		if _, err := tx.ExecContext(ctx, `UPDATE device_codes SET last_poll_at = ?, interval_ms = interval_ms + 5000
 			WHERE device_code_hash = ?`, ms(now), hash); err != nil {
 			s.writeErr(w, r, err)
