@@ -317,7 +317,8 @@ type CancellationRule struct {
 	WorkingDaysBefore int `json:"workingDaysBefore"`
 }
 
-// ChangeRequest defines model for ChangeRequest.
+// ChangeRequest At least one proposed time or a comment. Each proposed window lies in the future and ends after it
+// starts; otherwise 400 with the field at fault.
 type ChangeRequest struct {
 	// Comment A free-text wish; required when no time is proposed
 	Comment       *string       `json:"comment,omitempty"`
@@ -448,9 +449,11 @@ type NewFullmakt struct {
 	ReceiverName string `json:"receiverName"`
 
 	// ReceiverNationalId Norwegian national identity number (fødselsnummer)
-	ReceiverNationalId string              `json:"receiverNationalId"`
-	Scopes             []Scope             `json:"scopes"`
-	ValidUntil         *openapi_types.Date `json:"validUntil,omitempty"`
+	ReceiverNationalId string  `json:"receiverNationalId"`
+	Scopes             []Scope `json:"scopes"`
+
+	// ValidUntil The last day the fullmakt holds (inclusive); after today
+	ValidUntil *openapi_types.Date `json:"validUntil,omitempty"`
 }
 
 // NewHelpRequest defines model for NewHelpRequest.
@@ -523,7 +526,7 @@ type Problem struct {
 	// unsupported_media_type, unauthorized, forbidden, scope_missing, consent_required, self_only,
 	// not_found, idempotency_key_reused, cancellation_deadline_passed, not_cancellable,
 	// receiver_not_found, giver_too_young, receiver_too_young, fullmakt_to_self, end_date_not_future,
-	// fullmakt_exists, rate_limited, unavailable.
+	// fullmakt_exists, terms_changed, method_not_allowed, rate_limited, unavailable, internal.
 	Code   *string `json:"code,omitempty"`
 	Detail *string `json:"detail,omitempty"`
 
