@@ -65,22 +65,22 @@ func (s *appointments) load() {
 
 func (s *appointments) card(a api.Appointment) fyne.CanvasObject {
 	k := s.k
-	when := subheading(k.longDate(a.Start) + ", " + k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}))
+	when := subheading(capitalize(k.longDate(a.Start)) + ", " + k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}))
 	service := widget.NewLabel(k.serviceName(a.Service))
 	service.TextStyle = fyne.TextStyle{Bold: true}
 	place := k.tr("HomeVisit")
 	if !a.HomeVisit && a.Address != nil && *a.Address != "" {
 		place = *a.Address
 	}
-	lines := container.NewVBox(when, service, para(k.trd("Place", map[string]any{"Place": place})))
+	details := para(k.trd("Place", map[string]any{"Place": place}) + "  ·  " +
+		k.trd("AppointmentStatus", map[string]any{"Status": k.statusText(a.Status)}))
+	if a.Status == api.Cancelled {
+		details.Importance = widget.DangerImportance
+	}
+	lines := container.NewVBox(when, service, details)
 	if a.Description != nil && *a.Description != "" {
 		lines.Add(para(*a.Description))
 	}
-	status := para(k.trd("AppointmentStatus", map[string]any{"Status": k.statusText(a.Status)}))
-	if a.Status == api.Cancelled {
-		status.Importance = widget.DangerImportance
-	}
-	lines.Add(status)
 	if a.PendingRequest != nil {
 		switch *a.PendingRequest {
 		case api.AppointmentPendingRequestCancellation:

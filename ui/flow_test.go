@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -165,4 +166,57 @@ func TestKariActingForIngrid(t *testing.T) {
 	if h.containsText("på vegner av") {
 		t.Error("acting-for banner shown when acting for oneself")
 	}
+}
+
+func TestIdleWarningThenLogout(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 4 * time.Second, IdleWarning: 2 * time.Second})
+	logIn(t, h, env, "p-ingrid")
+	h.waitForText("Meldingar")
+	h.waitForText("Er du her framleis?")
+	h.tap("Eg er her")
+	if h.hasText("Er du her framleis?") {
+		t.Fatal("the warning stays after «Eg er her»")
+	}
+	h.waitForText("Er du her framleis?")
+	h.waitForText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	if h.k.sess != nil || h.containsText("Ingrid") {
+		t.Error("idle logout left the session or her name")
+	}
+}
+
+func TestInboxPagesAsTheListNearsItsEnd(t *testing.T) {
+	old := inboxPageSize
+	inboxPageSize = 2
+	t.Cleanup(func() { inboxPageSize = old })
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "en"})
+	logIn(t, h, env, "p-ingrid")
+	h.tapWhenReady("Messages")
+	h.waitFor("every page", func() bool {
+		in, ok := h.k.cur.(*inbox)
+		if !ok {
+			return false
+		}
+		in.list.ScrollToBottom()
+		return len(in.threads) >= 6 && !in.more
+	})
+	seen := map[string]bool{}
+	for _, th := range h.k.cur.(*inbox).threads {
+		if seen[th.Id] {
+			t.Errorf("thread %s listed twice", th.Id)
+		}
+		seen[th.Id] = true
+	}
+}
+
+func TestLoginDeniedOffersTryAgain(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
+	h.tap("Logg inn")
+	h.waitFor("the user code", func() bool { s, ok := h.k.cur.(*login); return ok && s.current != nil })
+	env.Deny(t, h.k.cur.(*login).current.UserCode)
+	h.waitForText("Innloggingen ble avbrutt på telefonen.")
+	h.tapWhenReady("Prøv igjen")
+	h.waitFor("a new code", func() bool { s, ok := h.k.cur.(*login); return ok && s.current != nil })
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
@@ -66,4 +68,13 @@ func (k *Kiosk) serviceName(s api.Service) string {
 		return k.tr("ServicePhysiotherapy")
 	}
 	return k.tr("ServiceOther")
+}
+
+// capitalize upper-cases the first letter (a date that starts a line: "tysdag 3. mars" -> "Tysdag 3. mars").
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }

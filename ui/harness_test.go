@@ -117,6 +117,9 @@ func (h *harness) objects(hidden bool) []fyne.CanvasObject {
 		}
 	}
 	walk(h.k.win.Content())
+	for _, o := range h.k.win.Canvas().Overlays().List() {
+		walk(o)
+	}
 	return out
 }
 

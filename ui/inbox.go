@@ -13,7 +13,7 @@ import (
 )
 
 // inboxPageSize is how many threads one page asks for.
-const inboxPageSize = 20
+var inboxPageSize = 20 // a variable for the paging test
 
 // inbox lists the person's threads, newest first, loading the next page as the list nears its end.
 type inbox struct {
@@ -40,6 +40,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 		func(i widget.ListItemID, o fyne.CanvasObject) { s.updateRow(i, o) },
 	)
 	s.list.OnSelected = func(i widget.ListItemID) {
+		k.touch()
 		s.list.Unselect(i)
 		if i >= 0 && i < len(s.threads) {
 			s.threads[i].Unread = false

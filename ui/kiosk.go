@@ -21,6 +21,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/locales"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // HelpLine is the municipality's help line, shown on the welcome and help screens.
@@ -62,6 +63,7 @@ type Kiosk struct {
 	me     *api.Me
 	person *api.PersonAccess // whom the citizen acts for now
 	cur    screen
+	idle   idle
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
 }
 
@@ -76,6 +78,12 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	}
 	if cfg.KioskName == "" {
 		cfg.KioskName = "Helsekiosk"
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 3 * time.Minute
+	}
+	if cfg.IdleWarning <= 0 || cfg.IdleWarning >= cfg.IdleTimeout {
+		cfg.IdleWarning = min(60*time.Second, cfg.IdleTimeout/2)
 	}
 	c, err := client.New(cfg.API)
 	if err != nil {
@@ -99,6 +107,9 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	k.win.SetPadded(false)
 	k.win.SetMaster()
 	k.ctx, k.cancel = context.WithCancel(context.Background())
+	widgets.OnActivity = k.touch
+	k.win.Canvas().SetOnTypedRune(func(rune) { k.touch() })
+	k.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { k.touch() })
 	k.setLang(cfg.Lang)
 	k.show(newWelcome(k))
 	return k, nil
@@ -160,6 +171,7 @@ func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home.
 func (k *Kiosk) loggedIn(sess *client.Session) {
 	k.sess = sess
+	k.startIdle()
 	k.loadMe()
 }
 
@@ -233,6 +245,7 @@ func (k *Kiosk) logout(notice string) {
 	k.gen++
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.sess, k.me, k.person = nil, nil, nil
+	k.idle.hideWarning()
 	if sess != nil {
 		k.revoke(sess)
 	}

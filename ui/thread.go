@@ -50,6 +50,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
+	s.reply.OnChanged = func(string) { k.touch() }
 	s.send = widgets.NewIconButton(k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
 	s.send.Disable()

@@ -47,3 +47,9 @@ func (b *Button) MinSize() fyne.Size {
 	}
 	return s
 }
+
+// Tapped implements fyne.Tappable, telling OnActivity first.
+func (b *Button) Tapped(e *fyne.PointEvent) {
+	activity()
+	b.Button.Tapped(e)
+}

@@ -45,6 +45,7 @@ func (t *Tile) SetDetail(s string) {
 
 // Tapped implements fyne.Tappable.
 func (t *Tile) Tapped(*fyne.PointEvent) {
+	activity()
 	if t.OnTapped != nil {
 		t.OnTapped()
 	}

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"image/color"
+	"math"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// idle logs a citizen out after cfg.IdleTimeout without input, warning cfg.IdleWarning before with a
+// countdown and "I'm still here". Input is a tap on a kiosk button or tile, typing, or a list choice.
+type idle struct {
+	k       *Kiosk
+	last    time.Time
+	overlay fyne.CanvasObject
+	text    *widget.Label
+}
+
+// touch records activity and takes the warning away.
+func (k *Kiosk) touch() {
+	k.idle.last = time.Now()
+	k.idle.hideWarning()
+}
+
+// startIdle watches for idleness during a session; it stops when the session's context ends (logout).
+func (k *Kiosk) startIdle() {
+	k.idle.k = k
+	k.idle.last = time.Now()
+	ctx, do, gen := k.ctx, k.do, k.gen
+	go func() {
+		t := time.NewTicker(time.Second / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				do(func() {
+					if gen == k.gen {
+						k.idle.check()
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (i *idle) check() {
+	k := i.k
+	if k.sess == nil {
+		return
+	}
+	left := k.cfg.IdleTimeout - time.Since(i.last)
+	switch {
+	case left <= 0:
+		k.logout(k.tr("NoticeIdle"))
+	case left <= k.cfg.IdleWarning:
+		i.showWarning(int(math.Ceil(left.Seconds())))
+	default:
+		i.hideWarning()
+	}
+}
+
+func (i *idle) showWarning(seconds int) {
+	k := i.k
+	if i.overlay == nil {
+		i.text = widget.NewLabel("")
+		i.text.Alignment = fyne.TextAlignCenter
+		i.text.Wrapping = fyne.TextWrapWord
+		title := subheading(k.tr("IdleTitle"))
+		title.Alignment = fyne.TextAlignCenter
+		stay := widgets.NewPrimaryButton(k.tr("IdleStay"), k.touch)
+		card := canvas.NewRectangle(kt.Surface)
+		card.CornerRadius = 16
+		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))
+		shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
+		i.overlay = container.NewStack(shade, container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 260), box)))
+		k.win.Canvas().Overlays().Add(i.overlay)
+	}
+	i.text.SetText(k.trn("IdleCountdown", seconds))
+}
+
+func (i *idle) hideWarning() {
+	if i.overlay == nil {
+		return
+	}
+	i.k.win.Canvas().Overlays().Remove(i.overlay)
+	i.overlay, i.text = nil, nil
+}
