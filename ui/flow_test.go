@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"golang.org/x/oauth2"
 
+	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 )
@@ -219,4 +221,62 @@ func TestLoginDeniedOffersTryAgain(t *testing.T) {
 	h.waitForText("Innloggingen ble avbrutt på telefonen.")
 	h.tapWhenReady("Prøv igjen")
 	h.waitFor("a new code", func() bool { s, ok := h.k.cur.(*login); return ok && s.current != nil })
+}
+
+func TestReplyFailureKeepsTextAndKey(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
+	logIn(t, h, env, "p-ingrid")
+	h.tapWhenReady("Meldingar")
+	h.waitFor("threads", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
+	h.k.cur.(*inbox).list.Select(0)
+	h.waitFor("the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
+	th := h.k.cur.(*thread)
+
+	// Too long: refused before sending.
+	th.reply.SetText(strings.Repeat("a", maxReply+1))
+	h.tap("Send")
+	h.waitFor("the too-long message", func() bool { return h.containsText("Meldinga er for lang") })
+	if th.draftKey != "" {
+		t.Error("a draft key was made for a reply never sent")
+	}
+
+	// The network fails: the text and the draft's key stay.
+	real := h.k.sess
+	dead, err := client.New("http://127.0.0.1:1", client.WithRetries(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.k.sess = dead.NewSession(&oauth2.Token{AccessToken: "x"})
+	const reply = "Eg kjem heim klokka tre."
+	th.reply.SetText(reply)
+	h.tap("Send")
+	h.waitFor("the failure", func() bool { return h.containsText("Meldinga vart ikkje send.") })
+	if th.reply.Text != reply {
+		t.Errorf("the reply box lost the text: %q", th.reply.Text)
+	}
+	key := th.draftKey
+	if key == "" {
+		t.Fatal("no draft key kept")
+	}
+
+	// Back online: the same key goes with the retry, and the reply arrives once.
+	h.k.sess = real
+	h.tap("Send")
+	if th.draftKey != key {
+		t.Error("the retry did not keep the draft's idempotency key")
+	}
+	h.waitForText("Meldinga er send.")
+	if th.draftKey != "" {
+		t.Error("the draft key outlived the sent reply")
+	}
+	n := 0
+	for _, m := range th.t.Messages {
+		if m.Body == reply {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the reply shows %d times", n)
+	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -16,6 +17,9 @@ import (
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
+
+// maxReply is the longest message body the contract allows.
+const maxReply = 4000
 
 // thread shows one conversation, oldest message first, and a reply box. Message text is shown exactly as
 // sent (a wrapping Label, never markdown).
@@ -145,6 +149,10 @@ func (s *thread) sendReply() {
 	text := strings.TrimSpace(s.reply.Text)
 	if text == "" {
 		showError(s.errText, k.tr("ReplyEmpty"))
+		return
+	}
+	if n := utf8.RuneCountInString(text); n > maxReply {
+		showError(s.errText, k.trd("ReplyTooLong", map[string]any{"Max": maxReply, "Count": n}))
 		return
 	}
 	if s.t == nil {
