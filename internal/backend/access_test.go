@@ -65,9 +65,13 @@ func personEndpoints() []endpoint {
 		{"markThreadRead", "POST", func(p string) string { return "/v1/persons/" + p + "/threads/" + orNone(threadOf[p]) + "/read" }, nil, api.Messages, false},
 		{"listAppointments", "GET", func(p string) string { return "/v1/persons/" + p + "/appointments?from=2026-03-01&to=2026-04-01" }, nil, api.Appointments, false},
 		{"getAppointment", "GET", func(p string) string { return "/v1/persons/" + p + "/appointments/" + orNone(apptOf[p]) }, nil, api.Appointments, false},
-		{"requestCancellation", "POST", func(p string) string { return "/v1/persons/" + p + "/appointments/" + orNone(apptOf[p]) + "/cancellation" },
+		{"requestCancellation", "POST", func(p string) string {
+			return "/v1/persons/" + p + "/appointments/" + orNone(apptOf[p]) + "/cancellation"
+		},
 			func(string) any { return api.CancellationRequest{Reason: api.Ill} }, api.Appointments, false},
-		{"requestChange", "POST", func(p string) string { return "/v1/persons/" + p + "/appointments/" + orNone(apptOf[p]) + "/change-request" },
+		{"requestChange", "POST", func(p string) string {
+			return "/v1/persons/" + p + "/appointments/" + orNone(apptOf[p]) + "/change-request"
+		},
 			func(string) any { c := "Helst etter klokka 9"; return api.ChangeRequest{Comment: &c} }, api.Appointments, false},
 		{"getNotificationSettings", "GET", func(p string) string { return "/v1/persons/" + p + "/notification-settings" }, nil, api.Settings, false},
 		{"putNotificationSettings", "PUT", func(p string) string { return "/v1/persons/" + p + "/notification-settings" },
