@@ -49,6 +49,9 @@ type Kiosk struct {
 	bundle *i18n.Bundle
 	oslo   *time.Location
 
+	// now is the clock (time.Now; tests set another).
+	now func() time.Time
+
 	// do applies a background result on the UI goroutine: fyne.Do, replaced in tests by a queue the test
 	// goroutine drains.
 	do func(func())
@@ -93,7 +96,7 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	k := &Kiosk{app: a, cfg: cfg, client: c, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do}
+	k := &Kiosk{app: a, cfg: cfg, client: c, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
 	a.Settings().SetTheme(kt.New())
 	a.SetIcon(assets.Icon)
 	title := "Helsekiosk"

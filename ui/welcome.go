@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -14,9 +16,11 @@ import (
 
 // welcome is the start screen: the service's name, "Logg inn", the language buttons and the help line.
 type welcome struct {
-	k      *Kiosk
-	login  *widgets.Button
-	notice *widget.Label
+	k          *Kiosk
+	login      *widgets.Button
+	notice     *widget.Label
+	helpStatus *widget.Label // whether the help line is open now; kept current by a ticker
+	stopTick   func()
 }
 
 func newWelcome(k *Kiosk) *welcome { return &welcome{k: k} }
@@ -66,8 +70,11 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	langLabel := widget.NewLabel(k.tr("ChooseLanguage"))
 	langLabel.Alignment = fyne.TextAlignCenter
 
-	help := para(k.trd("HelpLineShort", map[string]any{"Phone": HelpLine}))
+	help := para(k.tr("HelpStaff"))
 	help.Alignment = fyne.TextAlignCenter
+	s.helpStatus = para(k.helpLineStatus())
+	s.helpStatus.Alignment = fyne.TextAlignCenter
+	s.stopTick = k.every(30*time.Second, s, func() { s.helpStatus.SetText(k.helpLineStatus()) })
 
 	return container.NewVBox(
 		layout.NewSpacer(),
@@ -79,7 +86,8 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		langLabel,
 		container.NewCenter(langs),
 		help,
+		s.helpStatus,
 	)
 }
 
-func (s *welcome) stop() {}
+func (s *welcome) stop() { s.stopTick() }
