@@ -30,7 +30,7 @@ func TestHelpLineOpen(t *testing.T) {
 		{"2026-05-17 10:00", false, "2026-05-18 08:00"}, // 17 May (a Sunday in 2026)
 		{"2027-05-17 10:00", false, "2027-05-18 08:00"}, // 17 May on a Monday
 		{"2026-04-02 10:00", false, "2026-04-07 08:00"}, // Maundy Thursday → after Easter Monday
-		{"2026-12-24 10:00", true, ""},                   // Christmas Eve is not a public holiday
+		{"2026-12-24 10:00", true, ""},                  // Christmas Eve is not a public holiday
 		{"2026-12-25 10:00", false, "2026-12-28 08:00"},
 	}
 	for _, tt := range tests {
