@@ -33,6 +33,7 @@ backend: ## run the reference backend (make backend ARGS="...")
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend $(ARGS)
 
 test: deps ## go vet + all tests with the race detector (includes the Xvfb smoke test)
+	@bash scripts/deps.sh --test
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m ./...
 

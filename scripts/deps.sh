@@ -5,6 +5,7 @@
 #   libgl1-mesa-dev, xorg-dev       - cgo toolchain and headers for Fyne's OpenGL/GLFW driver
 #   xvfb                            - virtual X display for the UI smoke test
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
+#   chromium (only with --test)     - headless browser for the backend's staff page test
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -12,6 +13,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick)
+[[ ${1:-} == --test ]] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
