@@ -502,6 +502,14 @@ type OAuthError struct {
 	ErrorDescription *string `json:"error_description,omitempty"`
 }
 
+// Overview defines model for Overview.
+type Overview struct {
+	NextAppointment *Appointment `json:"nextAppointment,omitempty"`
+
+	// UnreadCount Unread threads; absent without the messages scope
+	UnreadCount *int `json:"unreadCount,omitempty"`
+}
+
 // Person defines model for Person.
 type Person struct {
 	BirthDate *openapi_types.Date `json:"birthDate,omitempty"`
@@ -815,6 +823,9 @@ type ServerInterface interface {
 
 	// (PUT /v1/persons/{personId}/notification-settings)
 	PutNotificationSettings(w http.ResponseWriter, r *http.Request, personId PersonId, params PutNotificationSettingsParams)
+	// GetOverview What the home screen shows, in one call
+	// (GET /v1/persons/{personId}/overview)
+	GetOverview(w http.ResponseWriter, r *http.Request, personId PersonId)
 	// ListServices Services this person can write to
 	// (GET /v1/persons/{personId}/services)
 	ListServices(w http.ResponseWriter, r *http.Request, personId PersonId)
@@ -1563,6 +1574,32 @@ func (siw *ServerInterfaceWrapper) PutNotificationSettings(w http.ResponseWriter
 	handler.ServeHTTP(w, r)
 }
 
+// GetOverview operation middleware
+func (siw *ServerInterfaceWrapper) GetOverview(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "personId" -------------
+	var personId PersonId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "personId", r.PathValue("personId"), &personId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "personId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOverview(w, r, personId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListServices operation middleware
 func (siw *ServerInterfaceWrapper) ListServices(w http.ResponseWriter, r *http.Request) {
 
@@ -1990,6 +2027,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/consent", wrapper.WithdrawConsent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/consent", wrapper.GetConsent)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/consent", wrapper.GiveConsent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/overview", wrapper.GetOverview)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/services", wrapper.ListServices)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.CreateThread)

@@ -120,6 +120,13 @@ func (s *Session) WithdrawConsent(ctx context.Context, key string) (*api.Consent
 	return &out, s.do(ctx, http.MethodDelete, "/v1/consent", key, nil, &out)
 }
 
+// Overview returns what the home screen shows for personID in one call: the unread count and the next
+// booked appointment (each absent when the citizen's scopes for personID do not cover it).
+func (s *Session) Overview(ctx context.Context, personID string) (*api.Overview, error) {
+	var out api.Overview
+	return &out, s.do(ctx, http.MethodGet, personPath(personID, "overview"), "", nil, &out)
+}
+
 // Services lists the services personID can write to.
 func (s *Session) Services(ctx context.Context, personID string) ([]api.Service, error) {
 	var out []api.Service

@@ -50,6 +50,7 @@ func olaNIN() string {
 
 func personEndpoints() []endpoint {
 	return []endpoint{
+		{"getOverview", "GET", func(p string) string { return "/v1/persons/" + p + "/overview" }, nil, "", false},
 		{"listServices", "GET", func(p string) string { return "/v1/persons/" + p + "/services" }, nil, api.Messages, false},
 		{"listThreads", "GET", func(p string) string { return "/v1/persons/" + p + "/threads" }, nil, api.Messages, false},
 		{"createThread", "POST", func(p string) string { return "/v1/persons/" + p + "/threads" }, func(p string) any {
@@ -97,8 +98,8 @@ func TestEveryPersonEndpointIsListed(t *testing.T) {
 	for _, ep := range personEndpoints() {
 		paths[ep.method+" "+ep.name] = true
 	}
-	if n != 12 || len(paths) != 15 {
-		t.Errorf("contract has %d person-scoped paths (want 12) and the table %d operations (want 15)", n, len(paths))
+	if n != 13 || len(paths) != 16 {
+		t.Errorf("contract has %d person-scoped paths (want 13) and the table %d operations (want 16)", n, len(paths))
 	}
 }
 
