@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -36,6 +37,9 @@ type Client struct {
 	log    *slog.Logger
 
 	clientID, secret string
+
+	skew      atomic.Int64 // the backend's clock minus ours, in ns, from the Date header of its last answer
+	skewKnown atomic.Bool
 
 	mu   sync.Mutex
 	disc *api.Discovery
@@ -111,11 +115,30 @@ func New(issuer string, opts ...Option) (*Client, error) {
 		SetHeader("User-Agent", "helsekiosk/1")
 	c.r.SetLogger(quietLogger{}) // resty's own logger could print request details; keep it silent
 	c.r.OnAfterResponse(func(_ *resty.Client, resp *resty.Response) error {
+		c.noteServerTime(resp.Header().Get("Date"), resp.ReceivedAt())
 		c.log.Debug("api", "method", resp.Request.Method, "path", pathOf(resp.Request.URL),
 			"status", resp.StatusCode(), "ms", resp.Time().Milliseconds())
 		return nil
 	})
 	return c, nil
+}
+
+// noteServerTime records how far the backend's clock (its Date header) is from ours.
+func (c *Client) noteServerTime(date string, received time.Time) {
+	t, err := http.ParseTime(date)
+	if err != nil || received.IsZero() {
+		return
+	}
+	c.skew.Store(int64(t.Sub(received)))
+	c.skewKnown.Store(true)
+}
+
+// ClockSkew returns how far the backend's clock is ahead of the kiosk's (negative: behind), as seen in the
+// Date header of its last answer (whole seconds), and false before any answer. Login and token lifetimes
+// are counted from the kiosk's own clock, so a skew does not break them, but a kiosk whose clock is wrong
+// shows wrong dates: the UI tells staff.
+func (c *Client) ClockSkew() (time.Duration, bool) {
+	return time.Duration(c.skew.Load()), c.skewKnown.Load()
 }
 
 // CheckURL parses an API/issuer URL and refuses http:// unless the host is loopback.

@@ -182,3 +182,27 @@ func TestMalformedJSON(t *testing.T) {
 		t.Fatalf("err = %v, want ErrBadResponse", err)
 	}
 }
+
+func TestClockSkew(t *testing.T) {
+	offset := -7 * time.Minute
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(offset).UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, known := c.ClockSkew(); known {
+		t.Fatal("skew known before any answer")
+	}
+	if _, err := c.Health(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	skew, known := c.ClockSkew()
+	if !known || skew > offset+2*time.Second || skew < offset-2*time.Second {
+		t.Fatalf("ClockSkew = %v, %v; want about %v", skew, known, offset)
+	}
+}

@@ -3,6 +3,7 @@
 #
 #   gcc, libc6-dev, pkg-config,
 #   libgl1-mesa-dev, xorg-dev       - cgo toolchain and headers for Fyne's OpenGL/GLFW driver
+#   libxss-dev                      - X screen-saver extension: the kiosk reads input idleness (internal/xidle)
 #   xvfb                            - virtual X display for the UI smoke test
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
 #   chromium (only with --test)     - headless browser for the backend's staff page test
@@ -12,7 +13,7 @@
 set -euo pipefail
 export LANG=C.UTF-8
 
-packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev xvfb xdotool imagemagick)
+packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick)
 [[ ${1:-} == --test ]] && packages+=(chromium)
 
 missing=()

@@ -1,0 +1,94 @@
+//go:build linux && cgo
+
+package xidle
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startXvfb starts a private Xvfb and points DISPLAY at it. Outside CI a machine without Xvfb skips; in
+// CI (CI=true) that is a failure, since make test installs it.
+func startXvfb(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Xvfb is not installed")
+		}
+		t.Skip("Xvfb is not installed")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		t.Setenv("DISPLAY", ":"+n)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Xvfb did not start")
+	}
+}
+
+func TestIdleGrowsAndInputResetsIt(t *testing.T) {
+	startXvfb(t)
+	s, err := Open()
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	time.Sleep(1200 * time.Millisecond)
+	before, err := s.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before < time.Second {
+		t.Fatalf("idle %v after 1.2 s without input", before)
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xdotool is not installed")
+		}
+		t.Skip("xdotool is not installed")
+	}
+	if out, err := exec.Command("xdotool", "mousemove", "100", "100").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v: %s", err, out)
+	}
+	after, err := s.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before || after > 500*time.Millisecond {
+		t.Fatalf("idle %v after a mouse move (was %v)", after, before)
+	}
+	if f := Default(); f == nil {
+		t.Fatal("Default() found no display")
+	} else if d, ok := f(); !ok || d > time.Second {
+		t.Fatalf("Default()() = %v, %v", d, ok)
+	}
+}
+
+func TestOpenWithoutDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", ":987")
+	if _, err := Open(); err == nil {
+		t.Fatal("Open succeeded with no X server")
+	}
+	if Default() != nil {
+		t.Fatal("Default() returned a function with no X server")
+	}
+}
