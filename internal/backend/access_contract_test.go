@@ -18,7 +18,7 @@ import (
 
 // contractOp is one person-scoped operation as the contract declares it.
 type contractOp struct {
-	id, method, path string // path with {personId} and the other parameters left in
+	id, method, path string    // path with {personId} and the other parameters left in
 	scope            api.Scope // "" when the operation needs no particular scope
 	selfOnly         bool
 	op               *openapi3.Operation
