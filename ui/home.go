@@ -24,7 +24,7 @@ func newHome(k *Kiosk) *home { return &home{k: k} }
 func (s *home) buildUI() fyne.CanvasObject {
 	k := s.k
 	title := heading(k.tr("HomeHeading"))
-	grid := container.NewGridWithColumns(2)
+	grid := container.NewGridWithColumns(3) // up to six tiles in two rows: fits a 1280x800 screen
 	if k.may(api.Messages) {
 		s.messages = widgets.NewTile(k.tr("TileMessages"), k.tr("Loading"), theme.MailComposeIcon(), func() { k.show(newInbox(k)) })
 		grid.Add(s.messages)
@@ -36,6 +36,7 @@ func (s *home) buildUI() fyne.CanvasObject {
 	if k.may(api.Settings) {
 		grid.Add(widgets.NewTile(k.tr("TileSettings"), k.tr("TileSettingsDetail"), theme.SettingsIcon(), func() { k.show(newSettings(k)) }))
 	}
+	grid.Add(widgets.NewTile(k.tr("TileFullmakt"), k.tr("TileFullmaktDetail"), theme.AccountIcon(), func() { k.show(newFullmakt(k)) }))
 	grid.Add(widgets.NewTile(k.tr("TileHelp"), k.trd("TileHelpDetail", map[string]any{"Phone": HelpLine}), theme.HelpIcon(), func() { k.show(newHelp(k)) }))
 	top := container.NewVBox(title)
 	if len(k.me.Persons) > 1 {

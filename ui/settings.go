@@ -2,6 +2,9 @@ package ui
 
 import (
 	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -9,20 +12,23 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
-// settings shows and changes how the person is told about new messages and appointments (SMS, e-mail,
-// both or none).
+// settings shows and changes how the person is told about new messages and changed and completed visits
+// (SMS, e-mail, both or none). The registered phone number and e-mail address are shown partly masked:
+// someone may stand behind the citizen. A choice is saved with Lagre, and the screen confirms it.
 type settings struct {
 	k       *Kiosk
 	current *api.NotificationSettings
-	key     string
+	chosen  api.NotificationChannel
+	key     idemKey
+	saving  bool
 
 	status   *widget.Label
 	contacts *widget.Label
 	choices  *fyne.Container
+	save     *widgets.Button
 	errText  *widget.Label
 }
 
@@ -33,15 +39,19 @@ var channels = []api.NotificationChannel{api.Sms, api.Email, api.Both, api.None}
 func (s *settings) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.status = para(k.tr("Loading"))
+	s.status.TextStyle = fyne.TextStyle{Bold: true}
 	s.contacts = para("")
 	s.contacts.Hide()
 	s.errText = errorLabel()
 	s.choices = container.NewVBox()
+	s.save = widgets.NewPrimaryButton(k.tr("SettingsSave"), s.doSave)
+	s.save.Hide()
 	s.load()
 	return container.NewVScroll(container.NewVBox(
 		heading(k.tr("SettingsHeading")),
 		para(k.tr("SettingsIntro")),
-		s.status, s.contacts, s.choices, s.errText,
+		s.contacts, s.choices, s.errText,
+		container.NewHBox(s.save), s.status,
 	))
 }
 
@@ -57,61 +67,80 @@ func (s *settings) load() {
 				}
 				return
 			}
-			s.show(ns)
+			s.current = ns
+			s.chosen = ns.Channel
+			s.status.SetText(k.trd("SettingsCurrent", map[string]any{"Channel": k.channelText(ns.Channel)}))
+			s.show()
 		}
 	})
 }
 
-func (s *settings) show(ns *api.NotificationSettings) {
+// show draws the choices, each with the sentence saying what it gives, the chosen one marked.
+func (s *settings) show() {
 	k := s.k
-	s.current = ns
-	s.status.SetText(k.trd("SettingsCurrent", map[string]any{"Channel": k.channelText(ns.Channel)}))
+	ns := s.current
 	phone, email := "–", "–"
 	if ns.Phone != nil && *ns.Phone != "" {
-		phone = *ns.Phone
+		phone = maskPhone(*ns.Phone)
 	}
 	if ns.Email != nil && *ns.Email != "" {
-		email = *ns.Email
+		email = maskEmail(*ns.Email)
 	}
 	s.contacts.SetText(k.trd("SettingsContacts", map[string]any{"Phone": phone, "Email": email}))
 	s.contacts.Show()
 	s.choices.RemoveAll()
 	for _, ch := range channels {
-		b := widgets.NewButton(k.channelText(ch), func() { s.save(ch) })
+		b := widgets.NewButton(k.channelText(ch), func() {
+			s.chosen = ch
+			showError(s.errText, "")
+			s.show()
+		})
 		b.Alignment = widget.ButtonAlignLeading
-		if ch == ns.Channel {
+		if ch == s.chosen {
 			b.Importance = widget.HighImportance
-			b.Icon = theme.ConfirmIcon()
+			b.Icon = theme.RadioButtonCheckedIcon()
+		} else {
+			b.Icon = theme.RadioButtonIcon()
 		}
-		s.choices.Add(b)
+		s.choices.Add(container.NewBorder(nil, nil, nil, nil, container.NewVBox(b, para(k.channelExplain(ch, phone, email)))))
+	}
+	s.save.Show()
+	if s.saving || s.chosen == ns.Channel {
+		s.save.Disable()
+	} else {
+		s.save.Enable()
 	}
 }
 
-func (s *settings) save(ch api.NotificationChannel) {
+func (s *settings) doSave() {
 	k := s.k
-	if s.current != nil && s.current.Channel == ch {
+	if s.current == nil || s.saving || s.chosen == s.current.Channel {
 		return
 	}
-	if s.key == "" {
-		s.key = client.NewIdempotencyKey()
-	}
-	sess, pid, key := k.sess, k.person.Person.Id, s.key
+	ch := s.chosen
+	key := s.key.For(api.NotificationSettingsUpdate{Channel: ch})
+	sess, pid := k.sess, k.person.Person.Id
+	s.saving = true
 	showError(s.errText, "")
 	s.status.SetText(k.tr("Saving"))
+	s.show()
 	k.async(s, func(ctx context.Context) func() {
 		ns, err := sess.SetNotificationChannel(ctx, pid, key, ch)
 		return func() {
+			s.saving = false
 			if err != nil {
 				if !k.handleUnauthorized(err) {
-					showError(s.errText, k.errText(err))
-					if s.current != nil {
-						s.show(s.current)
-					}
+					// The choice stays chosen (and the key kept): Lagre again cannot save it twice.
+					showError(s.errText, k.tr("SettingsSaveFailed")+" "+k.errText(err))
+					s.status.SetText(k.trd("SettingsCurrent", map[string]any{"Channel": k.channelText(s.current.Channel)}))
+					s.show()
 				}
 				return
 			}
-			s.key = ""
-			s.show(ns)
+			s.key.Done()
+			s.current = ns
+			s.chosen = ns.Channel
+			s.show()
 			s.status.SetText(k.trd("SettingsSaved", map[string]any{"Channel": k.channelText(ns.Channel)}))
 		}
 	})
@@ -129,6 +158,53 @@ func (k *Kiosk) channelText(ch api.NotificationChannel) string {
 		return k.tr("ChannelNone")
 	}
 	return string(ch)
+}
+
+// channelExplain is one sentence on what a channel gives.
+func (k *Kiosk) channelExplain(ch api.NotificationChannel, phone, email string) string {
+	data := map[string]any{"Phone": phone, "Email": email}
+	switch ch {
+	case api.Sms:
+		return k.trd("SettingsExplainSms", data)
+	case api.Email:
+		return k.trd("SettingsExplainEmail", data)
+	case api.Both:
+		return k.trd("SettingsExplainBoth", data)
+	}
+	return k.tr("SettingsExplainNone")
+}
+
+// maskPhone hides all but the last three digits, keeping the spacing: "900 00 234" -> "*** ** 234".
+func maskPhone(p string) string {
+	digits := 0
+	for _, r := range p {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	var b strings.Builder
+	seen := 0
+	for _, r := range p {
+		if unicode.IsDigit(r) {
+			seen++
+			if seen <= digits-3 {
+				b.WriteRune('*')
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// maskEmail keeps the first letter and the domain: "ingrid.haugen@example.no" -> "i****@example.no".
+func maskEmail(e string) string {
+	at := strings.LastIndex(e, "@")
+	if at <= 0 {
+		return "****"
+	}
+	r, _ := utf8.DecodeRuneInString(e)
+	return string(r) + "****" + e[at:]
 }
 
 func (s *settings) stop() {}

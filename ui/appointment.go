@@ -1,0 +1,567 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/client"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// apptCommentMax is the longest comment or wish the contract takes.
+const apptCommentMax = 500
+
+// maxProposals is how many alternative times a change request may propose.
+const maxProposals = 3
+
+// proposalDays is how many days ahead (from tomorrow) the change request's day picker offers.
+const proposalDays = 14
+
+// proposalWindows are the time windows a change request may propose (hours, Europe/Oslo).
+var proposalWindows = [][2]int{{8, 10}, {10, 12}, {12, 14}, {14, 16}, {16, 18}}
+
+// The parts of the appointment screen.
+type apptMode int
+
+const (
+	apptView     apptMode = iota // the appointment, with Avlys and Be om å endre
+	apptCancel                   // choose a reason
+	apptConfirm                  // confirm the cancellation
+	apptDeadline                 // too late to cancel here: call
+	apptChange                   // propose times or write a wish
+)
+
+// appointment shows one appointment, and lets the citizen ask to cancel it (with a reason, confirmed) or ask
+// to change it (up to three alternative times, or a wish). Both requests reach the service's message
+// thread. A cancellation after the municipality's deadline is refused plainly, with the phone number.
+// What was chosen and typed stays when sending fails, and so does the request's idempotency key.
+type appointment struct {
+	k    *Kiosk
+	a    api.Appointment
+	past bool // the list to go back to
+	rule *api.CancellationRule
+	mode apptMode
+
+	body   *fyne.Container
+	notice *widget.Label // a confirmation ("Avlysinga er send.")
+
+	// the cancellation
+	reason      api.CancellationRequestReason
+	comment     *widget.Entry
+	commentHint *widget.Label
+	cancelErr   *widget.Label
+	cancelKey   idemKey
+	sending     bool
+
+	// the change request
+	proposals []*proposal
+	wish      *widget.Entry
+	changeErr *widget.Label
+	changeKey idemKey
+}
+
+// proposal is one alternative time: a day and a time window (-1 when not chosen yet).
+type proposal struct {
+	day, window int
+	daySel      *widget.Select
+	winSel      *widget.Select
+}
+
+// idemKey is an Idempotency-Key for one attempt-set: the same request sent again (after a failure) reuses
+// the key, so the backend cannot store it twice; a different request gets a new key.
+type idemKey struct {
+	key, body string
+}
+
+// For returns the key for req: the same as last time when req is the same.
+func (i *idemKey) For(req any) string {
+	b, _ := json.Marshal(req)
+	if i.key == "" || i.body != string(b) {
+		i.key, i.body = client.NewIdempotencyKey(), string(b)
+	}
+	return i.key
+}
+
+// Done forgets the key after a success.
+func (i *idemKey) Done() { *i = idemKey{} }
+
+func newAppointment(k *Kiosk, a api.Appointment, past bool) *appointment {
+	return &appointment{k: k, a: a, past: past}
+}
+
+func (s *appointment) buildUI() fyne.CanvasObject {
+	k := s.k
+	s.body = container.NewVBox()
+	s.notice = para("")
+	s.notice.TextStyle = fyne.TextStyle{Bold: true}
+	s.notice.Importance = widget.SuccessImportance
+	s.notice.Hide()
+	s.comment = widget.NewMultiLineEntry()
+	s.comment.Wrapping = fyne.TextWrapWord
+	s.comment.SetMinRowsVisible(2)
+	s.comment.SetPlaceHolder(k.tr("ApptCommentPlaceholder"))
+	s.commentHint = para("")
+	s.cancelErr = errorLabel()
+	s.wish = widget.NewMultiLineEntry()
+	s.wish.Wrapping = fyne.TextWrapWord
+	s.wish.SetMinRowsVisible(2)
+	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))
+	s.changeErr = errorLabel()
+	s.addProposal()
+	s.loadRule()
+	s.refresh()
+	back := widgets.NewIconButton(k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
+	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
+	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(s.notice, s.body)))
+}
+
+func (s *appointment) loadRule() {
+	k := s.k
+	sess := k.sess
+	k.async(s, func(ctx context.Context) func() {
+		r, err := sess.CancellationRule(ctx)
+		if err != nil {
+			return nil // the phone number falls back to the help line; the backend still enforces the rule
+		}
+		return func() {
+			s.rule = r
+			s.refresh()
+		}
+	})
+}
+
+// phone is whom to call to cancel after the deadline.
+func (s *appointment) phone() string {
+	if s.rule != nil && s.rule.Phone != "" {
+		return s.rule.Phone
+	}
+	return HelpLine
+}
+
+// deadlinePassed reports whether the kiosk's clock is past the appointment's cancellation deadline.
+func (s *appointment) deadlinePassed() bool {
+	return s.a.CancellableUntil == nil || !s.k.now().Before(*s.a.CancellableUntil)
+}
+
+func (s *appointment) setMode(m apptMode) {
+	s.mode = m
+	s.refresh()
+}
+
+// refresh rebuilds the body for the mode.
+func (s *appointment) refresh() {
+	s.body.RemoveAll()
+	s.body.Add(s.card())
+	switch s.mode {
+	case apptView:
+		s.viewActions()
+	case apptCancel:
+		s.cancelForm()
+	case apptConfirm:
+		s.confirmForm()
+	case apptDeadline:
+		s.deadlineInfo()
+	case apptChange:
+		s.changeForm()
+	}
+	s.body.Refresh()
+}
+
+// card is the appointment: time window, service, place, staff role, status, description.
+func (s *appointment) card() fyne.CanvasObject {
+	k, a := s.k, s.a
+	when := subheading(capitalize(k.longDate(a.Start)) + ", " + k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}))
+	service := widget.NewLabel(k.serviceName(a.Service))
+	service.TextStyle = fyne.TextStyle{Bold: true}
+	place := k.tr("HomeVisit")
+	if !a.HomeVisit && a.Address != nil && *a.Address != "" {
+		place = *a.Address
+	}
+	lines := container.NewVBox(when, service, para(k.trd("Place", map[string]any{"Place": place})))
+	if a.StaffRole != nil && *a.StaffRole != "" {
+		lines.Add(para(k.trd("ApptStaff", map[string]any{"Role": capitalize(*a.StaffRole)})))
+	}
+	text, imp, icon := k.apptState(a)
+	st := widget.NewLabel(k.trd("AppointmentStatus", map[string]any{"Status": text}))
+	st.TextStyle = fyne.TextStyle{Bold: true}
+	st.Importance = imp
+	if icon != nil {
+		lines.Add(container.NewHBox(widget.NewIcon(icon), st))
+	} else {
+		lines.Add(st)
+	}
+	if a.Description != nil && *a.Description != "" {
+		lines.Add(para(*a.Description))
+	}
+	if a.Status == api.Booked && a.PendingRequest != nil {
+		switch *a.PendingRequest {
+		case api.AppointmentPendingRequestCancellation:
+			lines.Add(para(k.tr("PendingCancellation")))
+		case api.AppointmentPendingRequestChange:
+			lines.Add(para(k.tr("PendingChange")))
+		}
+	}
+	bg := canvas.NewRectangle(kt.Surface)
+	bg.CornerRadius = 12
+	return container.NewStack(bg, container.NewPadded(lines))
+}
+
+func (s *appointment) viewActions() {
+	k, a := s.k, s.a
+	if a.Status != api.Booked || a.End.Before(k.now()) {
+		return
+	}
+	if a.PendingRequest != nil && *a.PendingRequest == api.AppointmentPendingRequestCancellation {
+		return // asked to cancel already: the service answers in the messages
+	}
+	cancel := widgets.NewIconButton(k.tr("ApptCancel"), theme.CancelIcon(), func() {
+		showError(s.notice, "")
+		if s.deadlinePassed() {
+			s.setMode(apptDeadline)
+			return
+		}
+		s.setMode(apptCancel)
+	})
+	change := widgets.NewIconButton(k.tr("ApptChange"), theme.HistoryIcon(), func() {
+		showError(s.notice, "")
+		s.setMode(apptChange)
+	})
+	s.body.Add(container.NewGridWithColumns(2, cancel, change))
+}
+
+var cancelReasons = []struct {
+	r  api.CancellationRequestReason
+	id string
+}{
+	{api.Ill, id("ApptReasonIll")},
+	{api.Hospital, id("ApptReasonHospital")},
+	{api.Visitors, id("ApptReasonVisitors")},
+	{api.Other, id("ApptReasonOther")},
+}
+
+func (s *appointment) reasonText(r api.CancellationRequestReason) string {
+	for _, c := range cancelReasons {
+		if c.r == r {
+			return s.k.tr(c.id)
+		}
+	}
+	return string(r)
+}
+
+func (s *appointment) cancelForm() {
+	k := s.k
+	s.body.Add(subheading(k.tr("ApptCancelHeading")))
+	if s.a.CancellableUntil != nil {
+		s.body.Add(para(k.trd("ApptCancelUntil", map[string]any{"Date": k.longDate(*s.a.CancellableUntil), "Time": k.clock(*s.a.CancellableUntil)})))
+	}
+	grid := container.NewGridWithColumns(2)
+	for _, c := range cancelReasons {
+		b := widgets.NewButton(k.tr(c.id), func() {
+			s.reason = c.r
+			showError(s.cancelErr, "")
+			s.refresh()
+		})
+		b.Alignment = widget.ButtonAlignLeading
+		if s.reason == c.r {
+			b.Importance = widget.HighImportance
+			b.Icon = theme.RadioButtonCheckedIcon()
+		} else {
+			b.Icon = theme.RadioButtonIcon()
+		}
+		grid.Add(b)
+	}
+	s.body.Add(grid)
+	if s.reason == api.Other {
+		s.commentHint.SetText(k.tr("ApptCommentRequired"))
+	} else {
+		s.commentHint.SetText(k.tr("ApptCommentOptional"))
+	}
+	s.body.Add(s.commentHint)
+	s.body.Add(s.comment)
+	s.body.Add(s.cancelErr)
+	s.body.Add(container.NewGridWithColumns(2,
+		widgets.NewButton(k.tr("ApptGoBack"), func() { showError(s.cancelErr, ""); s.setMode(apptView) }),
+		widgets.NewPrimaryButton(k.tr("ApptNext"), s.checkCancel)))
+}
+
+// checkCancel checks the form at the kiosk, then asks for confirmation.
+func (s *appointment) checkCancel() {
+	k := s.k
+	comment := strings.TrimSpace(s.comment.Text)
+	switch {
+	case s.reason == "":
+		showError(s.cancelErr, k.tr("ApptChooseReason"))
+		return
+	case s.reason == api.Other && comment == "":
+		showError(s.cancelErr, k.tr("ApptCommentMissing"))
+		return
+	case utf8.RuneCountInString(comment) > apptCommentMax:
+		showError(s.cancelErr, k.trd("ApptTooLong", map[string]any{"Count": utf8.RuneCountInString(comment), "Max": apptCommentMax}))
+		return
+	}
+	showError(s.cancelErr, "")
+	s.setMode(apptConfirm)
+}
+
+func (s *appointment) confirmForm() {
+	k, a := s.k, s.a
+	s.body.Add(subheading(k.trd("ApptConfirmQuestion", map[string]any{
+		"Date": k.longDate(a.Start),
+		"Time": k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}),
+	})))
+	s.body.Add(para(k.trd("ApptConfirmReason", map[string]any{"Reason": s.reasonText(s.reason)})))
+	if c := strings.TrimSpace(s.comment.Text); c != "" {
+		s.body.Add(para(c))
+	}
+	s.body.Add(para(k.tr("ApptConfirmThread")))
+	s.body.Add(s.cancelErr)
+	send := widgets.NewPrimaryButton(k.tr("ApptConfirmYes"), s.sendCancel)
+	if s.sending {
+		send.Disable()
+	}
+	s.body.Add(container.NewGridWithColumns(2,
+		widgets.NewButton(k.tr("ApptConfirmNo"), func() { showError(s.cancelErr, ""); s.setMode(apptCancel) }),
+		send))
+}
+
+func (s *appointment) sendCancel() {
+	k := s.k
+	if s.sending {
+		return
+	}
+	req := api.CancellationRequest{Reason: s.reason}
+	if c := strings.TrimSpace(s.comment.Text); c != "" {
+		req.Comment = &c
+	}
+	key := s.cancelKey.For(req)
+	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
+	s.sending = true
+	showError(s.cancelErr, "")
+	s.refresh()
+	k.async(s, func(ctx context.Context) func() {
+		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
+		var fresh *api.Appointment
+		if err == nil {
+			fresh, _ = sess.Appointment(ctx, pid, aid)
+		}
+		return func() {
+			s.sending = false
+			if err != nil {
+				if k.handleUnauthorized(err) {
+					return
+				}
+				switch client.CodeOf(err) {
+				case "cancellation_deadline_passed":
+					s.setMode(apptDeadline)
+					return
+				case "not_cancellable":
+					showError(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
+				default:
+					showError(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
+				}
+				s.refresh() // the reason, the comment and the key stay: trying again cannot send it twice
+				return
+			}
+			s.cancelKey.Done()
+			s.applySent(fresh, api.AppointmentPendingRequestCancellation)
+			showError(s.notice, k.tr("ApptCancelDone"))
+		}
+	})
+}
+
+// applySent shows the appointment as the backend has it after a request (or marks it locally when it
+// could not be read again).
+func (s *appointment) applySent(fresh *api.Appointment, kind api.AppointmentPendingRequest) {
+	if fresh != nil && fresh.Id == s.a.Id {
+		s.a = *fresh
+	} else {
+		s.a.PendingRequest = &kind
+	}
+	s.setMode(apptView)
+}
+
+func (s *appointment) deadlineInfo() {
+	k, a := s.k, s.a
+	if a.CancellableUntil != nil {
+		s.body.Add(subheading(k.trd("ApptDeadlinePassed", map[string]any{"Date": k.longDate(*a.CancellableUntil), "Time": k.clock(*a.CancellableUntil)})))
+	} else {
+		s.body.Add(subheading(k.tr("ApptDeadlinePassedNoDate")))
+	}
+	s.body.Add(para(k.tr("ApptCallInstead")))
+	phone := widget.NewLabel(s.phone())
+	phone.SizeName = theme.SizeNameHeadingText
+	phone.TextStyle = fyne.TextStyle{Bold: true}
+	s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
+	s.body.Add(para(k.tr("HelpLineHours")))
+	s.body.Add(container.NewHBox(widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
+}
+
+// ---- change request ----
+
+func (s *appointment) addProposal() {
+	if len(s.proposals) >= maxProposals {
+		return
+	}
+	p := &proposal{day: -1, window: -1}
+	s.proposals = append(s.proposals, p)
+}
+
+func (s *appointment) dayOptions() ([]string, []time.Time) {
+	k := s.k
+	today := k.today()
+	var labels []string
+	var days []time.Time
+	for i := 1; i <= proposalDays; i++ {
+		d := today.AddDate(0, 0, i)
+		days = append(days, d)
+		labels = append(labels, capitalize(k.longDate(d)))
+	}
+	return labels, days
+}
+
+func (s *appointment) windowOptions() []string {
+	var out []string
+	for _, w := range proposalWindows {
+		out = append(out, fmt.Sprintf("%02d:00–%02d:00", w[0], w[1]))
+	}
+	return out
+}
+
+func (s *appointment) changeForm() {
+	k := s.k
+	s.body.Add(subheading(k.tr("ApptChangeHeading")))
+	s.body.Add(para(k.tr("ApptChangeIntro")))
+	dayLabels, _ := s.dayOptions()
+	winLabels := s.windowOptions()
+	for i, p := range s.proposals {
+		p.daySel = widget.NewSelect(dayLabels, nil)
+		p.daySel.PlaceHolder = k.tr("ApptChooseDay")
+		if p.day >= 0 && p.day < len(dayLabels) {
+			p.daySel.SetSelectedIndex(p.day)
+		}
+		p.daySel.OnChanged = func(string) { p.day = p.daySel.SelectedIndex(); showError(s.changeErr, "") }
+		p.winSel = widget.NewSelect(winLabels, nil)
+		p.winSel.PlaceHolder = k.tr("ApptChooseTime")
+		if p.window >= 0 && p.window < len(winLabels) {
+			p.winSel.SetSelectedIndex(p.window)
+		}
+		p.winSel.OnChanged = func(string) { p.window = p.winSel.SelectedIndex(); showError(s.changeErr, "") }
+		remove := widgets.NewIconButton(k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
+			s.proposals = append(s.proposals[:i:i], s.proposals[i+1:]...)
+			s.refresh()
+		})
+		label := widget.NewLabel(k.trd("ApptProposal", map[string]any{"N": i + 1}))
+		label.TextStyle = fyne.TextStyle{Bold: true}
+		s.body.Add(container.NewBorder(nil, nil, label, remove, container.NewGridWithColumns(2, p.daySel, p.winSel)))
+	}
+	if len(s.proposals) < maxProposals {
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
+			s.addProposal()
+			s.refresh()
+		})))
+	}
+	s.body.Add(para(k.tr("ApptWishLabel")))
+	s.body.Add(s.wish)
+	s.body.Add(s.changeErr)
+	send := widgets.NewPrimaryButton(k.tr("ApptSendChange"), s.sendChange)
+	if s.sending {
+		send.Disable()
+	}
+	s.body.Add(container.NewGridWithColumns(2,
+		widgets.NewButton(k.tr("ApptGoBack"), func() { showError(s.changeErr, ""); s.setMode(apptView) }),
+		send))
+}
+
+// changeRequest builds the request from the form, or returns the translated reason it cannot.
+func (s *appointment) changeRequest() (api.ChangeRequest, string) {
+	k := s.k
+	var req api.ChangeRequest
+	_, days := s.dayOptions()
+	var times []api.TimeWindow
+	for i, p := range s.proposals {
+		switch {
+		case p.day < 0 && p.window < 0:
+			continue // an empty row is ignored
+		case p.day < 0 || p.window < 0 || p.day >= len(days) || p.window >= len(proposalWindows):
+			return req, k.trd("ApptProposalIncomplete", map[string]any{"N": i + 1})
+		}
+		d, w := days[p.day], proposalWindows[p.window]
+		times = append(times, api.TimeWindow{
+			Start: time.Date(d.Year(), d.Month(), d.Day(), w[0], 0, 0, 0, k.oslo),
+			End:   time.Date(d.Year(), d.Month(), d.Day(), w[1], 0, 0, 0, k.oslo),
+		})
+	}
+	wish := strings.TrimSpace(s.wish.Text)
+	switch {
+	case len(times) == 0 && wish == "":
+		return req, k.tr("ApptChangeEmpty")
+	case utf8.RuneCountInString(wish) > apptCommentMax:
+		return req, k.trd("ApptTooLong", map[string]any{"Count": utf8.RuneCountInString(wish), "Max": apptCommentMax})
+	}
+	if len(times) > 0 {
+		req.ProposedTimes = &times
+	}
+	if wish != "" {
+		req.Comment = &wish
+	}
+	return req, ""
+}
+
+func (s *appointment) sendChange() {
+	k := s.k
+	if s.sending {
+		return
+	}
+	req, msg := s.changeRequest()
+	if msg != "" {
+		showError(s.changeErr, msg)
+		return
+	}
+	key := s.changeKey.For(req)
+	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
+	s.sending = true
+	showError(s.changeErr, "")
+	s.refresh()
+	k.async(s, func(ctx context.Context) func() {
+		_, err := sess.RequestChange(ctx, pid, aid, key, req)
+		var fresh *api.Appointment
+		if err == nil {
+			fresh, _ = sess.Appointment(ctx, pid, aid)
+		}
+		return func() {
+			s.sending = false
+			if err != nil {
+				if k.handleUnauthorized(err) {
+					return
+				}
+				if client.CodeOf(err) == "not_cancellable" {
+					showError(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
+				} else {
+					showError(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
+				}
+				s.refresh() // the times, the wish and the key stay
+				return
+			}
+			s.changeKey.Done()
+			s.proposals = nil
+			s.addProposal()
+			s.wish.SetText("")
+			s.applySent(fresh, api.AppointmentPendingRequestChange)
+			showError(s.notice, k.tr("ApptChangeDone"))
+		}
+	})
+}
+
+func (s *appointment) stop() {}

@@ -1,0 +1,497 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/nin"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// The parts of the fullmakt screen.
+type fullmaktMode int
+
+const (
+	fmLists   fullmaktMode = iota // who may act for me, and whom I may act for
+	fmGrant                       // the grant form
+	fmConfirm                     // confirm a revocation
+)
+
+// fullmaktScreen lists "Kven kan handle for meg" and "Kven eg kan handle for", and lets the citizen acting
+// for themself give a fullmakt (name, national identity number checked at the field, scopes, optional end
+// date) or revoke one (confirmed on our own panel). Acting for someone else, it says that only that person
+// may give or revoke their fullmakt.
+type fullmaktScreen struct {
+	k    *Kiosk
+	mode fullmaktMode
+
+	lists  *api.FullmaktLists
+	body   *fyne.Container
+	status *widget.Label
+	notice *widget.Label
+
+	// the grant form; kept while the screen lives, so a failure keeps what was typed
+	name     *widget.Entry
+	nin      *widget.Entry
+	ninErr   *widget.Label
+	nameErr  *widget.Label
+	until    *widget.Entry
+	untilErr *widget.Label
+	scopes   map[api.Scope]*widget.Check
+	scopeErr *widget.Label
+	grantErr *widget.Label
+	grantKey idemKey
+	busy     bool
+
+	// the revocation being confirmed
+	revoke    *api.Fullmakt
+	revokeErr *widget.Label
+	revokeKey idemKey
+}
+
+func newFullmakt(k *Kiosk) *fullmaktScreen { return &fullmaktScreen{k: k} }
+
+var fullmaktScopes = []struct {
+	s  api.Scope
+	id string
+}{
+	{api.Messages, id("FullmaktScopeMessages")},
+	{api.Appointments, id("FullmaktScopeAppointments")},
+	{api.Settings, id("FullmaktScopeSettings")},
+}
+
+// mayManage reports whether the citizen may give and revoke fullmakt here: only for themself.
+func (s *fullmaktScreen) mayManage() bool { return !s.k.actingForOther() }
+
+func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
+	k := s.k
+	s.body = container.NewVBox()
+	s.status = para("")
+	s.notice = para("")
+	s.notice.TextStyle = fyne.TextStyle{Bold: true}
+	s.notice.Importance = widget.SuccessImportance
+	s.notice.Hide()
+	s.name = widget.NewEntry()
+	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
+	s.name.OnChanged = func(string) { showError(s.nameErr, ""); showError(s.grantErr, "") }
+	s.nameErr = errorLabel()
+	s.nin = widget.NewEntry()
+	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
+	s.ninErr = errorLabel()
+	s.nin.OnChanged = func(v string) {
+		showError(s.grantErr, "")
+		// Check at the field once the number could be whole; before that, only say what is wrong when
+		// it cannot become right (a letter).
+		n := cleanNIN(v)
+		if len(n) >= 11 || !allDigits(n) {
+			showError(s.ninErr, s.ninMessage(n))
+		} else {
+			showError(s.ninErr, "")
+		}
+	}
+	s.until = widget.NewEntry()
+	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
+	s.until.OnChanged = func(string) { showError(s.untilErr, ""); showError(s.grantErr, "") }
+	s.untilErr = errorLabel()
+	s.scopes = map[api.Scope]*widget.Check{}
+	for _, sc := range fullmaktScopes {
+		s.scopes[sc.s] = widget.NewCheck(k.tr(sc.id), func(bool) { showError(s.scopeErr, ""); showError(s.grantErr, "") })
+	}
+	s.scopeErr = errorLabel()
+	s.grantErr = errorLabel()
+	s.revokeErr = errorLabel()
+	s.refresh()
+	if k.may(api.Settings) {
+		s.load()
+	}
+	return container.NewBorder(heading(k.tr("FullmaktHeading")), nil, nil, nil,
+		container.NewVScroll(container.NewVBox(s.notice, s.status, s.body)))
+}
+
+func (s *fullmaktScreen) load() {
+	k := s.k
+	sess, pid := k.sess, k.person.Person.Id
+	s.status.SetText(k.tr("Loading"))
+	s.status.Show()
+	k.async(s, func(ctx context.Context) func() {
+		l, err := sess.Fullmakt(ctx, pid)
+		return func() {
+			if err != nil {
+				if !k.handleUnauthorized(err) {
+					s.status.SetText(k.errText(err))
+				}
+				return
+			}
+			s.status.SetText("")
+			s.status.Hide()
+			s.lists = l
+			s.refresh()
+		}
+	})
+}
+
+func (s *fullmaktScreen) setMode(m fullmaktMode) {
+	s.mode = m
+	s.refresh()
+}
+
+func (s *fullmaktScreen) refresh() {
+	s.body.RemoveAll()
+	switch s.mode {
+	case fmLists:
+		s.showLists()
+	case fmGrant:
+		s.grantForm()
+	case fmConfirm:
+		s.confirmRevoke()
+	}
+	s.body.Refresh()
+}
+
+func (s *fullmaktScreen) showLists() {
+	k := s.k
+	if !s.mayManage() {
+		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name})))
+		s.body.Add(para(k.tr("FullmaktSwitchToSelf")))
+		if len(k.me.Persons) > 1 {
+			s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
+		}
+	} else {
+		s.body.Add(para(k.tr("FullmaktIntro")))
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
+			showError(s.notice, "")
+			s.setMode(fmGrant)
+		})))
+	}
+	if s.lists == nil {
+		return
+	}
+	s.body.Add(subheading(k.tr("FullmaktForMe")))
+	if len(s.lists.GrantedByMe) == 0 {
+		s.body.Add(para(k.tr("FullmaktNoneForMe")))
+	}
+	for i := range s.lists.GrantedByMe {
+		f := s.lists.GrantedByMe[i]
+		var action fyne.CanvasObject
+		if s.mayManage() {
+			action = widgets.NewButton(k.tr("FullmaktRevoke"), func() {
+				showError(s.notice, "")
+				showError(s.revokeErr, "")
+				s.revoke = &f
+				s.setMode(fmConfirm)
+			})
+		}
+		s.body.Add(s.fullmaktCard(f.Receiver.Name, f, action))
+	}
+	s.body.Add(subheading(k.tr("FullmaktIActFor")))
+	if len(s.lists.GrantedToMe) == 0 {
+		s.body.Add(para(k.tr("FullmaktNoneIActFor")))
+	}
+	for _, f := range s.lists.GrantedToMe {
+		s.body.Add(s.fullmaktCard(f.Giver.Name, f, nil))
+	}
+}
+
+// fullmaktCard is one fullmakt: the other person's name, the scopes and the end date.
+func (s *fullmaktScreen) fullmaktCard(name string, f api.Fullmakt, action fyne.CanvasObject) fyne.CanvasObject {
+	k := s.k
+	title := widget.NewLabel(name)
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.SizeName = theme.SizeNameSubHeadingText
+	until := k.tr("FullmaktNoEnd")
+	if f.ValidUntil != nil {
+		until = k.trd("FullmaktUntil", map[string]any{"Date": k.fullDate(f.ValidUntil.Time)})
+	}
+	lines := container.NewVBox(title, para(k.trd("FullmaktScopes", map[string]any{"Scopes": s.scopeList(f.Scopes)})), para(until))
+	bg := canvas.NewRectangle(kt.Surface)
+	bg.CornerRadius = 12
+	var row fyne.CanvasObject = lines
+	if action != nil {
+		row = container.NewBorder(nil, nil, nil, container.NewCenter(action), lines)
+	}
+	return container.NewStack(bg, container.NewPadded(row))
+}
+
+func (s *fullmaktScreen) scopeList(scopes []api.Scope) string {
+	var parts []string
+	for _, sc := range fullmaktScopes {
+		for _, have := range scopes {
+			if have == sc.s {
+				parts = append(parts, strings.ToLower(s.k.tr(sc.id)))
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fullDate is "31. desember 2026" (a date, not a moment: read in UTC as the contract's dates are).
+func (k *Kiosk) fullDate(d time.Time) string {
+	return k.trd("FullmaktDate", map[string]any{"Day": d.Day(), "Month": k.tr(monthIDs[d.Month()-1]), "Year": d.Year()})
+}
+
+// ---- grant ----
+
+func (s *fullmaktScreen) grantForm() {
+	k := s.k
+	s.body.Add(subheading(k.tr("FullmaktGrantHeading")))
+	s.body.Add(para(k.tr("FullmaktGrantIntro")))
+	field := func(label string, e fyne.CanvasObject, errl *widget.Label) {
+		l := widget.NewLabel(label)
+		l.TextStyle = fyne.TextStyle{Bold: true}
+		s.body.Add(l)
+		s.body.Add(e)
+		s.body.Add(errl)
+	}
+	field(k.tr("FullmaktNameLabel"), s.name, s.nameErr)
+	field(k.tr("FullmaktNinLabel"), s.nin, s.ninErr)
+	l := widget.NewLabel(k.tr("FullmaktScopesLabel"))
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	s.body.Add(l)
+	checks := container.NewHBox()
+	for _, sc := range fullmaktScopes {
+		checks.Add(s.scopes[sc.s])
+	}
+	s.body.Add(checks)
+	s.body.Add(s.scopeErr)
+	field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)
+	s.body.Add(s.grantErr)
+	send := widgets.NewPrimaryButton(k.tr("FullmaktGrantSend"), s.grant)
+	if s.busy {
+		send.Disable()
+	}
+	s.body.Add(container.NewGridWithColumns(2,
+		widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
+		send))
+}
+
+// cleanNIN drops the spaces and dots people type between the groups of digits.
+func cleanNIN(v string) string {
+	return strings.NewReplacer(" ", "", ".", "", "\u00a0", "").Replace(strings.TrimSpace(v))
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ninMessage is the translated reason a national identity number is not valid, or "".
+func (s *fullmaktScreen) ninMessage(n string) string {
+	k := s.k
+	err := nin.Validate(n)
+	switch {
+	case err == nil:
+		return ""
+	case n == "":
+		return k.tr("FullmaktNinEmpty")
+	case !allDigits(n) || errors.Is(err, nin.ErrNotDigits):
+		return k.tr("FullmaktNinNotDigits")
+	case errors.Is(err, nin.ErrLength):
+		return k.trd("FullmaktNinLength", map[string]any{"Count": len(n)})
+	case errors.Is(err, nin.ErrDate):
+		return k.tr("FullmaktNinDate")
+	case errors.Is(err, nin.ErrCheckDigit1):
+		return k.tr("FullmaktNinCheck1")
+	case errors.Is(err, nin.ErrCheckDigit2):
+		return k.tr("FullmaktNinCheck2")
+	}
+	return k.tr("FullmaktNinInvalid")
+}
+
+// parseUntil reads "31.12.2026" (also with "/" or "-" between, or 2-digit years); "" is no end date.
+func (s *fullmaktScreen) parseUntil(v string) (*openapi_types.Date, string) {
+	k := s.k
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, ""
+	}
+	v = strings.NewReplacer("/", ".", "-", ".", " ", "").Replace(v)
+	var t time.Time
+	var err error
+	for _, layout := range []string{"2.1.2006", "02.01.2006", "2.1.06", "02.01.06"} {
+		if t, err = time.Parse(layout, v); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, k.tr("FullmaktUntilFormat")
+	}
+	today := k.today()
+	if !t.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+		return nil, k.tr("FullmaktEndNotFuture")
+	}
+	return &openapi_types.Date{Time: t}, ""
+}
+
+// grant checks the form at the kiosk (nothing is sent while a field is wrong), then sends it.
+func (s *fullmaktScreen) grant() {
+	k := s.k
+	if s.busy {
+		return
+	}
+	ok := true
+	name := strings.TrimSpace(s.name.Text)
+	if name == "" {
+		showError(s.nameErr, k.tr("FullmaktNameMissing"))
+		ok = false
+	}
+	n := cleanNIN(s.nin.Text)
+	if msg := s.ninMessage(n); msg != "" {
+		showError(s.ninErr, msg)
+		ok = false
+	}
+	var scopes []api.Scope
+	for _, sc := range fullmaktScopes {
+		if s.scopes[sc.s].Checked {
+			scopes = append(scopes, sc.s)
+		}
+	}
+	if len(scopes) == 0 {
+		showError(s.scopeErr, k.tr("FullmaktScopesMissing"))
+		ok = false
+	}
+	until, msg := s.parseUntil(s.until.Text)
+	if msg != "" {
+		showError(s.untilErr, msg)
+		ok = false
+	}
+	if !ok {
+		showError(s.grantErr, k.tr("FullmaktFixFields"))
+		return
+	}
+	req := api.NewFullmakt{ReceiverName: name, ReceiverNationalId: n, Scopes: scopes, ValidUntil: until}
+	key := s.grantKey.For(req)
+	sess, pid := k.sess, k.person.Person.Id
+	s.busy = true
+	showError(s.grantErr, "")
+	s.refresh()
+	k.async(s, func(ctx context.Context) func() {
+		f, err := sess.GrantFullmakt(ctx, pid, key, req)
+		return func() {
+			s.busy = false
+			if err != nil {
+				if k.handleUnauthorized(err) {
+					return
+				}
+				s.grantFailed(err) // what was typed, and the key, stay
+				s.refresh()
+				return
+			}
+			s.grantKey.Done()
+			s.name.SetText("")
+			s.nin.SetText("")
+			s.until.SetText("")
+			for _, c := range s.scopes {
+				c.SetChecked(false)
+			}
+			showError(s.ninErr, "")
+			showError(s.nameErr, "")
+			showError(s.grantErr, "")
+			s.setMode(fmLists)
+			showError(s.notice, k.trd("FullmaktGranted", map[string]any{"Name": f.Receiver.Name}))
+			s.load()
+		}
+	})
+}
+
+// grantFailed shows the backend's refusal at the field it concerns, translated.
+func (s *fullmaktScreen) grantFailed(err error) {
+	k := s.k
+	switch client.CodeOf(err) {
+	case "receiver_not_found":
+		showError(s.ninErr, k.tr("FullmaktReceiverNotFound"))
+	case "receiver_too_young":
+		showError(s.ninErr, k.tr("FullmaktReceiverTooYoung"))
+	case "fullmakt_to_self":
+		showError(s.ninErr, k.tr("FullmaktToSelf"))
+	case "end_date_not_future":
+		showError(s.untilErr, k.tr("FullmaktEndNotFuture"))
+	case "giver_too_young":
+		showError(s.grantErr, k.tr("FullmaktGiverTooYoung"))
+	case "fullmakt_exists":
+		showError(s.grantErr, k.tr("FullmaktExists"))
+	case "self_only":
+		showError(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+	default:
+		if client.FieldOf(err) == "receiverNationalId" {
+			showError(s.ninErr, k.tr("FullmaktNinInvalid"))
+			return
+		}
+		showError(s.grantErr, k.tr("FullmaktGrantFailed")+" "+k.errText(err))
+	}
+}
+
+// ---- revoke ----
+
+func (s *fullmaktScreen) confirmRevoke() {
+	k := s.k
+	f := s.revoke
+	if f == nil {
+		s.mode = fmLists
+		s.showLists()
+		return
+	}
+	s.body.Add(subheading(k.trd("FullmaktRevokeQuestion", map[string]any{"Name": f.Receiver.Name})))
+	s.body.Add(para(k.trd("FullmaktRevokeExplain", map[string]any{"Name": f.Receiver.Name})))
+	s.body.Add(s.revokeErr)
+	yes := widgets.NewPrimaryButton(k.tr("FullmaktRevokeYes"), s.doRevoke)
+	if s.busy {
+		yes.Disable()
+	}
+	s.body.Add(container.NewGridWithColumns(2,
+		widgets.NewButton(k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
+		yes))
+}
+
+func (s *fullmaktScreen) doRevoke() {
+	k := s.k
+	f := s.revoke
+	if f == nil || s.busy {
+		return
+	}
+	key := s.revokeKey.For(f.Id)
+	sess, pid := k.sess, k.person.Person.Id
+	s.busy = true
+	showError(s.revokeErr, "")
+	s.refresh()
+	k.async(s, func(ctx context.Context) func() {
+		err := sess.RevokeFullmakt(ctx, pid, f.Id, key)
+		return func() {
+			s.busy = false
+			if err != nil {
+				if k.handleUnauthorized(err) {
+					return
+				}
+				if client.CodeOf(err) == "self_only" {
+					showError(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+				} else {
+					showError(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))
+				}
+				s.refresh()
+				return
+			}
+			s.revokeKey.Done()
+			s.revoke = nil
+			s.setMode(fmLists)
+			showError(s.notice, k.trd("FullmaktRevoked", map[string]any{"Name": f.Receiver.Name}))
+			s.load()
+		}
+	})
+}
+
+func (s *fullmaktScreen) stop() {}
