@@ -1,8 +1,19 @@
-// Package theme is the kiosk's look: light, calm blue, large text and large touch targets.
+// Package theme is the kiosk's look: light, calm blue, large text and large touch targets, with three text
+// sizes (normal, large, extra large) and a high-contrast variant.
+//
+// The screens use the package-level colours (Surface, Background, Demo, ActingFor, ...) directly. They are
+// values from the active palette: Set swaps the palette and reassigns them, and tells the Fyne theme (see
+// Apply). A canvas object keeps the colour it was built with, so a screen picks up a change when it is built
+// again; the router rebuilds the current screen after a change. Fyne's own widgets (labels, buttons, entries)
+// follow at once, because Apply hands Fyne a new theme.
+//
+// Set, Apply and the package-level colours belong to the UI goroutine (call Set from fyne.Do or a tap
+// handler); Current may be called from anywhere.
 package theme
 
 import (
 	"image/color"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -10,69 +21,275 @@ import (
 
 // Sizes the screens use directly.
 const (
-	// ButtonHeight is the least height of every button and tile (touch, older hands).
+	// ButtonHeight is the least height of every button and tile (touch, older hands), at every text size.
 	ButtonHeight = 64
+	// ButtonGap is the least space between two buttons: the theme's padding at normal text size.
+	ButtonGap = 8
 	// QRSize is the side of the login QR code.
 	QRSize = 280
 )
 
-// Colours the screens use directly.
-var (
-	Primary    = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff} // calm blue
-	Background = color.NRGBA{R: 0xf6, G: 0xf8, B: 0xfb, A: 0xff}
-	Surface    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
-	Text       = color.NRGBA{R: 0x1a, G: 0x1f, B: 0x2b, A: 0xff}
-	Muted      = color.NRGBA{R: 0x4a, G: 0x55, B: 0x68, A: 0xff}
-	Tile       = color.NRGBA{R: 0xe4, G: 0xec, B: 0xf7, A: 0xff}
-	Demo       = color.NRGBA{R: 0xf5, G: 0x9e, B: 0x0b, A: 0xff} // orange DEMO banner
-	ActingFor  = color.NRGBA{R: 0xfd, G: 0xf0, B: 0xc4, A: 0xff} // pale yellow "on behalf of" banner
-	Mine       = color.NRGBA{R: 0xdc, G: 0xea, B: 0xfb, A: 0xff} // the citizen's own messages
-	Error      = color.NRGBA{R: 0xb4, G: 0x23, B: 0x18, A: 0xff}
-	Unread     = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+// TextSize is the citizen's choice of text size.
+type TextSize int
+
+// The text sizes, smallest first.
+const (
+	SizeNormal     TextSize = iota // body text 20
+	SizeLarge                      // 1.25 × normal
+	SizeExtraLarge                 // 1.5 × normal
 )
 
-// Kiosk is the kiosk's fyne.Theme. It is always light, whatever the system asks for.
-type Kiosk struct{}
+// TextSizes lists the sizes in order, for a switch on screen.
+var TextSizes = []TextSize{SizeNormal, SizeLarge, SizeExtraLarge}
 
-// New returns the kiosk theme.
-func New() fyne.Theme { return Kiosk{} }
+// Scale is the factor the size applies to text, headings, paddings and icons.
+func (s TextSize) Scale() float32 {
+	switch s {
+	case SizeLarge:
+		return 1.25
+	case SizeExtraLarge:
+		return 1.5
+	}
+	return 1
+}
+
+// String is the size's name in configuration ("normal", "large", "xlarge").
+func (s TextSize) String() string {
+	switch s {
+	case SizeLarge:
+		return "large"
+	case SizeExtraLarge:
+		return "xlarge"
+	}
+	return "normal"
+}
+
+// ParseTextSize reads a name String gives; ok is false for anything else.
+func ParseTextSize(name string) (s TextSize, ok bool) {
+	for _, s := range TextSizes {
+		if s.String() == name {
+			return s, true
+		}
+	}
+	return SizeNormal, false
+}
+
+// Palette is every colour of one variant. Text colours are named for what they are; each is checked against
+// every background it is drawn on by the WCAG contrast test (theme_test.go).
+type Palette struct {
+	Text        color.NRGBA // body text, on every background below
+	Muted       color.NRGBA // secondary text (dates, hints); also placeholder and disabled text
+	Background  color.NRGBA // the window
+	Surface     color.NRGBA // cards, input fields, overlays
+	Tile        color.NRGBA // buttons and home tiles
+	TileHover   color.NRGBA // a tile under the mouse
+	TileBorder  color.NRGBA // the outline of a tile or card (non-text: ≥ 3:1 against Background)
+	Primary     color.NRGBA // main buttons, links, the focused input's border
+	OnPrimary   color.NRGBA // text on Primary
+	Error       color.NRGBA // error text, and the background of a danger button
+	OnError     color.NRGBA // text on Error
+	Warning     color.NRGBA // warning text ("change requested"), and the background of a warning button
+	OnWarning   color.NRGBA // text on Warning
+	Success     color.NRGBA // success text ("sent"), and the background of a success button
+	OnSuccess   color.NRGBA // text on Success
+	Demo        color.NRGBA // the DEMO banner (Text on it)
+	ActingFor   color.NRGBA // the "on behalf of" banner and notices (Text on it)
+	Mine        color.NRGBA // the citizen's own messages (Text on it)
+	Unread      color.NRGBA // the unread dot (non-text)
+	InputBorder color.NRGBA // an input field's border (non-text)
+	Separator   color.NRGBA
+	Focus       color.NRGBA // the focus outline: opaque, ≥ 3:1 against every background (non-text)
+	FocusTint   color.NRGBA // Focus at low alpha: Fyne blends it over a focused button (text stays readable)
+	HoverTint   color.NRGBA // blended over a button under the mouse
+	Selection   color.NRGBA // selected text's background (blended over Surface)
+	DisabledBtn color.NRGBA // a disabled button (Muted text on it)
+}
+
+// Light is the default kiosk palette.
+var Light = Palette{
+	Text:        rgb(0x1a1f2b),
+	Muted:       rgb(0x4a5568),
+	Background:  rgb(0xf6f8fb),
+	Surface:     rgb(0xffffff),
+	Tile:        rgb(0xe4ecf7),
+	TileHover:   rgb(0xd2e0f3),
+	TileBorder:  rgb(0x6b7f99),
+	Primary:     rgb(0x1f5fa8),
+	OnPrimary:   rgb(0xffffff),
+	Error:       rgb(0xb42318),
+	OnError:     rgb(0xffffff),
+	Warning:     rgb(0x8a4b00),
+	OnWarning:   rgb(0xffffff),
+	Success:     rgb(0x1e6b34),
+	OnSuccess:   rgb(0xffffff),
+	Demo:        rgb(0xf59e0b),
+	ActingFor:   rgb(0xfdf0c4),
+	Mine:        rgb(0xdceafb),
+	Unread:      rgb(0x1f5fa8),
+	InputBorder: rgb(0x6b7789),
+	Separator:   rgb(0xd5dce6),
+	Focus:       rgb(0xc2410c), // orange-red: unlike anything else on screen
+	FocusTint:   rgba(0xc2410c, 0x33),
+	HoverTint:   rgba(0x1f5fa8, 0x1a),
+	Selection:   rgba(0x1f5fa8, 0x33),
+	DisabledBtn: rgb(0xe6e9ee),
+}
+
+// HighContrast is the high-contrast palette: black on white, deep colours, every text pair ≥ 7:1.
+var HighContrast = Palette{
+	Text:        rgb(0x000000),
+	Muted:       rgb(0x2e2e2e),
+	Background:  rgb(0xffffff),
+	Surface:     rgb(0xffffff),
+	Tile:        rgb(0xeef2f7),
+	TileHover:   rgb(0xdde5ef),
+	TileBorder:  rgb(0x000000),
+	Primary:     rgb(0x003a80),
+	OnPrimary:   rgb(0xffffff),
+	Error:       rgb(0x8a0000),
+	OnError:     rgb(0xffffff),
+	Warning:     rgb(0x5c3200),
+	OnWarning:   rgb(0xffffff),
+	Success:     rgb(0x0b4a1f),
+	OnSuccess:   rgb(0xffffff),
+	Demo:        rgb(0xffd23f),
+	ActingFor:   rgb(0xfff4c2),
+	Mine:        rgb(0xe3eefc),
+	Unread:      rgb(0x003a80),
+	InputBorder: rgb(0x000000),
+	Separator:   rgb(0x4d4d4d),
+	Focus:       rgb(0xa00060), // deep magenta
+	FocusTint:   rgba(0xa00060, 0x26),
+	HoverTint:   rgba(0x003a80, 0x14),
+	Selection:   rgba(0x003a80, 0x2e),
+	DisabledBtn: rgb(0xe4e4e4),
+}
+
+// Colours the screens use directly: the active palette's (see Set).
+var (
+	Primary    = Light.Primary
+	Background = Light.Background
+	Surface    = Light.Surface
+	Text       = Light.Text
+	Muted      = Light.Muted
+	Tile       = Light.Tile
+	TileHover  = Light.TileHover
+	TileBorder = Light.TileBorder
+	Demo       = Light.Demo
+	ActingFor  = Light.ActingFor
+	Mine       = Light.Mine
+	Error      = Light.Error
+	Warning    = Light.Warning
+	Success    = Light.Success
+	Unread     = Light.Unread
+	Focus      = Light.Focus
+)
+
+// Settings is a variant: a text size and whether high contrast is on.
+type Settings struct {
+	Size         TextSize
+	HighContrast bool
+}
+
+// Palette is the variant's colours.
+func (s Settings) Palette() Palette {
+	if s.HighContrast {
+		return HighContrast
+	}
+	return Light
+}
+
+var current atomic.Pointer[Settings]
+
+func init() { current.Store(&Settings{}) }
+
+// Current is the active variant.
+func Current() Settings { return *current.Load() }
+
+// Set makes a variant active: the package-level colours become its palette's, and New returns a theme for it.
+// Call it on the UI goroutine; Apply also hands Fyne the new theme.
+func Set(size TextSize, highContrast bool) {
+	s := Settings{Size: size, HighContrast: highContrast}
+	current.Store(&s)
+	p := s.Palette()
+	Primary, Background, Surface, Text, Muted = p.Primary, p.Background, p.Surface, p.Text, p.Muted
+	Tile, TileHover, TileBorder = p.Tile, p.TileHover, p.TileBorder
+	Demo, ActingFor, Mine, Error, Warning, Success, Unread, Focus = p.Demo, p.ActingFor, p.Mine, p.Error, p.Warning, p.Success, p.Unread, p.Focus
+}
+
+// Apply is Set followed by a.Settings().SetTheme(New()): Fyne redraws its widgets at once; the caller rebuilds
+// the current screen so that canvas objects built from the package-level colours follow.
+func Apply(a fyne.App, size TextSize, highContrast bool) {
+	Set(size, highContrast)
+	a.Settings().SetTheme(New())
+}
+
+// Kiosk is the kiosk's fyne.Theme for one variant. It is always light, whatever the system asks for.
+type Kiosk struct {
+	s Settings
+	p Palette
+}
+
+// New returns the kiosk theme for the active variant (Current).
+func New() fyne.Theme { return For(Current()) }
+
+// For returns the kiosk theme for a variant, whatever is active.
+func For(s Settings) fyne.Theme { return Kiosk{s: s, p: s.Palette()} }
 
 var _ fyne.Theme = Kiosk{}
 
+// Settings is the theme's variant.
+func (k Kiosk) Settings() Settings { return k.s }
+
 // Color implements fyne.Theme.
-func (Kiosk) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+func (k Kiosk) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	p := k.p
 	switch n {
-	case theme.ColorNamePrimary, theme.ColorNameHyperlink, theme.ColorNameFocus:
-		if n == theme.ColorNameFocus {
-			return color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0x66}
-		}
-		return Primary
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return p.Primary
+	case theme.ColorNameFocus:
+		return p.FocusTint
 	case theme.ColorNameBackground:
-		return Background
+		return p.Background
 	case theme.ColorNameForeground:
-		return Text
+		return p.Text
 	case theme.ColorNameForegroundOnPrimary:
-		return color.White
+		return p.OnPrimary
+	case theme.ColorNameForegroundOnError:
+		return p.OnError
+	case theme.ColorNameForegroundOnWarning:
+		return p.OnWarning
+	case theme.ColorNameForegroundOnSuccess:
+		return p.OnSuccess
 	case theme.ColorNameButton:
-		return Tile
-	case theme.ColorNameInputBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
-		return Surface
+		return p.Tile
+	case theme.ColorNameDisabledButton:
+		return p.DisabledBtn
+	case theme.ColorNameInputBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground,
+		theme.ColorNameHeaderBackground:
+		return p.Surface
 	case theme.ColorNameInputBorder:
-		return color.NRGBA{R: 0x8a, G: 0x96, B: 0xa8, A: 0xff}
+		return p.InputBorder
 	case theme.ColorNamePlaceHolder, theme.ColorNameDisabled:
-		return Muted
+		return p.Muted
 	case theme.ColorNameError:
-		return Error
-	case theme.ColorNameSeparator:
-		return color.NRGBA{R: 0xd5, G: 0xdc, B: 0xe6, A: 0xff}
-	case theme.ColorNameHover:
-		return color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0x1a}
-	case theme.ColorNamePressed:
-		return color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0x33}
-	case theme.ColorNameSelection:
-		return color.NRGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0x33}
+		return p.Error
 	case theme.ColorNameWarning:
-		return Demo
+		return p.Warning
+	case theme.ColorNameSuccess:
+		return p.Success
+	case theme.ColorNameSeparator:
+		return p.Separator
+	case theme.ColorNameHover:
+		return p.HoverTint
+	case theme.ColorNamePressed:
+		c := p.Primary
+		c.A = 0x33
+		return c
+	case theme.ColorNameSelection:
+		return p.Selection
+	case theme.ColorNameScrollBar:
+		return p.Muted
 	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
@@ -83,31 +300,39 @@ func (Kiosk) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().
 // Icon implements fyne.Theme.
 func (Kiosk) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
-// Size implements fyne.Theme.
-func (Kiosk) Size(n fyne.ThemeSizeName) float32 {
+// normalSizes are the sizes at SizeNormal. Text sizes are Fyne's units, which equal points at canvas scale 1.
+var normalSizes = map[fyne.ThemeSizeName]float32{
+	theme.SizeNameText:           20,
+	theme.SizeNameHeadingText:    34,
+	theme.SizeNameSubHeadingText: 26,
+	theme.SizeNameCaptionText:    18,
+	theme.SizeNamePadding:        ButtonGap,
+	theme.SizeNameInnerPadding:   12,
+	theme.SizeNameLineSpacing:    6,
+	theme.SizeNameInlineIcon:     28,
+	theme.SizeNameScrollBar:      16,
+	theme.SizeNameScrollBarSmall: 6,
+}
+
+// Size implements fyne.Theme: text, headings, paddings and icons scale with the text size.
+func (k Kiosk) Size(n fyne.ThemeSizeName) float32 {
+	if v, ok := normalSizes[n]; ok {
+		return v * k.s.Size.Scale()
+	}
 	switch n {
-	case theme.SizeNameText:
-		return 20
-	case theme.SizeNameHeadingText:
-		return 34
-	case theme.SizeNameSubHeadingText:
-		return 26
-	case theme.SizeNameCaptionText:
-		return 16
-	case theme.SizeNamePadding:
-		return 8
-	case theme.SizeNameInnerPadding:
-		return 12
-	case theme.SizeNameInlineIcon:
-		return 28
-	case theme.SizeNameScrollBar:
-		return 16
-	case theme.SizeNameScrollBarSmall:
-		return 6
 	case theme.SizeNameInputBorder:
+		if k.s.HighContrast {
+			return 3
+		}
 		return 2
 	case theme.SizeNameInputRadius, theme.SizeNameSelectionRadius:
 		return 8
 	}
 	return theme.DefaultTheme().Size(n)
+}
+
+func rgb(v uint32) color.NRGBA { return rgba(v, 0xff) }
+
+func rgba(v uint32, a uint8) color.NRGBA {
+	return color.NRGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: a}
 }
