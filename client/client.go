@@ -268,7 +268,7 @@ func problemOf(resp *resty.Response) *Error {
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description"`
 	}
-	if len(body) > 0 && json.Unmarshal(body, &p) == nil {
+	if len(body) > 0 && lenientUnmarshal(body, &p) {
 		e.Title = p.Title
 		if p.Code != nil {
 			e.Code = *p.Code
@@ -287,6 +287,14 @@ func problemOf(resp *resty.Response) *Error {
 		e.Title = http.StatusText(e.Status)
 	}
 	return e
+}
+
+// lenientUnmarshal decodes body into v and reports whether it was JSON. A member of an unexpected type (say
+// "status":"403") is skipped rather than losing the whole problem and its code.
+func lenientUnmarshal(body []byte, v any) bool {
+	err := json.Unmarshal(body, v)
+	var ute *json.UnmarshalTypeError
+	return err == nil || errors.As(err, &ute)
 }
 
 // scrub keeps a transport error's kind but drops the URL (which holds person IDs) from *url.Error.
