@@ -1,6 +1,9 @@
 // Command helsekiosk-backend runs the Helsekiosk reference backend.
 //
 //	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--demo=true] [--kiosk-name NAME]
+//
+// It serves the API, the /device page that stands in for BankID, and the /staff page where staff see and
+// handle the kiosks' help requests.
 package main
 
 import (
@@ -39,12 +42,12 @@ func run() error {
 	}
 	defer srv.Close()
 
-	hs := &http.Server{Addr: *addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Addr: *addr, Handler: srv.HandlerWithStaff(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("listening", "addr", *addr, "demo", *demo, "verification", "http://"+*addr+"/device")
+	log.Info("listening", "addr", *addr, "demo", *demo, "verification", "http://"+*addr+"/device", "staff", "http://"+*addr+"/staff")
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
