@@ -66,13 +66,16 @@ func AddWorkingDays(t time.Time, n int) time.Time {
 	if n < 0 {
 		step, n = -1, -n
 	}
-	for n > 0 {
-		t = addDays(t, step)
-		if IsWorkingDay(t) {
+	// Each candidate day is computed from t itself: stepping from the previous candidate would carry a time
+	// shifted by a DST gap (02:30 on the spring change day is 03:30) into every later day.
+	out := t
+	for days := step; n > 0; days += step {
+		out = addDays(t, days)
+		if IsWorkingDay(out) {
 			n--
 		}
 	}
-	return t
+	return out
 }
 
 // ParseCutoff parses a local "HH:MM" time of day.
