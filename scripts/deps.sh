@@ -6,6 +6,7 @@
 #   libxss-dev                      - X screen-saver extension: the kiosk reads input idleness (internal/xidle)
 #   xvfb                            - virtual X display for the UI smoke test
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
+#   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #
 # Quiet when everything is present. As root it installs what is missing
@@ -13,7 +14,7 @@
 set -euo pipefail
 export LANG=C.UTF-8
 
-packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick)
+packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
 [[ ${1:-} == --test ]] && packages+=(chromium)
 
 missing=()
