@@ -237,7 +237,7 @@ func TestReplyFailureKeepsTextAndKey(t *testing.T) {
 	th.reply.SetText(strings.Repeat("a", maxReply+1))
 	h.tap("Send")
 	h.waitFor("the too-long message", func() bool { return h.containsText("Meldinga er for lang") })
-	if th.draftKey != "" {
+	if th.draftKey() != "" {
 		t.Error("a draft key was made for a reply never sent")
 	}
 
@@ -255,7 +255,7 @@ func TestReplyFailureKeepsTextAndKey(t *testing.T) {
 	if th.reply.Text != reply {
 		t.Errorf("the reply box lost the text: %q", th.reply.Text)
 	}
-	key := th.draftKey
+	key := th.draftKey()
 	if key == "" {
 		t.Fatal("no draft key kept")
 	}
@@ -263,11 +263,11 @@ func TestReplyFailureKeepsTextAndKey(t *testing.T) {
 	// Back online: the same key goes with the retry, and the reply arrives once.
 	h.k.sess = real
 	h.tap("Send")
-	if th.draftKey != key {
+	if th.draftKey() != key {
 		t.Error("the retry did not keep the draft's idempotency key")
 	}
 	h.waitForText("Meldinga er send.")
-	if th.draftKey != "" {
+	if th.draftKey() != "" {
 		t.Error("the draft key outlived the sent reply")
 	}
 	n := 0

@@ -32,26 +32,59 @@ func (k *Kiosk) longDate(t time.Time) string {
 // clock is "14:05" in Europe/Oslo.
 func (k *Kiosk) clock(t time.Time) string { return t.In(k.oslo).Format("15:04") }
 
-// shortTime is the time for today, "i går" for yesterday, else the date ("3. mars").
-func (k *Kiosk) shortTime(t time.Time) string {
-	now := time.Now().In(k.oslo)
-	t = t.In(k.oslo)
-	y, m, d := t.Date()
-	ny, nm, nd := now.Date()
-	switch {
-	case y == ny && m == nm && d == nd:
-		return k.clock(t)
-	case y == ny && m == nm && d == nd-1:
-		return k.tr("Yesterday")
-	case y == ny:
-		return k.trd("DateShort", map[string]any{"Day": d, "Month": k.tr(monthIDs[m-1])})
-	}
-	return fmt.Sprintf("%02d.%02d.%d", d, int(m), y)
+var monthShortIDs = [12]string{
+	id("MsgMonthShortJanuary"), id("MsgMonthShortFebruary"), id("MsgMonthShortMarch"), id("MsgMonthShortApril"),
+	id("MsgMonthShortMay"), id("MsgMonthShortJune"), id("MsgMonthShortJuly"), id("MsgMonthShortAugust"),
+	id("MsgMonthShortSeptember"), id("MsgMonthShortOctober"), id("MsgMonthShortNovember"), id("MsgMonthShortDecember"),
 }
 
-// dateTime is the date and time of a message.
-func (k *Kiosk) dateTime(t time.Time) string {
-	return k.shortTime(t) + " " + k.clock(t)
+// daysApart is the number of calendar days from now's date to t's date in Europe/Oslo (negative: t is earlier).
+func (k *Kiosk) daysApart(t, now time.Time) int {
+	ty, tm, td := t.In(k.oslo).Date()
+	ny, nm, nd := now.In(k.oslo).Date()
+	return int(time.Date(ty, tm, td, 12, 0, 0, 0, time.UTC).Sub(time.Date(ny, nm, nd, 12, 0, 0, 0, time.UTC)).Hours() / 24)
+}
+
+// dayWords names t's day as seen at now, in Europe/Oslo: "i dag", "i morgon", "i går", else the weekday and
+// short date ("tysdag 24. nov."), or the date with the year when it is another year ("24. nov. 2024").
+func (k *Kiosk) dayWords(t, now time.Time) string {
+	switch k.daysApart(t, now) {
+	case 0:
+		return k.tr("MsgToday")
+	case 1:
+		return k.tr("MsgTomorrow")
+	case -1:
+		return k.tr("Yesterday")
+	}
+	t = t.In(k.oslo)
+	month := k.tr(monthShortIDs[t.Month()-1])
+	if t.Year() != now.In(k.oslo).Year() {
+		return k.trd("DateShort", map[string]any{"Day": t.Day(), "Month": month}) + " " + fmt.Sprint(t.Year())
+	}
+	return k.trd("DateLong", map[string]any{"Weekday": k.tr(weekdayIDs[t.Weekday()]), "Day": t.Day(), "Month": month})
+}
+
+// shortTime is a time in words for a list: "i dag 14:05", "i går", "tysdag 24. nov.".
+func (k *Kiosk) shortTime(t time.Time) string { return k.shortTimeAt(t, k.now()) }
+
+func (k *Kiosk) shortTimeAt(t, now time.Time) string {
+	if k.daysApart(t, now) == 0 {
+		return k.trd("MsgTodayAt", map[string]any{"Time": k.clock(t)})
+	}
+	return k.dayWords(t, now)
+}
+
+// dateTime is the day in words and the time of a message: "i dag 14:05", "i går 09:12", "tysdag 24. nov. 14:05".
+func (k *Kiosk) dateTime(t time.Time) string { return k.dateTimeAt(t, k.now()) }
+
+func (k *Kiosk) dateTimeAt(t, now time.Time) string {
+	switch k.daysApart(t, now) {
+	case 0:
+		return k.trd("MsgTodayAt", map[string]any{"Time": k.clock(t)})
+	case -1:
+		return k.trd("MsgYesterdayAt", map[string]any{"Time": k.clock(t)})
+	}
+	return k.dayWords(t, now) + " " + k.clock(t)
 }
 
 // serviceName is the municipality's own name for a service; a known code with no name is translated.

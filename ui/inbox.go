@@ -2,20 +2,82 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // inboxPageSize is how many threads one page asks for.
 var inboxPageSize = 20 // a variable for the paging test
 
-// inbox lists the person's threads, newest first, loading the next page as the list nears its end.
+// pollDefault is how often home and the inbox look for new messages.
+const pollDefault = 30 * time.Second
+
+func (k *Kiosk) pollInterval() time.Duration {
+	if k.pollEvery > 0 {
+		return k.pollEvery
+	}
+	return pollDefault
+}
+
+// poll runs work every pollInterval while s is shown, one call at a time; the function work returns is
+// applied on the UI goroutine unless the session or the screen has changed. The returned stop ends it.
+func (k *Kiosk) poll(s screen, work func(ctx context.Context) func()) (stop func()) {
+	ctx, cancel := context.WithCancel(k.ctx)
+	gen, every := k.gen, k.pollInterval()
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			apply := work(ctx)
+			if apply == nil || ctx.Err() != nil {
+				continue
+			}
+			k.do(func() {
+				if gen == k.gen && k.cur == s && ctx.Err() == nil {
+					apply()
+				}
+			})
+		}
+	}()
+	return cancel
+}
+
+// newNotice returns the hidden "Du har fått ei ny melding" strip and a function that shows it for n new.
+func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
+	l := widget.NewLabel("")
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	icon := widget.NewIcon(theme.MailComposeIcon())
+	bg := canvas.NewRectangle(kt.ActingFor)
+	bg.CornerRadius = 8
+	box := container.NewStack(bg, container.NewBorder(nil, nil, icon, nil, l))
+	box.Hide()
+	return box, func(n int) {
+		if n <= 0 {
+			return
+		}
+		l.SetText(k.trn("MsgNewNotice", n))
+		box.Show()
+	}
+}
+
+// inbox lists the person's threads, newest first, loading the next page as the list nears its end, and
+// looks for new messages every pollInterval.
 type inbox struct {
 	k       *Kiosk
 	threads []api.ThreadSummary
@@ -23,9 +85,11 @@ type inbox struct {
 	more    bool   // whether a next page exists
 	loading bool
 
-	list    *widget.List
-	status  *widget.Label
-	errText *widget.Label
+	list       *widget.List
+	status     *widget.Label
+	errText    *widget.Label
+	showNotice func(int)
+	stopPoll   func()
 }
 
 func newInbox(k *Kiosk) *inbox { return &inbox{k: k, more: true} }
@@ -43,12 +107,17 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 		k.touch()
 		s.list.Unselect(i)
 		if i >= 0 && i < len(s.threads) {
-			s.threads[i].Unread = false
 			k.show(newThread(k, s.threads[i].Id))
 		}
 	}
+	var notice fyne.CanvasObject
+	notice, s.showNotice = k.newNotice()
 	s.loadMore()
-	top := container.NewVBox(heading(k.tr("InboxHeading")), s.status, s.errText)
+	s.stopPoll = k.poll(s, s.check())
+	write := widgets.NewIconButton(k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k)) })
+	write.Importance = widget.HighImportance
+	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
+	top := container.NewVBox(head, notice, s.status, s.errText)
 	return container.NewBorder(top, nil, nil, nil, s.list)
 }
 
@@ -66,7 +135,7 @@ func (s *inbox) newRow() fyne.CanvasObject {
 	preview.Truncation = fyne.TextTruncateEllipsis
 	preview.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewCenter(dotBox), when, service)
-	return container.NewVBox(head, subject, preview)
+	return container.NewVBox(head, subject, preview, layout.NewSpacer())
 }
 
 func (s *inbox) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
@@ -79,16 +148,14 @@ func (s *inbox) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	service := head.Objects[0].(*widget.Label)
 	dotBox := head.Objects[1].(*fyne.Container)
 	when := head.Objects[2].(*widget.Label)
+	service.TextStyle = fyne.TextStyle{Bold: t.Unread}
 	service.SetText(s.k.serviceName(t.Service))
 	when.SetText(s.k.shortTime(t.LastMessageAt))
 	if t.Unread {
 		dotBox.Show()
-		service.TextStyle = fyne.TextStyle{Bold: true}
 	} else {
 		dotBox.Hide()
-		service.TextStyle = fyne.TextStyle{}
 	}
-	service.Refresh()
 	subject := box.Objects[1].(*widget.Label)
 	if t.Unread {
 		subject.SetText(s.k.tr("UnreadMarker") + " " + t.Subject)
@@ -126,18 +193,66 @@ func (s *inbox) loadMore() {
 			if s.more {
 				s.next = *page.NextCursor
 			}
-			switch {
-			case len(s.threads) == 0:
-				s.status.SetText(k.tr("InboxEmpty"))
-			case page.UnreadCount > 0:
-				s.status.SetText(k.trn("UnreadCount", page.UnreadCount))
-			default:
-				s.status.SetText(k.tr("NoUnread"))
-			}
-			s.status.Show()
+			s.showCount(page.UnreadCount)
 			s.list.Refresh()
 		}
 	})
 }
 
-func (s *inbox) stop() {}
+func (s *inbox) showCount(unread int) {
+	k := s.k
+	s.showNotice(k.seeUnread(unread))
+	switch {
+	case len(s.threads) == 0:
+		s.status.SetText(k.tr("InboxEmpty"))
+	case unread > 0:
+		s.status.SetText(k.trn("UnreadCount", unread))
+	default:
+		s.status.SetText(k.tr("NoUnread"))
+	}
+	s.status.Show()
+}
+
+// check makes one poll: the first page again. Threads in it move to the top (new activity sorts first);
+// the rest of what is loaded stays where it is.
+func (s *inbox) check() func(ctx context.Context) func() {
+	sess, pid := s.k.sess, s.k.person.Person.Id
+	return func(ctx context.Context) func() {
+		page, err := sess.Threads(ctx, pid, "", inboxPageSize)
+		if err != nil {
+			return nil // a failed poll is tried again at the next tick; the list stays as it is
+		}
+		return func() { s.merge(page) }
+	}
+}
+
+func (s *inbox) merge(page *api.ThreadPage) {
+	if s.loading {
+		return // a page is on its way and will carry the count
+	}
+	fresh := map[string]bool{}
+	for _, t := range page.Items {
+		fresh[t.Id] = true
+	}
+	merged := append(make([]api.ThreadSummary, 0, len(s.threads)+len(page.Items)), page.Items...)
+	for _, t := range s.threads {
+		if !fresh[t.Id] {
+			merged = append(merged, t)
+		}
+	}
+	s.threads = merged
+	if len(s.threads) <= len(page.Items) { // everything there was fitted on the first page
+		s.more = page.NextCursor != nil && *page.NextCursor != ""
+		if s.more {
+			s.next = *page.NextCursor
+		}
+	}
+	s.showCount(page.UnreadCount)
+	s.list.Refresh()
+}
+
+func (s *inbox) stop() {
+	if s.stopPoll != nil {
+		s.stopPoll()
+	}
+}

@@ -68,6 +68,11 @@ type Kiosk struct {
 	cur    screen
 	idle   idle
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
+
+	msgs messagesState // drafts with their idempotency keys and the unread count seen (ui/compose.go)
+
+	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
+	pollEvery time.Duration
 }
 
 // New builds the kiosk for app with cfg: the window, the theme and the welcome screen. It does not show
@@ -248,6 +253,7 @@ func (k *Kiosk) logout(notice string) {
 	k.gen++
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.sess, k.me, k.person = nil, nil, nil
+	k.msgs = messagesState{} // drafts name and quote the citizen: gone with the session
 	k.idle.hideWarning()
 	if sess != nil {
 		k.revoke(sess)

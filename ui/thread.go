@@ -18,16 +18,17 @@ import (
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
-// maxReply is the longest message body the contract allows.
+// maxReply is the longest message body the contract allows (NewMessage.body and NewThread.body maxLength).
 const maxReply = 4000
 
 // thread shows one conversation, oldest message first, and a reply box. Message text is shown exactly as
-// sent (a wrapping Label, never markdown).
+// sent: a wrapping Label (never markdown or rich text), which also breaks words too long for a line. The
+// reply draft and its idempotency key live on the Kiosk, so they survive going elsewhere in the session.
 type thread struct {
-	k        *Kiosk
-	id       string
-	t        *api.Thread
-	draftKey string // the reply draft's idempotency key, kept until the reply is sent
+	k       *Kiosk
+	id      string
+	t       *api.Thread
+	sending bool
 
 	title    *widget.Label
 	service  *widget.Label
@@ -35,18 +36,32 @@ type thread struct {
 	scroll   *container.Scroll
 	status   *widget.Label
 	reply    *widget.Entry
+	counter  *widget.Label
 	send     *widgets.Button
 	errText  *widget.Label
+	retry    *widgets.Button // "Prøv igjen", beside a failure
 	sentNote *widget.Label
+	replyBy  *widget.Label
+	urgent   *widget.Label
 }
 
 func newThread(k *Kiosk, threadID string) *thread { return &thread{k: k, id: threadID} }
+
+// draftKey is the reply draft's idempotency key ("" when no attempt has been made).
+func (s *thread) draftKey() string {
+	if d := s.k.replyDraft(s.id, false); d != nil {
+		return d.key
+	}
+	return ""
+}
 
 func (s *thread) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.title = heading("")
 	s.service = widget.NewLabel("")
+	s.service.Importance = widget.LowImportance
 	s.status = widget.NewLabel(k.tr("Loading"))
+	s.status.Wrapping = fyne.TextWrapWord
 	s.messages = container.NewVBox()
 	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages))
 
@@ -54,21 +69,38 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
-	s.reply.OnChanged = func(string) { k.touch() }
+	s.counter = widget.NewLabel("")
+	if d := k.replyDraft(s.id, false); d != nil {
+		s.reply.SetText(d.text)
+	}
+	k.setCounter(s.counter, utf8.RuneCountInString(s.reply.Text), maxReply)
+	s.reply.OnChanged = func(v string) {
+		k.touch()
+		k.replyDraft(s.id, true).text = v
+		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
+	}
 	s.send = widgets.NewIconButton(k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
 	s.send.Disable()
 	s.errText = errorLabel()
+	s.retry = widgets.NewIconButton(k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
+	s.retry.Hide()
 	s.sentNote = widget.NewLabel("")
 	s.sentNote.Hide()
+	s.replyBy = para("")
+	s.replyBy.TextStyle = fyne.TextStyle{Bold: true}
+	s.replyBy.Hide()
+	s.urgent = k.emergencyLine()
+	s.urgent.Hide()
 	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
-	replyLabel := widget.NewLabel(k.tr("ReplyLabel"))
-	replyLabel.TextStyle = fyne.TextStyle{Bold: true}
+	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
-		replyLabel,
+		container.NewBorder(nil, nil, replyLabel, s.counter),
 		s.reply,
-		s.errText,
+		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
+		s.replyBy,
+		s.urgent,
 		container.NewHBox(back, layout.NewSpacer(), s.sentNote, s.send),
 	)
 	s.load()
@@ -108,30 +140,62 @@ func (s *thread) load() {
 func (s *thread) markRead() {
 	k := s.k
 	sess, pid, tid := k.sess, k.person.Person.Id, s.id
-	k.async(s, func(ctx context.Context) func() {
+	k.async(nil, func(ctx context.Context) func() {
 		err := sess.MarkRead(ctx, pid, tid)
-		if err == nil || !client.IsUnauthorized(err) {
-			return nil
+		switch {
+		case err == nil:
+			return k.readOne
+		case client.IsUnauthorized(err):
+			return func() { k.handleUnauthorized(err) }
 		}
-		return func() { k.handleUnauthorized(err) }
+		return nil
 	})
+}
+
+// author is who wrote m: the citizen (or the one acting for them) by name; the service as the staff
+// member's name and role and the service ("Marit Lie, sjukepleiar – Heimesjukepleie").
+func (s *thread) author(m api.Message) string {
+	k := s.k
+	name := ""
+	if m.AuthorName != nil {
+		name = strings.TrimSpace(*m.AuthorName)
+	}
+	if m.Author == api.AuthorKindCitizen {
+		if name == "" {
+			return k.tr("MsgAuthorCitizen")
+		}
+		return name
+	}
+	if m.StaffRole != nil && *m.StaffRole != "" {
+		if name != "" {
+			name += ", "
+		}
+		name += *m.StaffRole
+	}
+	service := k.tr("AuthorService")
+	if s.t != nil {
+		service = k.serviceName(s.t.Service)
+	}
+	if name == "" {
+		return service
+	}
+	return name + " – " + service
+}
+
+// messageBox is a rounded white card around content.
+func messageBox(content fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(kt.Surface)
+	bg.CornerRadius = 12
+	return container.NewStack(bg, container.NewPadded(content))
 }
 
 func (s *thread) messageCard(m api.Message) fyne.CanvasObject {
 	k := s.k
-	author := k.tr("AuthorService")
-	if m.AuthorName != nil && *m.AuthorName != "" {
-		author = *m.AuthorName
-	}
-	if m.StaffRole != nil && *m.StaffRole != "" {
-		author += ", " + *m.StaffRole
-	}
 	mine := m.Author == api.AuthorKindCitizen
-	head := widget.NewLabel(author + " · " + k.dateTime(m.SentAt))
+	head := widget.NewLabel(s.author(m) + " · " + k.dateTime(m.SentAt))
 	head.TextStyle = fyne.TextStyle{Bold: true}
 	head.Wrapping = fyne.TextWrapWord
-	body := widget.NewLabel(m.Body)
-	body.Wrapping = fyne.TextWrapWord
+	body := para(m.Body) // exactly as sent: a Label is never parsed as markup
 	bg := canvas.NewRectangle(kt.Surface)
 	if mine {
 		bg.FillColor = kt.Mine
@@ -146,6 +210,10 @@ func (s *thread) messageCard(m api.Message) fyne.CanvasObject {
 
 func (s *thread) sendReply() {
 	k := s.k
+	k.touch()
+	if s.sending || s.t == nil {
+		return
+	}
 	text := strings.TrimSpace(s.reply.Text)
 	if text == "" {
 		showError(s.errText, k.tr("ReplyEmpty"))
@@ -155,35 +223,41 @@ func (s *thread) sendReply() {
 		showError(s.errText, k.trd("ReplyTooLong", map[string]any{"Max": maxReply, "Count": n}))
 		return
 	}
-	if s.t == nil {
-		return
-	}
-	if s.draftKey == "" {
-		s.draftKey = client.NewIdempotencyKey()
-	}
-	sess, pid, tid, key := k.sess, k.person.Person.Id, s.id, s.draftKey
+	d := k.replyDraft(s.id, true)
+	d.text = s.reply.Text
+	key := d.keyFor(text)
+	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	s.sending = true
 	s.send.Disable()
-	s.reply.Disable()
+	s.reply.Disable() // what is sent is what the box shows
 	showError(s.errText, "")
+	s.retry.Hide()
+	s.replyBy.Hide()
+	s.urgent.Hide()
 	s.sentNote.SetText(k.tr("Sending"))
 	s.sentNote.Show()
 	k.async(s, func(ctx context.Context) func() {
 		m, err := sess.Reply(ctx, pid, tid, key, text)
 		return func() {
+			s.sending = false
 			s.send.Enable()
 			s.reply.Enable()
 			if err != nil {
 				if !k.handleUnauthorized(err) {
 					s.sentNote.Hide()
 					showError(s.errText, k.tr("ReplyFailed")+" "+k.errText(err))
+					s.retry.Show()
 				}
 				return // the text stays, and so does the key: trying again cannot send it twice
 			}
-			s.draftKey = ""
 			s.reply.SetText("")
+			delete(k.msgs.replies, tid) // after SetText, whose OnChanged would keep an empty draft
 			s.t.Messages = append(s.t.Messages, *m)
 			s.messages.Add(s.messageCard(*m))
 			s.sentNote.SetText(k.tr("ReplySent"))
+			s.replyBy.SetText(k.replyByText(m.SentAt))
+			s.replyBy.Show()
+			s.urgent.Show()
 			s.scroll.ScrollToBottom()
 		}
 	})

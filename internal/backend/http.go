@@ -113,6 +113,12 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeOAuthError(w, oe)
 		return
 	}
+	if r.Context().Err() != nil {
+		// The caller went away mid-request (a kiosk left the screen or logged out): not a server fault, and
+		// nobody reads this answer.
+		writeProblem(w, r, problem(http.StatusRequestTimeout, "request_cancelled", "The request was cancelled."))
+		return
+	}
 	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeProblem(w, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
 }

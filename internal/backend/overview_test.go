@@ -1,7 +1,9 @@
 package backend_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -120,4 +122,22 @@ func TestOverview(t *testing.T) {
 	// Someone the citizen does not reach: 404, as everywhere.
 	res, b = e.Do(t, http.MethodGet, "/v1/persons/p-ola/overview", ingrid, nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
+}
+
+// A caller that goes away mid-request (the kiosk left the screen or logged out) is not a server fault: the
+// answer is a 4xx problem, never a 500.
+func TestCancelledRequestIsNot500(t *testing.T) {
+	e := backendtest.New(t)
+	tok := e.Token(t, backend.DemoIngrid)
+	for _, path := range []string{"/v1/persons/p-ingrid/overview", "/v1/persons/p-ingrid/threads", "/v1/me"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		e.Server.Handler().ServeHTTP(rec, req)
+		if rec.Code/100 != 4 {
+			t.Errorf("%s with a cancelled context: %d %s", path, rec.Code, rec.Body)
+		}
+	}
 }
