@@ -19,6 +19,9 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	if k.cfg.Demo {
 		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Demo))
 	}
+	if k.sess == nil {
+		top.Add(k.statusBanner()) // "the service is unavailable" while the backend does not answer
+	}
 	if k.sess != nil {
 		if k.actingForOther() {
 			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.person.Person.Name}), kt.ActingFor))
@@ -28,7 +31,7 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	}
 	bg := canvas.NewRectangle(kt.Background)
 	return container.NewStack(bg, container.NewBorder(top, nil, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
+		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)), k.floatingHelp())
 }
 
 func (k *Kiosk) topBar() fyne.CanvasObject {
@@ -39,7 +42,7 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 		who := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
 		left.Add(who)
 	}
-	right := container.NewHBox()
+	right := container.NewHBox(k.helpSlot())
 	if _, home := k.cur.(*home); !home && k.person != nil {
 		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}

@@ -27,6 +27,12 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg config.Config) *harness {
 	t.Helper()
+	return newHarnessWith(t, cfg)
+}
+
+// newHarnessWith is newHarness with kiosk options.
+func newHarnessWith(t *testing.T, cfg config.Config, opts ...Option) *harness {
+	t.Helper()
 	a := test.NewTempApp(t)
 	if cfg.Lang == "" {
 		cfg.Lang = "nn"
@@ -35,7 +41,7 @@ func newHarness(t *testing.T, cfg config.Config) *harness {
 		cfg.API = "http://127.0.0.1:1" // nothing listens: only screens that make no call
 	}
 	h := &harness{t: t}
-	k, err := New(a, cfg)
+	k, err := New(a, cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +51,7 @@ func newHarness(t *testing.T, cfg config.Config) *harness {
 	t.Cleanup(func() {
 		k.logout("")
 		k.cancel()
+		k.shutdownOps()
 	})
 	return h
 }

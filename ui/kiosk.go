@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
@@ -51,6 +53,10 @@ type Kiosk struct {
 
 	// now is the clock (time.Now; tests set another).
 	now func() time.Time
+	// inputIdle, when set, tells how long the display has seen no input at all (internal/xidle): mouse
+	// moves and scrolling count as activity too, not only taps on the kiosk's own widgets.
+	inputIdle  func() (time.Duration, bool)
+	httpClient *http.Client // nil: the default transport
 
 	// do applies a background result on the UI goroutine: fyne.Do, replaced in tests by a queue the test
 	// goroutine drains.
@@ -68,6 +74,7 @@ type Kiosk struct {
 	cur    screen
 	idle   idle
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
+	ops    ops    // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
 
 	msgs messagesState // drafts with their idempotency keys and the unread count seen (ui/compose.go)
 
@@ -77,7 +84,7 @@ type Kiosk struct {
 
 // New builds the kiosk for app with cfg: the window, the theme and the welcome screen. It does not show
 // the window; Run does.
-func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
+func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	if cfg.Lang == "" {
 		cfg.Lang = "nn"
 	}
@@ -93,15 +100,22 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	if cfg.IdleWarning <= 0 || cfg.IdleWarning >= cfg.IdleTimeout {
 		cfg.IdleWarning = min(60*time.Second, cfg.IdleTimeout/2)
 	}
-	c, err := client.New(cfg.API)
-	if err != nil {
-		return nil, fmt.Errorf("ui: %w", err)
-	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	k := &Kiosk{app: a, cfg: cfg, client: c, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
+	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
+	for _, o := range opts {
+		o(k)
+	}
+	// Requests are logged at debug level (method, path, status: never a token, a name or text).
+	copts := []client.Option{client.WithLogger(slog.Default())}
+	if k.httpClient != nil {
+		copts = append(copts, client.WithHTTPClient(k.httpClient))
+	}
+	if k.client, err = client.New(cfg.API, copts...); err != nil {
+		return nil, fmt.Errorf("ui: %w", err)
+	}
 	a.Settings().SetTheme(kt.New())
 	a.SetIcon(assets.Icon)
 	title := "Helsekiosk"
@@ -119,13 +133,30 @@ func New(a fyne.App, cfg config.Config) (*Kiosk, error) {
 	k.win.Canvas().SetOnTypedRune(func(rune) { k.touch() })
 	k.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { k.touch() })
 	k.setLang(cfg.Lang)
-	k.show(newWelcome(k))
+	k.initOps()
+	k.show(k.firstScreen())
 	return k, nil
+}
+
+// An Option changes how New builds the kiosk.
+type Option func(*Kiosk)
+
+// WithInputIdle makes idle reports how long the display has seen no input (keyboard, mouse, touch) from
+// anything, so that all input counts as activity. A nil idle is ignored.
+func WithInputIdle(idle func() (time.Duration, bool)) Option {
+	return func(k *Kiosk) { k.inputIdle = idle }
+}
+
+// WithHTTPClient makes the kiosk's API client use hc (a proxy, or a municipality's own CA bundle).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(k *Kiosk) { k.httpClient = hc }
 }
 
 // Run shows the window and runs the app until the window is closed.
 func (k *Kiosk) Run() {
+	k.startOps() // the connection checks, after the first paint is queued
 	k.win.ShowAndRun()
+	k.shutdownOps()
 	k.cancel()
 	if k.sess != nil {
 		k.revoke(k.sess)
@@ -179,6 +210,7 @@ func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home.
 func (k *Kiosk) loggedIn(sess *client.Session) {
 	k.sess = sess
+	k.sessionStarted()
 	k.startIdle()
 	k.loadMe()
 }
@@ -256,6 +288,7 @@ func (k *Kiosk) logout(notice string) {
 	k.msgs = messagesState{} // drafts name and quote the citizen: gone with the session
 	k.idle.hideWarning()
 	if sess != nil {
+		k.sessionEnded(notice)
 		k.revoke(sess)
 	}
 	k.setLang(k.cfg.Lang)
@@ -294,6 +327,7 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 
 // errText is the translated message for a failed call.
 func (k *Kiosk) errText(err error) string {
+	k.noteError(err) // its code goes to the operations log
 	switch {
 	case err == nil:
 		return ""

@@ -116,7 +116,7 @@ func (s *login) startAttempt() {
 	if s.root != nil {
 		s.root.Refresh()
 	}
-	kioskName := s.k.cfg.KioskName
+	kioskName := s.k.kioskLabel() // name and location, shown on the phone
 	s.k.async(s, func(context.Context) func() {
 		l, err := s.k.client.StartLogin(ctx, kioskName)
 		return func() {

@@ -78,7 +78,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 
 	return container.NewVBox(
 		layout.NewSpacer(),
-		container.NewCenter(icon),
+		container.NewCenter(k.staffLogo(icon)), // a long press opens the staff entry
 		title, sub, intro,
 		s.notice,
 		loginBox,

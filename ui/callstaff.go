@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/store"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// helpState is the kiosk's help request ("Be om hjelp"): at most one open at a time. It carries the kiosk's
+// name and the screen's kind only, and it outlives a logout (staff still come).
+type helpState struct {
+	id      string // the open request; "" when none
+	key     string // the idempotency key of the request being sent or withdrawn
+	sending bool
+	failed  string             // a translated failure, shown with the button
+	cancel  context.CancelFunc // stops watching the open request
+	slot    *fyne.Container    // the frame's slot (rebuilt with every screen)
+}
+
+// helpSlot is the frame's "Be om hjelp" button, or the "a staff member is on the way" notice while a request
+// is open. Staff screens have none.
+func (k *Kiosk) helpSlot() fyne.CanvasObject {
+	k.ops.help.slot = container.NewHBox()
+	switch k.cur.(type) {
+	case *pinScreen, *staffPanel:
+		k.ops.help.slot.Hide()
+		return k.ops.help.slot
+	}
+	k.refreshHelp()
+	return k.ops.help.slot
+}
+
+// floatingHelp places the help slot at the bottom right, over the screen, where screens without a top bar
+// keep nothing (it takes no layout space, so no screen grows).
+func (k *Kiosk) floatingHelp() fyne.CanvasObject {
+	if k.sess != nil {
+		return container.NewStack() // logged in: the slot sits in the top bar
+	}
+	return container.New(layout.NewCustomPaddedLayout(0, 16, 0, 24),
+		container.NewVBox(layout.NewSpacer(), container.NewHBox(layout.NewSpacer(), k.helpSlot())))
+}
+
+func (k *Kiosk) refreshHelp() {
+	h := &k.ops.help
+	slot := h.slot
+	if slot == nil {
+		return
+	}
+	slot.RemoveAll()
+	switch {
+	case h.id != "":
+		text := widget.NewLabel(k.tr("CallStaffComing"))
+		text.TextStyle = fyne.TextStyle{Bold: true}
+		withdraw := widgets.NewButton(k.tr("CallStaffWithdraw"), k.withdrawHelp)
+		bg := canvas.NewRectangle(kt.ActingFor)
+		bg.CornerRadius = 8
+		slot.Add(container.NewStack(bg, container.NewHBox(text, withdraw)))
+	case h.sending:
+		b := widgets.NewIconButton(k.tr("CallStaffSending"), theme.HelpIcon(), nil)
+		b.Disable()
+		slot.Add(b)
+	default:
+		if h.failed != "" {
+			l := widget.NewLabel(h.failed)
+			l.Importance = widget.DangerImportance
+			slot.Add(l)
+		}
+		slot.Add(widgets.NewIconButton(k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
+	}
+	k.relayout()
+}
+
+// screenName is the kind of the screen shown (welcome, inbox, thread, …): no personal data.
+func screenName(s screen) string {
+	n := strings.TrimPrefix(fmt.Sprintf("%T", s), "*ui.")
+	if n == "" || n == "<nil>" {
+		return "unknown"
+	}
+	return n
+}
+
+// callStaff posts a help request and, once it is open, watches it until staff handle it.
+func (k *Kiosk) callStaff() {
+	h := &k.ops.help
+	if h.id != "" || h.sending {
+		return
+	}
+	if h.key == "" {
+		h.key = client.NewIdempotencyKey()
+	}
+	h.sending, h.failed = true, ""
+	k.refreshHelp()
+	cl, key := k.ops.client(), h.key
+	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
+	ctx := k.ops.ctx
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		hr, err := cl.CreateHelpRequest(cctx, key, req)
+		k.do(func() {
+			h.sending = false
+			if err != nil {
+				k.noteError(err)
+				h.failed = k.tr("CallStaffFailed")
+				k.refreshHelp()
+				return
+			}
+			h.key = ""
+			k.opLog(store.HelpRequested, "")
+			h.id = hr.Id
+			k.refreshHelp()
+			k.watchHelp(cl, hr.Id)
+		})
+	}()
+}
+
+// watchHelp polls the request every helpPoll until it is no longer open.
+func (k *Kiosk) watchHelp(cl *client.Client, id string) {
+	h := &k.ops.help
+	ctx, cancel := context.WithCancel(k.ops.ctx)
+	h.cancel = cancel
+	every := k.ops.helpPoll
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(every):
+			}
+			rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+			hr, err := cl.HelpRequest(rctx, id)
+			rcancel()
+			if err != nil || hr.Status == api.Open {
+				continue // a failed look is tried again at the next tick
+			}
+			status := string(hr.Status)
+			k.do(func() {
+				if h.id == id {
+					k.opLog(store.HelpHandled, status)
+					k.clearHelp()
+				}
+			})
+			return
+		}
+	}()
+}
+
+func (k *Kiosk) clearHelp() {
+	h := &k.ops.help
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.id, h.key, h.cancel, h.failed = "", "", nil, ""
+	k.refreshHelp()
+}
+
+// withdrawHelp tells the backend the citizen no longer needs help.
+func (k *Kiosk) withdrawHelp() {
+	h := &k.ops.help
+	if h.id == "" || h.sending {
+		return
+	}
+	if h.key == "" {
+		h.key = client.NewIdempotencyKey()
+	}
+	id, key, cl, ctx := h.id, h.key, k.ops.client(), k.ops.ctx
+	h.sending = true
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		_, err := cl.WithdrawHelpRequest(cctx, id, key)
+		k.do(func() {
+			h.sending = false
+			if err != nil {
+				k.noteError(err)
+				k.refreshHelp()
+				return
+			}
+			if h.id == id {
+				k.opLog(store.HelpHandled, "withdrawn")
+				k.clearHelp()
+			}
+		})
+	}()
+}
