@@ -308,7 +308,7 @@ var normalSizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameCaptionText:    18,
 	theme.SizeNamePadding:        ButtonGap,
 	theme.SizeNameInnerPadding:   12,
-	theme.SizeNameLineSpacing:    6,
+	theme.SizeNameLineSpacing:    4,
 	theme.SizeNameInlineIcon:     28,
 	theme.SizeNameScrollBar:      16,
 	theme.SizeNameScrollBarSmall: 6,
