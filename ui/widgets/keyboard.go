@@ -375,6 +375,8 @@ func (r *keyRenderer) Layout(s fyne.Size) {
 		r.text.Move(fyne.NewPos(0, (s.Height-ts.Height)/2))
 		return
 	}
+	r.text.TextSize = theme.TextSize() // special keys: body size, made smaller below when it does not fit
+	ts = r.text.MinSize()
 	is := fyne.NewSquareSize(fyne.Min(s.Height*0.5, 40))
 	gap := float32(0)
 	if r.text.Text != "" {
@@ -382,12 +384,20 @@ func (r *keyRenderer) Layout(s fyne.Size) {
 	} else {
 		ts.Width = 0
 	}
+	// A long word on a special key at a large text size is made smaller to fit inside the key.
+	if room := s.Width - 2*keyPad - is.Width - gap; ts.Width > room && room > 0 {
+		r.text.TextSize *= room / ts.Width
+		ts = r.text.MinSize()
+	}
 	x := (s.Width - is.Width - gap - ts.Width) / 2
 	r.icon.Resize(is)
 	r.icon.Move(fyne.NewPos(x, (s.Height-is.Height)/2))
 	r.text.Resize(fyne.NewSize(ts.Width, ts.Height))
 	r.text.Move(fyne.NewPos(x+is.Width+gap, (s.Height-ts.Height)/2))
 }
+
+// keyPad is the least space between a key's edge and its label.
+const keyPad = 8
 
 func (r *keyRenderer) MinSize() fyne.Size {
 	s := r.text.MinSize()
@@ -401,6 +411,9 @@ func (r *keyRenderer) Refresh() {
 	key := r.key
 	r.text.Text = key.Label()
 	r.text.TextSize = theme.TextSize() * 1.2
+	if key.kind != KeyChar {
+		r.text.TextSize = theme.TextSize()
+	}
 	r.text.Color = kt.Text
 	r.bg.FillColor = kt.Tile
 	r.bg.StrokeColor = kt.TileBorder
