@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test build generate bench screenshot clean
+.PHONY: help deps run backend test build generate bench screenshot clean soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -45,6 +45,20 @@ generate: ## regenerate api/api.gen.go from api/openapi.yaml (oapi-codegen as a 
 
 bench: deps ## run the benchmarks (placeholder: figures follow with the messages work)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+soak: ## 500 whole kiosk sessions: goroutines and live heap back to baseline (about 11 min)
+	HELSEKIOSK_SOAK=1 FYNE_CACHE=3s $(GO) test -tags $(TAGS) -count=1 -timeout 60m -run '^TestSoakSessions$$' -v ./ui/
+
+load: ## 200 simulated kiosks for 60 s on the reference backend: p50/p95/p99 latency, errors
+	HELSEKIOSK_LOAD=1 $(GO) test -tags $(TAGS) -count=1 -timeout 30m -run '^TestLoad$$' ./client/
+
+FUZZTIME ?= 60s
+fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzProblemDecoding$$' -fuzztime $(FUZZTIME) ./client/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/nin/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWorkingDays$$' -fuzztime $(FUZZTIME) ./internal/workdays/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMessageText$$' -fuzztime $(FUZZTIME) ./internal/backend/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWrites$$' -fuzztime $(FUZZTIME) ./internal/backend/
 
 screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.png (needs ../shared/tools/screenshot)
 	@test -x $(SCREENSHOT_TOOL) || { echo "screenshot: $(SCREENSHOT_TOOL) not found" >&2; exit 1; }
