@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"image/color"
 	"math"
 	"time"
 
@@ -15,11 +14,12 @@ import (
 )
 
 // idle logs a citizen out after cfg.IdleTimeout without input, warning cfg.IdleWarning before with a
-// countdown and "I'm still here". Input is a tap on a kiosk button or tile, typing, or a list choice.
+// countdown and "I'm still here". Input is a tap on a kiosk button or tile, typing, a list choice, and –
+// where the display can tell (WithInputIdle) – any keyboard, mouse or touch input at all.
 type idle struct {
 	k       *Kiosk
 	last    time.Time
-	overlay fyne.CanvasObject
+	overlay *widget.PopUp
 	text    *widget.Label
 }
 
@@ -57,7 +57,13 @@ func (i *idle) check() {
 	if k.sess == nil {
 		return
 	}
-	left := k.cfg.IdleTimeout - time.Since(i.last)
+	since := time.Since(i.last)
+	if k.inputIdle != nil {
+		if d, ok := k.inputIdle(); ok && d < since {
+			since = d // input elsewhere on the screen: scrolling, the mouse, a key in a text field
+		}
+	}
+	left := k.cfg.IdleTimeout - since
 	switch {
 	case left <= 0:
 		k.logout(k.tr("NoticeIdle"))
@@ -80,9 +86,10 @@ func (i *idle) showWarning(seconds int) {
 		card := canvas.NewRectangle(kt.Surface)
 		card.CornerRadius = 16
 		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))
-		shade := canvas.NewRectangle(color.NRGBA{A: 0x99})
-		i.overlay = container.NewStack(shade, container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 260), box)))
-		k.win.Canvas().Overlays().Add(i.overlay)
+		// A modal pop-up shades the whole window, centres the card and takes every tap while it shows.
+		pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 260), box), k.win.Canvas())
+		pop.Show()
+		i.overlay = pop
 	}
 	i.text.SetText(k.trn("IdleCountdown", seconds))
 }
@@ -91,6 +98,6 @@ func (i *idle) hideWarning() {
 	if i.overlay == nil {
 		return
 	}
-	i.k.win.Canvas().Overlays().Remove(i.overlay)
+	i.overlay.Hide()
 	i.overlay, i.text = nil, nil
 }

@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -293,7 +294,7 @@ func (k *Kiosk) logout(notice string) {
 	}
 	k.setLang(k.cfg.Lang)
 	k.notice = notice
-	k.win.SetContent(nil)
+	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
 	k.app.Clipboard().SetContent("")
 	k.show(newWelcome(k))
 }

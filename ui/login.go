@@ -35,6 +35,7 @@ type login struct {
 	url       *widget.Label
 	timeLeft  *widget.Label
 	status    *widget.Label
+	clockWarn *widget.Label // the kiosk's clock is far from the backend's
 	errText   *widget.Label
 	retry     *widgets.Button
 	demo      *fyne.Container     // holds demoParts while a code is shown (emptied, not hidden: the GL driver
@@ -63,6 +64,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.timeLeft = widget.NewLabel("")
 	s.status = para(k.tr("LoginFetchingCode"))
 	s.errText = errorLabel()
+	s.clockWarn = errorLabel()
 	s.retry = widgets.NewPrimaryButton(k.tr("TryAgain"), s.startAttempt)
 	s.retry.Hide()
 
@@ -77,7 +79,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 
 	cancel := widgets.NewIconButton(k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	left := container.NewVBox(steps, s.codeBox, s.status, s.errText, container.NewHBox(s.retry))
+	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
 		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
@@ -144,6 +146,7 @@ func (s *login) showCode(l *client.Login) {
 	s.code.SetText(groupCode(l.UserCode))
 	s.url.SetText(shortURL(l.VerificationURI))
 	s.status.SetText(s.k.tr("LoginWaiting"))
+	showError(s.clockWarn, s.k.clockSkewText())
 	s.codeBox.Show()
 	s.qrBox.Show()
 	s.demo.Objects = s.demoParts
@@ -245,6 +248,22 @@ func (s *login) demoApprove(personID string) {
 
 func (s *login) stop() {
 	s.cancel()
+}
+
+// maxClockSkew is how far the kiosk's clock may be from the backend's before staff are told.
+const maxClockSkew = 2 * time.Minute
+
+// clockSkewText is a warning when the kiosk's clock is far from the backend's, else "". Login still works
+// (code and token lifetimes are counted from the kiosk's own clock), but dates shown would be wrong.
+func (k *Kiosk) clockSkewText() string {
+	skew, ok := k.client.ClockSkew()
+	if !ok || (skew <= maxClockSkew && skew >= -maxClockSkew) {
+		return ""
+	}
+	if skew < 0 {
+		skew = -skew
+	}
+	return k.trn("LoginClockSkew", int(skew.Round(time.Minute)/time.Minute))
 }
 
 // groupCode shows a user code in groups of four, easier to read aloud and type ("WDJB-MJHT" -> "WDJB – MJHT").

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmokeSessionUnderXvfb drives a whole demo session in the real binary under the GL driver, blind, with
+// xdotool: Logg inn, "Logg inn som testperson: Ingrid Haugen", then no input until the idle warning and
+// the idle logout. The kiosk must survive each step: the test driver of the UI tests accepts things the
+// GL driver does not (a window's content set to nil crashed the kiosk at idle logout once).
+func TestSmokeSessionUnderXvfb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smoke test builds and starts the kiosk; skipped with -short")
+	}
+	inCI, _ := strconv.ParseBool(os.Getenv("CI"))
+	need := func(tool string) string {
+		t.Helper()
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			if inCI {
+				t.Fatalf("%s not found, and CI=true (install it with scripts/deps.sh)", tool)
+			}
+			t.Skipf("%s not installed (Debian: run scripts/deps.sh)", tool)
+		}
+		return path
+	}
+	xvfb, xdotool := need("Xvfb"), need("xdotool")
+	windowFound := windowProbe(t, need)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	bin := buildKiosk(ctx, t)
+	display := startXvfb(t, xvfb)
+
+	var out lockedBuffer
+	kiosk := exec.Command(bin, "--lang", "nn", "--idle-timeout", "10s", "--idle-warning", "5s")
+	kiosk.Env = kioskEnv(t, display)
+	kiosk.Stdout, kiosk.Stderr = &out, &out
+	if err := kiosk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- kiosk.Wait() }()
+	t.Cleanup(func() { _ = kiosk.Process.Kill(); <-exited })
+
+	alive := func(step string, wait time.Duration) {
+		t.Helper()
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("helsekiosk died %s (%v); output:\n%s", step, err, out.String())
+		case <-time.After(wait):
+		}
+	}
+	for start := time.Now(); !windowFound(display); {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("no window; output:\n%s", out.String())
+		}
+		alive("before its window appeared", 300*time.Millisecond)
+	}
+	click := func(x, y int) {
+		t.Helper()
+		cmd := exec.Command(xdotool, "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v: %s", err, b)
+		}
+	}
+	alive("after showing its window", 2*time.Second)
+	click(640, 500) // Logg inn (1280x800 window)
+	alive("on the login screen", 3*time.Second)
+	click(333, 680) // Logg inn som testperson: Ingrid Haugen
+	alive("while logging in", 8*time.Second)
+	// No input now: the warning after 5 s, the logout after 10 s.
+	alive("during the idle warning and logout", 14*time.Second)
+	if s := out.String(); strings.Contains(s, "panic") || strings.Contains(s, "fatal error") {
+		t.Fatalf("output:\n%s", s)
+	}
+}
