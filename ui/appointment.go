@@ -55,6 +55,7 @@ type appointment struct {
 	mode apptMode
 
 	body   *fyne.Container
+	scroll *container.Scroll
 	notice *widget.Label // a confirmation ("Avlysinga er send.")
 
 	// the cancellation
@@ -116,7 +117,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.cancelErr = errorLabel()
 	s.wish = widget.NewMultiLineEntry()
 	s.wish.Wrapping = fyne.TextWrapWord
-	s.wish.SetMinRowsVisible(2)
+	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))
 	s.changeErr = errorLabel()
 	s.addProposal()
@@ -124,7 +125,8 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.refresh()
 	back := widgets.NewIconButton(k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
-	return container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewVBox(s.notice, s.body)))
+	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
+	return container.NewBorder(top, nil, nil, nil, s.scroll)
 }
 
 func (s *appointment) loadRule() {
@@ -163,7 +165,11 @@ func (s *appointment) setMode(m apptMode) {
 // refresh rebuilds the body for the mode.
 func (s *appointment) refresh() {
 	s.body.RemoveAll()
-	s.body.Add(s.card())
+	if s.mode == apptView {
+		s.body.Add(s.card())
+	} else {
+		s.body.Add(s.summary()) // one line, so the form and its messages fit on the screen
+	}
 	switch s.mode {
 	case apptView:
 		s.viewActions()
@@ -177,6 +183,9 @@ func (s *appointment) refresh() {
 		s.changeForm()
 	}
 	s.body.Refresh()
+	if s.scroll != nil {
+		s.scroll.Refresh()
+	}
 }
 
 // card is the appointment: time window, service, place, staff role, status, description.
@@ -218,6 +227,18 @@ func (s *appointment) card() fyne.CanvasObject {
 	return container.NewStack(bg, container.NewPadded(lines))
 }
 
+// summary is the appointment in one line: "Torsdag 26. november, kl. 08:00–10:00 · Heimesjukepleie".
+func (s *appointment) summary() fyne.CanvasObject {
+	k, a := s.k, s.a
+	l := widget.NewLabel(capitalize(k.longDate(a.Start)) + ", " +
+		k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}) + "  ·  " + k.serviceName(a.Service))
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Wrapping = fyne.TextWrapWord
+	bg := canvas.NewRectangle(kt.Surface)
+	bg.CornerRadius = 12
+	return container.NewStack(bg, l)
+}
+
 func (s *appointment) viewActions() {
 	k, a := s.k, s.a
 	if a.Status != api.Booked || a.End.Before(k.now()) {
@@ -227,7 +248,7 @@ func (s *appointment) viewActions() {
 		return // asked to cancel already: the service answers in the messages
 	}
 	cancel := widgets.NewIconButton(k.tr("ApptCancel"), theme.CancelIcon(), func() {
-		showError(s.notice, "")
+		s.say(s.notice, "")
 		if s.deadlinePassed() {
 			s.setMode(apptDeadline)
 			return
@@ -235,7 +256,7 @@ func (s *appointment) viewActions() {
 		s.setMode(apptCancel)
 	})
 	change := widgets.NewIconButton(k.tr("ApptChange"), theme.HistoryIcon(), func() {
-		showError(s.notice, "")
+		s.say(s.notice, "")
 		s.setMode(apptChange)
 	})
 	s.body.Add(container.NewGridWithColumns(2, cancel, change))
@@ -270,7 +291,7 @@ func (s *appointment) cancelForm() {
 	for _, c := range cancelReasons {
 		b := widgets.NewButton(k.tr(c.id), func() {
 			s.reason = c.r
-			showError(s.cancelErr, "")
+			s.say(s.cancelErr, "")
 			s.refresh()
 		})
 		b.Alignment = widget.ButtonAlignLeading
@@ -292,7 +313,7 @@ func (s *appointment) cancelForm() {
 	s.body.Add(s.comment)
 	s.body.Add(s.cancelErr)
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { showError(s.cancelErr, ""); s.setMode(apptView) }),
+		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
 		widgets.NewPrimaryButton(k.tr("ApptNext"), s.checkCancel)))
 }
 
@@ -302,16 +323,16 @@ func (s *appointment) checkCancel() {
 	comment := strings.TrimSpace(s.comment.Text)
 	switch {
 	case s.reason == "":
-		showError(s.cancelErr, k.tr("ApptChooseReason"))
+		s.say(s.cancelErr, k.tr("ApptChooseReason"))
 		return
 	case s.reason == api.Other && comment == "":
-		showError(s.cancelErr, k.tr("ApptCommentMissing"))
+		s.say(s.cancelErr, k.tr("ApptCommentMissing"))
 		return
 	case utf8.RuneCountInString(comment) > apptCommentMax:
-		showError(s.cancelErr, k.trd("ApptTooLong", map[string]any{"Count": utf8.RuneCountInString(comment), "Max": apptCommentMax}))
+		s.say(s.cancelErr, k.trd("ApptTooLong", map[string]any{"Count": utf8.RuneCountInString(comment), "Max": apptCommentMax}))
 		return
 	}
-	showError(s.cancelErr, "")
+	s.say(s.cancelErr, "")
 	s.setMode(apptConfirm)
 }
 
@@ -332,7 +353,7 @@ func (s *appointment) confirmForm() {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptConfirmNo"), func() { showError(s.cancelErr, ""); s.setMode(apptCancel) }),
+		widgets.NewButton(k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
 		send))
 }
 
@@ -348,7 +369,7 @@ func (s *appointment) sendCancel() {
 	key := s.cancelKey.For(req)
 	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
 	s.sending = true
-	showError(s.cancelErr, "")
+	s.say(s.cancelErr, "")
 	s.refresh()
 	k.async(s, func(ctx context.Context) func() {
 		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
@@ -367,16 +388,16 @@ func (s *appointment) sendCancel() {
 					s.setMode(apptDeadline)
 					return
 				case "not_cancellable":
-					showError(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
+					s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
 				default:
-					showError(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
+					s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
 				}
 				s.refresh() // the reason, the comment and the key stay: trying again cannot send it twice
 				return
 			}
 			s.cancelKey.Done()
 			s.applySent(fresh, api.AppointmentPendingRequestCancellation)
-			showError(s.notice, k.tr("ApptCancelDone"))
+			s.say(s.notice, k.tr("ApptCancelDone"))
 		}
 	})
 }
@@ -442,7 +463,6 @@ func (s *appointment) windowOptions() []string {
 func (s *appointment) changeForm() {
 	k := s.k
 	s.body.Add(subheading(k.tr("ApptChangeHeading")))
-	s.body.Add(para(k.tr("ApptChangeIntro")))
 	dayLabels, _ := s.dayOptions()
 	winLabels := s.windowOptions()
 	for i, p := range s.proposals {
@@ -451,20 +471,20 @@ func (s *appointment) changeForm() {
 		if p.day >= 0 && p.day < len(dayLabels) {
 			p.daySel.SetSelectedIndex(p.day)
 		}
-		p.daySel.OnChanged = func(string) { p.day = p.daySel.SelectedIndex(); showError(s.changeErr, "") }
+		p.daySel.OnChanged = func(string) { p.day = p.daySel.SelectedIndex(); s.say(s.changeErr, "") }
 		p.winSel = widget.NewSelect(winLabels, nil)
 		p.winSel.PlaceHolder = k.tr("ApptChooseTime")
 		if p.window >= 0 && p.window < len(winLabels) {
 			p.winSel.SetSelectedIndex(p.window)
 		}
-		p.winSel.OnChanged = func(string) { p.window = p.winSel.SelectedIndex(); showError(s.changeErr, "") }
+		p.winSel.OnChanged = func(string) { p.window = p.winSel.SelectedIndex(); s.say(s.changeErr, "") }
 		remove := widgets.NewIconButton(k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
 			s.proposals = append(s.proposals[:i:i], s.proposals[i+1:]...)
 			s.refresh()
 		})
 		label := widget.NewLabel(k.trd("ApptProposal", map[string]any{"N": i + 1}))
 		label.TextStyle = fyne.TextStyle{Bold: true}
-		s.body.Add(container.NewBorder(nil, nil, label, remove, container.NewGridWithColumns(2, p.daySel, p.winSel)))
+		s.body.Add(container.NewBorder(nil, nil, container.NewCenter(label), remove, container.NewGridWithColumns(2, p.daySel, p.winSel)))
 	}
 	if len(s.proposals) < maxProposals {
 		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
@@ -480,7 +500,7 @@ func (s *appointment) changeForm() {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { showError(s.changeErr, ""); s.setMode(apptView) }),
+		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
 		send))
 }
 
@@ -526,13 +546,13 @@ func (s *appointment) sendChange() {
 	}
 	req, msg := s.changeRequest()
 	if msg != "" {
-		showError(s.changeErr, msg)
+		s.say(s.changeErr, msg)
 		return
 	}
 	key := s.changeKey.For(req)
 	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
 	s.sending = true
-	showError(s.changeErr, "")
+	s.say(s.changeErr, "")
 	s.refresh()
 	k.async(s, func(ctx context.Context) func() {
 		_, err := sess.RequestChange(ctx, pid, aid, key, req)
@@ -547,9 +567,9 @@ func (s *appointment) sendChange() {
 					return
 				}
 				if client.CodeOf(err) == "not_cancellable" {
-					showError(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
+					s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
 				} else {
-					showError(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
+					s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
 				}
 				s.refresh() // the times, the wish and the key stay
 				return
@@ -559,9 +579,24 @@ func (s *appointment) sendChange() {
 			s.addProposal()
 			s.wish.SetText("")
 			s.applySent(fresh, api.AppointmentPendingRequestChange)
-			showError(s.notice, k.tr("ApptChangeDone"))
+			s.say(s.notice, k.tr("ApptChangeDone"))
 		}
 	})
 }
 
 func (s *appointment) stop() {}
+
+// say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
+// push what is below it down, not be drawn over it.
+func (s *appointment) say(l *widget.Label, text string) {
+	if l.Text == text && l.Visible() == (text != "") {
+		return
+	}
+	showError(l, text)
+	if s.body != nil {
+		s.body.Refresh()
+	}
+	if s.scroll != nil {
+		s.scroll.Refresh()
+	}
+}

@@ -279,6 +279,7 @@ func (it *apptItem) set(k *Kiosk, r apptRow) {
 		it.day.SetText(r.day)
 		it.day.Show()
 		it.card.Hide()
+		it.root.Refresh()
 		return
 	}
 	a := r.appt
@@ -292,6 +293,12 @@ func (it *apptItem) set(k *Kiosk, r apptRow) {
 	it.state.Importance = imp
 	it.state.Refresh()
 	it.icon.SetResource(icon)
+	if icon == nil {
+		it.icon.Hide()
+	} else {
+		it.icon.Show()
+	}
+	it.root.Refresh() // the labels' new widths: lay the row out again
 }
 
 // placeLine is "Heimebesøk · sjukepleiar" or the address and the staff role.

@@ -39,6 +39,7 @@ type fullmaktScreen struct {
 
 	lists  *api.FullmaktLists
 	body   *fyne.Container
+	scroll *container.Scroll
 	status *widget.Label
 	notice *widget.Label
 
@@ -79,35 +80,36 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.body = container.NewVBox()
 	s.status = para("")
+	s.status.Hide()
 	s.notice = para("")
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
 	s.name = widget.NewEntry()
 	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
-	s.name.OnChanged = func(string) { showError(s.nameErr, ""); showError(s.grantErr, "") }
+	s.name.OnChanged = func(string) { s.say(s.nameErr, ""); s.say(s.grantErr, "") }
 	s.nameErr = errorLabel()
 	s.nin = widget.NewEntry()
 	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
 	s.ninErr = errorLabel()
 	s.nin.OnChanged = func(v string) {
-		showError(s.grantErr, "")
+		s.say(s.grantErr, "")
 		// Check at the field once the number could be whole; before that, only say what is wrong when
 		// it cannot become right (a letter).
 		n := cleanNIN(v)
 		if len(n) >= 11 || !allDigits(n) {
-			showError(s.ninErr, s.ninMessage(n))
+			s.say(s.ninErr, s.ninMessage(n))
 		} else {
-			showError(s.ninErr, "")
+			s.say(s.ninErr, "")
 		}
 	}
 	s.until = widget.NewEntry()
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
-	s.until.OnChanged = func(string) { showError(s.untilErr, ""); showError(s.grantErr, "") }
+	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()
 	s.scopes = map[api.Scope]*widget.Check{}
 	for _, sc := range fullmaktScopes {
-		s.scopes[sc.s] = widget.NewCheck(k.tr(sc.id), func(bool) { showError(s.scopeErr, ""); showError(s.grantErr, "") })
+		s.scopes[sc.s] = widget.NewCheck(k.tr(sc.id), func(bool) { s.say(s.scopeErr, ""); s.say(s.grantErr, "") })
 	}
 	s.scopeErr = errorLabel()
 	s.grantErr = errorLabel()
@@ -116,8 +118,8 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	if k.may(api.Settings) {
 		s.load()
 	}
-	return container.NewBorder(heading(k.tr("FullmaktHeading")), nil, nil, nil,
-		container.NewVScroll(container.NewVBox(s.notice, s.status, s.body)))
+	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.status, s.body))
+	return container.NewBorder(heading(k.tr("FullmaktHeading")), nil, nil, nil, s.scroll)
 }
 
 func (s *fullmaktScreen) load() {
@@ -158,6 +160,9 @@ func (s *fullmaktScreen) refresh() {
 		s.confirmRevoke()
 	}
 	s.body.Refresh()
+	if s.scroll != nil {
+		s.scroll.Refresh()
+	}
 }
 
 func (s *fullmaktScreen) showLists() {
@@ -171,7 +176,7 @@ func (s *fullmaktScreen) showLists() {
 	} else {
 		s.body.Add(para(k.tr("FullmaktIntro")))
 		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
-			showError(s.notice, "")
+			s.say(s.notice, "")
 			s.setMode(fmGrant)
 		})))
 	}
@@ -187,8 +192,8 @@ func (s *fullmaktScreen) showLists() {
 		var action fyne.CanvasObject
 		if s.mayManage() {
 			action = widgets.NewButton(k.tr("FullmaktRevoke"), func() {
-				showError(s.notice, "")
-				showError(s.revokeErr, "")
+				s.say(s.notice, "")
+				s.say(s.revokeErr, "")
 				s.revoke = &f
 				s.setMode(fmConfirm)
 			})
@@ -214,7 +219,7 @@ func (s *fullmaktScreen) fullmaktCard(name string, f api.Fullmakt, action fyne.C
 	if f.ValidUntil != nil {
 		until = k.trd("FullmaktUntil", map[string]any{"Date": k.fullDate(f.ValidUntil.Time)})
 	}
-	lines := container.NewVBox(title, para(k.trd("FullmaktScopes", map[string]any{"Scopes": s.scopeList(f.Scopes)})), para(until))
+	lines := container.NewVBox(title, para(k.trd("FullmaktScopes", map[string]any{"Scopes": s.scopeList(f.Scopes)})+"  ·  "+until))
 	bg := canvas.NewRectangle(kt.Surface)
 	bg.CornerRadius = 12
 	var row fyne.CanvasObject = lines
@@ -247,25 +252,22 @@ func (s *fullmaktScreen) grantForm() {
 	k := s.k
 	s.body.Add(subheading(k.tr("FullmaktGrantHeading")))
 	s.body.Add(para(k.tr("FullmaktGrantIntro")))
-	field := func(label string, e fyne.CanvasObject, errl *widget.Label) {
+	field := func(label string, e fyne.CanvasObject, errl *widget.Label) fyne.CanvasObject {
 		l := widget.NewLabel(label)
 		l.TextStyle = fyne.TextStyle{Bold: true}
-		s.body.Add(l)
-		s.body.Add(e)
-		s.body.Add(errl)
+		return container.NewVBox(l, e, errl)
 	}
-	field(k.tr("FullmaktNameLabel"), s.name, s.nameErr)
-	field(k.tr("FullmaktNinLabel"), s.nin, s.ninErr)
-	l := widget.NewLabel(k.tr("FullmaktScopesLabel"))
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	s.body.Add(l)
 	checks := container.NewHBox()
 	for _, sc := range fullmaktScopes {
 		checks.Add(s.scopes[sc.s])
 	}
-	s.body.Add(checks)
-	s.body.Add(s.scopeErr)
-	field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)
+	// Two columns, so the whole form and its messages fit on a kiosk screen.
+	s.body.Add(container.NewGridWithColumns(2,
+		field(k.tr("FullmaktNameLabel"), s.name, s.nameErr),
+		field(k.tr("FullmaktNinLabel"), s.nin, s.ninErr)))
+	s.body.Add(container.NewGridWithColumns(2,
+		field(k.tr("FullmaktScopesLabel"), checks, s.scopeErr),
+		field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)))
 	s.body.Add(s.grantErr)
 	send := widgets.NewPrimaryButton(k.tr("FullmaktGrantSend"), s.grant)
 	if s.busy {
@@ -347,12 +349,12 @@ func (s *fullmaktScreen) grant() {
 	ok := true
 	name := strings.TrimSpace(s.name.Text)
 	if name == "" {
-		showError(s.nameErr, k.tr("FullmaktNameMissing"))
+		s.say(s.nameErr, k.tr("FullmaktNameMissing"))
 		ok = false
 	}
 	n := cleanNIN(s.nin.Text)
 	if msg := s.ninMessage(n); msg != "" {
-		showError(s.ninErr, msg)
+		s.say(s.ninErr, msg)
 		ok = false
 	}
 	var scopes []api.Scope
@@ -362,23 +364,23 @@ func (s *fullmaktScreen) grant() {
 		}
 	}
 	if len(scopes) == 0 {
-		showError(s.scopeErr, k.tr("FullmaktScopesMissing"))
+		s.say(s.scopeErr, k.tr("FullmaktScopesMissing"))
 		ok = false
 	}
 	until, msg := s.parseUntil(s.until.Text)
 	if msg != "" {
-		showError(s.untilErr, msg)
+		s.say(s.untilErr, msg)
 		ok = false
 	}
 	if !ok {
-		showError(s.grantErr, k.tr("FullmaktFixFields"))
+		s.say(s.grantErr, k.tr("FullmaktFixFields"))
 		return
 	}
 	req := api.NewFullmakt{ReceiverName: name, ReceiverNationalId: n, Scopes: scopes, ValidUntil: until}
 	key := s.grantKey.For(req)
 	sess, pid := k.sess, k.person.Person.Id
 	s.busy = true
-	showError(s.grantErr, "")
+	s.say(s.grantErr, "")
 	s.refresh()
 	k.async(s, func(ctx context.Context) func() {
 		f, err := sess.GrantFullmakt(ctx, pid, key, req)
@@ -399,11 +401,11 @@ func (s *fullmaktScreen) grant() {
 			for _, c := range s.scopes {
 				c.SetChecked(false)
 			}
-			showError(s.ninErr, "")
-			showError(s.nameErr, "")
-			showError(s.grantErr, "")
+			s.say(s.ninErr, "")
+			s.say(s.nameErr, "")
+			s.say(s.grantErr, "")
 			s.setMode(fmLists)
-			showError(s.notice, k.trd("FullmaktGranted", map[string]any{"Name": f.Receiver.Name}))
+			s.say(s.notice, k.trd("FullmaktGranted", map[string]any{"Name": f.Receiver.Name}))
 			s.load()
 		}
 	})
@@ -414,25 +416,25 @@ func (s *fullmaktScreen) grantFailed(err error) {
 	k := s.k
 	switch client.CodeOf(err) {
 	case "receiver_not_found":
-		showError(s.ninErr, k.tr("FullmaktReceiverNotFound"))
+		s.say(s.ninErr, k.tr("FullmaktReceiverNotFound"))
 	case "receiver_too_young":
-		showError(s.ninErr, k.tr("FullmaktReceiverTooYoung"))
+		s.say(s.ninErr, k.tr("FullmaktReceiverTooYoung"))
 	case "fullmakt_to_self":
-		showError(s.ninErr, k.tr("FullmaktToSelf"))
+		s.say(s.ninErr, k.tr("FullmaktToSelf"))
 	case "end_date_not_future":
-		showError(s.untilErr, k.tr("FullmaktEndNotFuture"))
+		s.say(s.untilErr, k.tr("FullmaktEndNotFuture"))
 	case "giver_too_young":
-		showError(s.grantErr, k.tr("FullmaktGiverTooYoung"))
+		s.say(s.grantErr, k.tr("FullmaktGiverTooYoung"))
 	case "fullmakt_exists":
-		showError(s.grantErr, k.tr("FullmaktExists"))
+		s.say(s.grantErr, k.tr("FullmaktExists"))
 	case "self_only":
-		showError(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
 	default:
 		if client.FieldOf(err) == "receiverNationalId" {
-			showError(s.ninErr, k.tr("FullmaktNinInvalid"))
+			s.say(s.ninErr, k.tr("FullmaktNinInvalid"))
 			return
 		}
-		showError(s.grantErr, k.tr("FullmaktGrantFailed")+" "+k.errText(err))
+		s.say(s.grantErr, k.tr("FullmaktGrantFailed")+" "+k.errText(err))
 	}
 }
 
@@ -467,7 +469,7 @@ func (s *fullmaktScreen) doRevoke() {
 	key := s.revokeKey.For(f.Id)
 	sess, pid := k.sess, k.person.Person.Id
 	s.busy = true
-	showError(s.revokeErr, "")
+	s.say(s.revokeErr, "")
 	s.refresh()
 	k.async(s, func(ctx context.Context) func() {
 		err := sess.RevokeFullmakt(ctx, pid, f.Id, key)
@@ -478,9 +480,9 @@ func (s *fullmaktScreen) doRevoke() {
 					return
 				}
 				if client.CodeOf(err) == "self_only" {
-					showError(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
 				} else {
-					showError(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))
+					s.say(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))
 				}
 				s.refresh()
 				return
@@ -488,10 +490,25 @@ func (s *fullmaktScreen) doRevoke() {
 			s.revokeKey.Done()
 			s.revoke = nil
 			s.setMode(fmLists)
-			showError(s.notice, k.trd("FullmaktRevoked", map[string]any{"Name": f.Receiver.Name}))
+			s.say(s.notice, k.trd("FullmaktRevoked", map[string]any{"Name": f.Receiver.Name}))
 			s.load()
 		}
 	})
 }
 
 func (s *fullmaktScreen) stop() {}
+
+// say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
+// push what is below it down, not be drawn over it.
+func (s *fullmaktScreen) say(l *widget.Label, text string) {
+	if l.Text == text && l.Visible() == (text != "") {
+		return
+	}
+	showError(l, text)
+	if s.body != nil {
+		s.body.Refresh()
+	}
+	if s.scroll != nil {
+		s.scroll.Refresh()
+	}
+}

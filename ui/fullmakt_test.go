@@ -114,7 +114,7 @@ func TestGrantFullmakt(t *testing.T) {
 	h, env, proxy := fullmaktSetup(t, "nn", "p-ingrid")
 	s := h.k.cur.(*fullmaktScreen)
 	if !h.hasText("Kven kan handle for meg") || !h.hasText("Kven eg kan handle for") || !h.hasText("Kari Haugen") ||
-		!h.hasText("Gjeld: meldingar, avtalar") || !h.hasText("Utan sluttdato") || !h.hasText("Du har ikkje fullmakt frå nokon.") {
+		!h.hasText("Gjeld: meldingar, avtalar  ·  Utan sluttdato") || !h.hasText("Du har ikkje fullmakt frå nokon.") {
 		t.Errorf("the lists are not shown: %q", h.texts(false))
 	}
 	h.tap("Gi fullmakt til nokon")
@@ -152,7 +152,7 @@ func TestGrantFullmakt(t *testing.T) {
 	h.tap("Gi fullmakt")
 	h.waitForText("Ola Berg har no fullmakt frå deg.")
 	h.waitForText("Ola Berg")
-	if !h.hasText("Gjeld til og med 31. desember 2027") {
+	if !h.hasText("Gjeld: meldingar, avtalar  ·  Sluttdato: 31. desember 2027") {
 		t.Errorf("the new fullmakt is not listed with its end date: %q", h.texts(false))
 	}
 	writes := proxy.writesTo("/fullmakt")[before:]

@@ -28,6 +28,8 @@ type settings struct {
 	status   *widget.Label
 	contacts *widget.Label
 	choices  *fyne.Container
+	page     *fyne.Container
+	scroll   *container.Scroll
 	save     *widgets.Button
 	errText  *widget.Label
 }
@@ -43,16 +45,18 @@ func (s *settings) buildUI() fyne.CanvasObject {
 	s.contacts = para("")
 	s.contacts.Hide()
 	s.errText = errorLabel()
-	s.choices = container.NewVBox()
+	s.choices = container.NewGridWithColumns(2)
 	s.save = widgets.NewPrimaryButton(k.tr("SettingsSave"), s.doSave)
 	s.save.Hide()
 	s.load()
-	return container.NewVScroll(container.NewVBox(
+	s.page = container.NewVBox(
 		heading(k.tr("SettingsHeading")),
 		para(k.tr("SettingsIntro")),
 		s.contacts, s.choices, s.errText,
-		container.NewHBox(s.save), s.status,
-	))
+		container.NewBorder(nil, nil, s.save, nil, s.status),
+	)
+	s.scroll = container.NewVScroll(s.page)
+	return s.scroll
 }
 
 func (s *settings) load() {
@@ -92,7 +96,7 @@ func (s *settings) show() {
 	for _, ch := range channels {
 		b := widgets.NewButton(k.channelText(ch), func() {
 			s.chosen = ch
-			showError(s.errText, "")
+			s.say(s.errText, "")
 			s.show()
 		})
 		b.Alignment = widget.ButtonAlignLeading
@@ -102,13 +106,17 @@ func (s *settings) show() {
 		} else {
 			b.Icon = theme.RadioButtonIcon()
 		}
-		s.choices.Add(container.NewBorder(nil, nil, nil, nil, container.NewVBox(b, para(k.channelExplain(ch, phone, email)))))
+		s.choices.Add(container.NewVBox(b, para(k.channelExplain(ch, phone, email))))
 	}
 	s.save.Show()
 	if s.saving || s.chosen == ns.Channel {
 		s.save.Disable()
 	} else {
 		s.save.Enable()
+	}
+	if s.page != nil {
+		s.page.Refresh()
+		s.scroll.Refresh()
 	}
 }
 
@@ -121,7 +129,8 @@ func (s *settings) doSave() {
 	key := s.key.For(api.NotificationSettingsUpdate{Channel: ch})
 	sess, pid := k.sess, k.person.Person.Id
 	s.saving = true
-	showError(s.errText, "")
+	s.say(s.errText, "")
+	s.status.Importance = widget.MediumImportance
 	s.status.SetText(k.tr("Saving"))
 	s.show()
 	k.async(s, func(ctx context.Context) func() {
@@ -131,7 +140,7 @@ func (s *settings) doSave() {
 			if err != nil {
 				if !k.handleUnauthorized(err) {
 					// The choice stays chosen (and the key kept): Lagre again cannot save it twice.
-					showError(s.errText, k.tr("SettingsSaveFailed")+" "+k.errText(err))
+					s.say(s.errText, k.tr("SettingsSaveFailed")+" "+k.errText(err))
 					s.status.SetText(k.trd("SettingsCurrent", map[string]any{"Channel": k.channelText(s.current.Channel)}))
 					s.show()
 				}
@@ -141,6 +150,7 @@ func (s *settings) doSave() {
 			s.current = ns
 			s.chosen = ns.Channel
 			s.show()
+			s.status.Importance = widget.SuccessImportance
 			s.status.SetText(k.trd("SettingsSaved", map[string]any{"Channel": k.channelText(ns.Channel)}))
 		}
 	})
@@ -208,3 +218,18 @@ func maskEmail(e string) string {
 }
 
 func (s *settings) stop() {}
+
+// say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
+// push what is below it down, not be drawn over it.
+func (s *settings) say(l *widget.Label, text string) {
+	if l.Text == text && l.Visible() == (text != "") {
+		return
+	}
+	showError(l, text)
+	if s.page != nil {
+		s.page.Refresh()
+	}
+	if s.scroll != nil {
+		s.scroll.Refresh()
+	}
+}
