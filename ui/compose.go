@@ -167,7 +167,7 @@ func (s *compose) editView() fyne.CanvasObject {
 
 	s.text = widget.NewMultiLineEntry()
 	s.text.Wrapping = fyne.TextWrapWord
-	s.text.SetMinRowsVisible(6)
+	s.text.SetMinRowsVisible(4)
 	s.text.SetPlaceHolder(k.tr("ReplyPlaceholder"))
 	s.text.SetText(s.d.text)
 	s.textCount = widget.NewLabel("")
@@ -297,7 +297,8 @@ func (s *compose) review() {
 	subject.TextStyle = fyne.TextStyle{Bold: true}
 	text := para(strings.TrimSpace(s.d.text))
 	card := messageBox(container.NewVBox(
-		to, para(k.serviceName(sv)), subjectLabel, subject, bodyLabel, text))
+		container.New(layout.NewFormLayout(), to, para(k.serviceName(sv)), subjectLabel, subject),
+		widget.NewSeparator(), bodyLabel, text))
 
 	s.sendErr = errorLabel()
 	s.sendState = widget.NewLabel("")

@@ -135,7 +135,7 @@ func (s *inbox) newRow() fyne.CanvasObject {
 	preview.Truncation = fyne.TextTruncateEllipsis
 	preview.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewCenter(dotBox), when, service)
-	return container.NewVBox(head, subject, preview, layout.NewSpacer())
+	return container.New(layout.NewCustomPaddedVBoxLayout(0), head, subject, preview)
 }
 
 func (s *inbox) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
