@@ -50,7 +50,7 @@ soak: ## 500 whole kiosk sessions: goroutines and live heap back to baseline (ab
 	HELSEKIOSK_SOAK=1 FYNE_CACHE=3s $(GO) test -tags $(TAGS) -count=1 -timeout 60m -run '^TestSoakSessions$$' -v ./ui/
 
 load: ## 200 simulated kiosks for 60 s on the reference backend: p50/p95/p99 latency, errors
-	HELSEKIOSK_LOAD=1 $(GO) test -tags $(TAGS) -count=1 -timeout 30m -run '^TestLoad$$' ./client/
+	HELSEKIOSK_LOAD=1 $(GO) test -tags $(TAGS) -count=1 -timeout 30m -run '^TestLoad$$' -v ./client/
 
 FUZZTIME ?= 60s
 fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
