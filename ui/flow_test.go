@@ -172,7 +172,7 @@ func TestKariActingForIngrid(t *testing.T) {
 
 func TestIdleWarningThenLogout(t *testing.T) {
 	env := backendtest.New(t)
-	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 4 * time.Second, IdleWarning: 2 * time.Second})
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 6 * time.Second, IdleWarning: 4 * time.Second})
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
 	h.waitForText("Er du her framleis?")

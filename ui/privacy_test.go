@@ -66,7 +66,7 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 
 	env := backendtest.New(t)
 	spy := &tokenSpy{tokens: map[string]bool{}}
-	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nb", IdleTimeout: 3 * time.Second, IdleWarning: time.Second},
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nb", IdleTimeout: 8 * time.Second, IdleWarning: 3 * time.Second},
 		WithHTTPClient(&http.Client{Transport: spy}))
 	logIn(t, h, env, "p-kari")
 	h.waitForText("Hvem gjelder det?")
@@ -141,12 +141,12 @@ func TestInputElsewhereKeepsTheSession(t *testing.T) {
 		defer mu.Unlock()
 		return time.Since(lastInput), true
 	}
-	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 2 * time.Second, IdleWarning: time.Second},
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 5 * time.Second, IdleWarning: 3 * time.Second},
 		WithInputIdle(idleFor))
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
 	// Keep "moving the mouse" for longer than the timeout: no warning, no logout.
-	until := time.Now().Add(3 * time.Second)
+	until := time.Now().Add(6 * time.Second) // longer than the timeout
 	for time.Now().Before(until) {
 		mu.Lock()
 		lastInput = time.Now()
