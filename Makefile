@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test build generate bench screenshot clean soak load fuzz
+.PHONY: help deps run backend test build generate bench screenshot clean package startup soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -66,5 +66,15 @@ screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.pn
 	@mkdir -p $(dir $(SHOT_OUT))
 	$(SCREENSHOT_TOOL) $(SHOT_OUT) -w $(SHOT_WAIT) -s $(SHOT_SIZE) -- bin/helsekiosk --lang $(SHOT_LANG) $(ARGS)
 
-clean: ## remove bin/
-	rm -rf bin/
+package: deps ## build dist/Helsekiosk.tar.xz with fyne package (fyne.io/tools v1.7.4): unpack, then sudo make install
+	$(GO) build -tags $(TAGS) -trimpath -ldflags "-s -w" -o bin/helsekiosk ./cmd/helsekiosk
+	$(GO) run fyne.io/tools/cmd/fyne@v1.7.4 package -os linux --exe bin/helsekiosk --name Helsekiosk \
+		--icon assets/icon.png --app-id no.kommune.helsekiosk --release
+	@mkdir -p dist && mv Helsekiosk.tar.xz dist/ && echo "dist/Helsekiosk.tar.xz"
+
+startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
+	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
+	bash scripts/startup.sh bin/helsekiosk
+
+clean: ## remove bin/ and dist/
+	rm -rf bin/ dist/
