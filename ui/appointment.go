@@ -60,7 +60,7 @@ type appointment struct {
 
 	// the cancellation
 	reason      api.CancellationRequestReason
-	comment     *widget.Entry
+	comment     *widgets.Entry
 	commentHint *widget.Label
 	cancelErr   *widget.Label
 	cancelKey   idemKey
@@ -68,7 +68,7 @@ type appointment struct {
 
 	// the change request
 	proposals []*proposal
-	wish      *widget.Entry
+	wish      *widgets.Entry
 	changeErr *widget.Label
 	changeKey idemKey
 }
@@ -109,13 +109,13 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.comment = widget.NewMultiLineEntry()
+	s.comment = widgets.NewMultiLineEntry()
 	s.comment.Wrapping = fyne.TextWrapWord
 	s.comment.SetMinRowsVisible(2)
 	s.comment.SetPlaceHolder(k.tr("ApptCommentPlaceholder"))
 	s.commentHint = para("")
 	s.cancelErr = errorLabel()
-	s.wish = widget.NewMultiLineEntry()
+	s.wish = widgets.NewMultiLineEntry()
 	s.wish.Wrapping = fyne.TextWrapWord
 	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))

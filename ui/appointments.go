@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/internal/datefmt"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
@@ -165,7 +166,8 @@ func (k *Kiosk) dayLabel(t time.Time) string {
 	case d.Equal(today.AddDate(0, 0, 1)):
 		return k.tr("ApptTomorrow")
 	case d.Equal(today.AddDate(0, 0, -1)):
-		return capitalize(k.tr("Yesterday"))
+		w, _ := datefmt.RelativeDay(k.lang, t, k.now())
+		return capitalize(w)
 	}
 	return capitalize(k.longDate(t))
 }

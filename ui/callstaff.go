@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -42,16 +41,6 @@ func (k *Kiosk) helpSlot() fyne.CanvasObject {
 	}
 	k.refreshHelp()
 	return k.ops.help.slot
-}
-
-// floatingHelp places the help slot at the bottom right, over the screen, where screens without a top bar
-// keep nothing (it takes no layout space, so no screen grows).
-func (k *Kiosk) floatingHelp() fyne.CanvasObject {
-	if k.sess != nil {
-		return container.NewStack() // logged in: the slot sits in the top bar
-	}
-	return container.New(layout.NewCustomPaddedLayout(0, 16, 0, 24),
-		container.NewVBox(layout.NewSpacer(), container.NewHBox(layout.NewSpacer(), k.helpSlot())))
 }
 
 func (k *Kiosk) refreshHelp() {

@@ -29,25 +29,33 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
 	}
+	bottom := container.NewVBox()
+	if k.sess == nil {
+		// Before login the "Aa" choice and "Be om hjelp" share a bar at the bottom (after login: the top bar).
+		bottom.Add(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
+			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())))
+	}
+	bottom.Add(k.keyboardSlot())
 	bg := canvas.NewRectangle(kt.Background)
-	return container.NewStack(bg, container.NewBorder(top, nil, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)), k.floatingHelp())
+	return container.NewStack(bg, container.NewBorder(top, bottom, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
 }
 
 func (k *Kiosk) topBar() fyne.CanvasObject {
 	name := widget.NewLabel("Helsekiosk")
 	name.TextStyle = fyne.TextStyle{Bold: true}
-	left := container.NewHBox(name)
+	var who fyne.CanvasObject
 	if k.me != nil {
-		who := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
-		left.Add(who)
+		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
+		l.Truncation = fyne.TextTruncateEllipsis // gives way to the buttons at large text sizes
+		who = l
 	}
-	right := container.NewHBox(k.helpSlot())
+	right := container.NewHBox(k.helpSlot(), k.displayButton())
 	if _, home := k.cur.(*home); !home && k.person != nil {
 		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	right.Add(widgets.NewIconButton(k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
-	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, left, right))
+	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, name, right, who))
 }
 
 // heading returns a large bold title label.

@@ -14,6 +14,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/internal/datefmt"
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/nin"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
@@ -44,11 +45,11 @@ type fullmaktScreen struct {
 	notice *widget.Label
 
 	// the grant form; kept while the screen lives, so a failure keeps what was typed
-	name     *widget.Entry
-	nin      *widget.Entry
+	name     *widgets.Entry
+	nin      *widgets.Entry
 	ninErr   *widget.Label
 	nameErr  *widget.Label
-	until    *widget.Entry
+	until    *widgets.Entry
 	untilErr *widget.Label
 	scopes   map[api.Scope]*widget.Check
 	scopeErr *widget.Label
@@ -85,11 +86,11 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.name = widget.NewEntry()
+	s.name = widgets.NewEntry()
 	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
 	s.name.OnChanged = func(string) { s.say(s.nameErr, ""); s.say(s.grantErr, "") }
 	s.nameErr = errorLabel()
-	s.nin = widget.NewEntry()
+	s.nin = widgets.NewEntry()
 	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
 	s.ninErr = errorLabel()
 	s.nin.OnChanged = func(v string) {
@@ -103,7 +104,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 			s.say(s.ninErr, "")
 		}
 	}
-	s.until = widget.NewEntry()
+	s.until = widgets.NewEntry()
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
 	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()
@@ -243,7 +244,7 @@ func (s *fullmaktScreen) scopeList(scopes []api.Scope) string {
 
 // fullDate is "31. desember 2026" (a date, not a moment: read in UTC as the contract's dates are).
 func (k *Kiosk) fullDate(d time.Time) string {
-	return k.trd("FullmaktDate", map[string]any{"Day": d.Day(), "Month": k.tr(monthIDs[d.Month()-1]), "Year": d.Year()})
+	return k.trd("FullmaktDate", map[string]any{"Day": d.Day(), "Month": datefmt.Month(k.lang, d.Month()), "Year": d.Year()})
 }
 
 // ---- grant ----

@@ -137,6 +137,8 @@ func textOf(o fyne.CanvasObject) []string {
 		return []string{o.Text}
 	case *widget.Entry:
 		return []string{o.Text}
+	case *widgets.Entry:
+		return []string{o.Text}
 	case *widget.Button:
 		return []string{o.Text}
 	case *widgets.Button:

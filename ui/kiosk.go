@@ -23,7 +23,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/locales"
-	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -77,6 +76,9 @@ type Kiosk struct {
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
 	ops    ops    // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
 
+	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
+	speakerSet bool    // WithSpeaker was given
+
 	msgs messagesState // drafts with their idempotency keys and the unread count seen (ui/compose.go)
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
@@ -117,7 +119,7 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	if k.client, err = client.New(cfg.API, copts...); err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	a.Settings().SetTheme(kt.New())
+	k.initDisplay() // the theme (normal text, no high contrast), the touch keyboard, read-aloud
 	a.SetIcon(assets.Icon)
 	title := "Helsekiosk"
 	if cfg.Demo {
@@ -180,6 +182,7 @@ func (k *Kiosk) show(s screen) {
 	if k.cur != nil {
 		k.cur.stop()
 	}
+	k.leaveScreen() // the keyboard goes away and speech stops
 	k.cur = s
 	k.win.SetContent(k.frame(s.buildUI()))
 	if !k.cfg.Fullscreen {
@@ -293,6 +296,7 @@ func (k *Kiosk) logout(notice string) {
 		k.revoke(sess)
 	}
 	k.setLang(k.cfg.Lang)
+	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
 	k.notice = notice
 	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
 	k.app.Clipboard().SetContent("")

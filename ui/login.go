@@ -250,6 +250,14 @@ func (s *login) stop() {
 	s.cancel()
 }
 
+// rerender builds the screen again (language, text size) with a new code: the old one's wait is stopped.
+func (s *login) rerender() fyne.CanvasObject {
+	s.cancel()
+	s.ctx, s.cancel = context.WithCancel(s.k.ctx)
+	s.attemptCancel = nil
+	return s.buildUI()
+}
+
 // maxClockSkew is how far the kiosk's clock may be from the backend's before staff are told.
 const maxClockSkew = 2 * time.Minute
 

@@ -183,7 +183,7 @@ type pinScreen struct {
 	next  func()
 	busy  bool
 
-	entry *widget.Entry
+	entry *widgets.Entry
 	info  *widget.Label
 	err   *widget.Label
 }
@@ -200,7 +200,7 @@ func (k *Kiosk) showPIN(s *pinScreen) {
 
 func (s *pinScreen) buildUI() fyne.CanvasObject {
 	k := s.k
-	s.entry = widget.NewPasswordEntry()
+	s.entry = widgets.NewPasswordEntry()
 	s.entry.Validator = nil
 	s.entry.OnSubmitted = func(string) { s.submit() }
 	s.err = errorLabel()

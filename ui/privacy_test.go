@@ -16,6 +16,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // tokenSpy records every bearer token the kiosk sends, so a test can search for them where they must not be.
@@ -48,6 +49,9 @@ func (h *harness) firstEntry() *widget.Entry {
 	for _, o := range h.objects(false) {
 		if e, ok := o.(*widget.Entry); ok {
 			return e
+		}
+		if e, ok := o.(*widgets.Entry); ok {
+			return &e.Entry
 		}
 	}
 	h.t.Fatalf("no text entry on screen: %q", h.texts(false))

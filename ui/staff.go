@@ -299,7 +299,7 @@ func (k *Kiosk) newClient(url string) (*client.Client, error) {
 type staffPanel struct {
 	k *Kiosk
 
-	api, name, location *widget.Entry
+	api, name, location *widgets.Entry
 	lang                string
 	langBox             *fyne.Container
 	timeout, warning    *widget.Select
@@ -369,17 +369,17 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 			w.Disable()
 		}
 	}
-	s.api = widget.NewEntry()
+	s.api = widgets.NewEntry()
 	s.api.SetText(cfg.API)
 	fixedNote(config.KeyAPI, s.api)
 	s.testResult = para("")
 	s.testResult.Hide()
 	test := widgets.NewButton(k.tr("StaffTestConnection"), s.testConnection)
 
-	s.name = widget.NewEntry()
+	s.name = widgets.NewEntry()
 	s.name.SetText(cfg.KioskName)
 	fixedNote(config.KeyKioskName, s.name)
-	s.location = widget.NewEntry()
+	s.location = widgets.NewEntry()
 	s.location.SetText(cfg.Location)
 	s.location.SetPlaceHolder(k.tr("StaffLocationHint"))
 	fixedNote(config.KeyLocation, s.location)

@@ -32,7 +32,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	k := s.k
 	icon := canvas.NewImageFromResource(assets.Icon)
 	icon.FillMode = canvas.ImageFillContain
-	icon.SetMinSize(fyne.NewSize(120, 120))
+	icon.SetMinSize(fyne.NewSize(100, 100))
 
 	title := heading(k.tr("WelcomeTitle"))
 	title.Alignment = fyne.TextAlignCenter
@@ -57,10 +57,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 
 	langs := container.NewHBox()
 	for _, l := range langNames {
-		b := widgets.NewButton(l.name, func() {
-			k.setLang(l.code)
-			k.show(newWelcome(k))
-		})
+		b := widgets.NewButton(l.name, func() { k.switchLang(l.code) })
 		if l.code == k.lang {
 			b.Importance = widget.HighImportance
 			b.Icon = theme.ConfirmIcon()
@@ -68,7 +65,6 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		langs.Add(b)
 	}
 	langLabel := widget.NewLabel(k.tr("ChooseLanguage"))
-	langLabel.Alignment = fyne.TextAlignCenter
 
 	help := para(k.tr("HelpStaff"))
 	help.Alignment = fyne.TextAlignCenter
@@ -83,8 +79,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		s.notice,
 		loginBox,
 		layout.NewSpacer(),
-		langLabel,
-		container.NewCenter(langs),
+		container.NewCenter(container.NewHBox(langLabel, langs)), // one row: the frame's bottom bar needs the room
 		help,
 		s.helpStatus,
 	)

@@ -465,6 +465,13 @@ func NewMultiLineEntry() *Entry {
 	return e
 }
 
+// NewPasswordEntry returns a single-line entry that hides what is typed.
+func NewPasswordEntry() *Entry {
+	e := NewEntry()
+	e.Password = true
+	return e
+}
+
 // FocusGained implements fyne.Focusable, telling OnTextFocus.
 func (e *Entry) FocusGained() {
 	e.Entry.FocusGained()

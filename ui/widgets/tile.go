@@ -1,8 +1,6 @@
 package widgets
 
 import (
-	"image/color"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -73,7 +71,7 @@ func (t *Tile) MinSize() fyne.Size {
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	t.bg = canvas.NewRectangle(kt.Tile)
 	t.bg.CornerRadius = 16
-	t.bg.StrokeColor = color.NRGBA{R: 0x9d, G: 0xb5, B: 0xd6, A: 0xff}
+	t.bg.StrokeColor = kt.TileBorder
 	t.bg.StrokeWidth = 2
 	t.title = widget.NewLabel("")
 	t.title.Alignment = fyne.TextAlignCenter
@@ -110,10 +108,11 @@ func (r *tileRenderer) MinSize() fyne.Size {
 func (r *tileRenderer) Refresh() {
 	t := r.t
 	if t.hovered {
-		t.bg.FillColor = color.NRGBA{R: 0xd2, G: 0xe0, B: 0xf3, A: 0xff}
+		t.bg.FillColor = kt.TileHover
 	} else {
 		t.bg.FillColor = kt.Tile
 	}
+	t.bg.StrokeColor = kt.TileBorder
 	t.bg.Refresh()
 	t.title.SetText(t.Title)
 	t.detail.SetText(t.Detail)

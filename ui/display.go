@@ -1,0 +1,375 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/helsekiosk/helsekiosk/internal/speech"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// display is how the kiosk is read and touched, on every screen: the text size and high contrast (chosen in
+// the "Aa" panel, with the language), the touch keyboard and read-aloud. The citizen's choices last until
+// logout or the idle timeout, when the next citizen gets the kiosk's defaults again.
+type display struct {
+	size  kt.TextSize
+	hc    bool
+	panel *widget.PopUp // the "Aa" panel while it is open
+
+	kb     *widgets.Keyboard // the touch keyboard (cfg.TouchKeyboard), made at the first focus, remade on a language change
+	kbSlot *fyne.Container   // the frame's keyboard slot (rebuilt with every screen)
+
+	speaker *speech.Speaker // read-aloud; nil or not Available: no read-aloud buttons
+	reading *widgets.Button // the read-aloud button whose text is spoken now
+}
+
+// WithSpeaker makes the kiosk read aloud with sp (tests inject one; nil: no read-aloud).
+func WithSpeaker(sp *speech.Speaker) Option {
+	return func(k *Kiosk) { k.disp.speaker = sp; k.speakerSet = true }
+}
+
+// initDisplay applies the theme and wires the touch keyboard; called once by New.
+func (k *Kiosk) initDisplay() {
+	if !k.speakerSet {
+		k.disp.speaker = speech.New()
+	}
+	k.applyTheme()
+	widgets.OnTextFocus = k.textFocused
+}
+
+func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
+
+// resetDisplay gives the next citizen normal text without high contrast, and stops what the last one started.
+func (k *Kiosk) resetDisplay() {
+	k.hideDisplayPanel()
+	k.stopSpeech()
+	k.hideKeyboard()
+	k.disp.kb = nil
+	if k.disp.size != kt.SizeNormal || k.disp.hc {
+		k.disp.size, k.disp.hc = kt.SizeNormal, false
+		k.applyTheme()
+	}
+}
+
+// leaveScreen is what every screen change does: the keyboard goes away and speech stops.
+func (k *Kiosk) leaveScreen() {
+	k.hideKeyboard()
+	k.stopSpeech()
+}
+
+// A rerenderer builds its widgets again in place (after a language, text-size or contrast change) when
+// stop followed by buildUI would lose something; other screens are stopped and built again.
+type rerenderer interface {
+	rerender() fyne.CanvasObject
+}
+
+// rerender builds the current screen again from its state: labels follow a new language, canvas objects a
+// new palette. What the citizen typed, ticked or chose in the screen's widgets is put back (drafts also live
+// on the Kiosk or the screen's own struct).
+func (k *Kiosk) rerender() {
+	s := k.cur
+	if s == nil {
+		return
+	}
+	saved := saveInputs(k.win.Content())
+	k.leaveScreen()
+	var body fyne.CanvasObject
+	if r, ok := s.(rerenderer); ok {
+		body = r.rerender()
+	} else {
+		s.stop()
+		body = s.buildUI()
+	}
+	k.win.SetContent(k.frame(body))
+	restoreInputs(k.win.Content(), saved)
+	if !k.cfg.Fullscreen {
+		k.win.Resize(windowSize)
+	}
+}
+
+// switchLang shows the kiosk in lang from now on, rebuilding the current screen in place.
+func (k *Kiosk) switchLang(lang string) {
+	if lang == k.lang {
+		return
+	}
+	k.setLang(lang)
+	k.disp.kb = nil // its key words are in the old language
+	k.rerender()
+}
+
+// setDisplay applies a text size and contrast, rebuilding the current screen in place.
+func (k *Kiosk) setDisplay(size kt.TextSize, hc bool) {
+	if size == k.disp.size && hc == k.disp.hc {
+		return
+	}
+	k.disp.size, k.disp.hc = size, hc
+	k.applyTheme()
+	k.disp.kb = nil // its keys were sized for the old text
+	k.rerender()
+}
+
+// displayButton is the frame's "Aa" button: language, text size and contrast.
+func (k *Kiosk) displayButton() fyne.CanvasObject {
+	return widgets.NewButton(k.tr("DisplayButton"), k.showDisplayPanel)
+}
+
+var sizeIDs = map[kt.TextSize]string{
+	kt.SizeNormal:     id("DisplaySizeNormal"),
+	kt.SizeLarge:      id("DisplaySizeLarge"),
+	kt.SizeExtraLarge: id("DisplaySizeExtraLarge"),
+}
+
+// showDisplayPanel opens the "Aa" panel: a choice takes effect at once, on the screen behind it, and the
+// panel stays open (in the new language and size) until "Lukk".
+func (k *Kiosk) showDisplayPanel() {
+	k.hideDisplayPanel()
+	chosen := func(b *widgets.Button, on bool) *widgets.Button {
+		if on { // shown by an icon and a word as well as by colour
+			b.Importance = widget.HighImportance
+			b.Icon = theme.ConfirmIcon()
+		}
+		return b
+	}
+	again := func(f func()) func() {
+		return func() {
+			f()
+			k.showDisplayPanel()
+		}
+	}
+	langs := container.NewGridWithColumns(len(langNames))
+	for _, l := range langNames {
+		langs.Add(chosen(widgets.NewButton(l.name, again(func() { k.switchLang(l.code) })), l.code == k.lang))
+	}
+	sizes := container.NewGridWithColumns(len(kt.TextSizes))
+	for _, sz := range kt.TextSizes {
+		sizes.Add(chosen(widgets.NewButton(k.tr(sizeIDs[sz]), again(func() { k.setDisplay(sz, k.disp.hc) })), sz == k.disp.size))
+	}
+	hcText := k.tr("DisplayHighContrastOff")
+	if k.disp.hc {
+		hcText = k.tr("DisplayHighContrastOn")
+	}
+	hc := chosen(widgets.NewButton(hcText, again(func() { k.setDisplay(k.disp.size, !k.disp.hc) })), k.disp.hc)
+	closeBtn := widgets.NewPrimaryButton(k.tr("DisplayClose"), k.hideDisplayPanel)
+	title := subheading(k.tr("DisplayTitle"))
+	box := container.NewVBox(title,
+		fieldLabel(k.tr("ChooseLanguage")), langs,
+		fieldLabel(k.tr("DisplayTextSize")), sizes,
+		fieldLabel(k.tr("DisplayContrast")), container.NewHBox(hc),
+		widget.NewSeparator(),
+		container.NewHBox(layout.NewSpacer(), closeBtn))
+	card := canvas.NewRectangle(kt.Surface)
+	card.CornerRadius = 16
+	card.StrokeColor = kt.TileBorder
+	card.StrokeWidth = 2
+	content := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(16, 16, 24, 24), box))
+	w := float32(760) * k.disp.size.Scale()
+	if w > windowSize.Width-80 {
+		w = windowSize.Width - 80
+	}
+	pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(w, content.MinSize().Height), content), k.win.Canvas())
+	k.disp.panel = pop
+	pop.Show()
+}
+
+func (k *Kiosk) hideDisplayPanel() {
+	if k.disp.panel != nil {
+		k.disp.panel.Hide()
+		k.disp.panel = nil
+	}
+}
+
+// keyboardSlot is the frame's place for the touch keyboard, at the bottom: empty until a text field gets the
+// focus.
+func (k *Kiosk) keyboardSlot() fyne.CanvasObject {
+	k.disp.kbSlot = container.NewVBox()
+	k.disp.kbSlot.Hide()
+	return k.disp.kbSlot
+}
+
+// textFocused shows the touch keyboard, typing into f, when the kiosk has one (cfg.TouchKeyboard).
+func (k *Kiosk) textFocused(f fyne.Focusable) {
+	if !k.cfg.TouchKeyboard || k.disp.kbSlot == nil {
+		return
+	}
+	if k.disp.kb == nil {
+		k.disp.kb = widgets.NewKeyboard(k.win.Canvas(), widgets.KeyboardLabels{
+			Shift: k.tr("KeyboardShift"), Backspace: k.tr("KeyboardBackspace"),
+			Space: k.tr("KeyboardSpace"), Enter: k.tr("KeyboardEnter"),
+		})
+	}
+	k.disp.kb.SetTarget(f)
+	if k.disp.kbSlot.Visible() {
+		return
+	}
+	hide := widgets.NewIconButton(k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
+	bg := canvas.NewRectangle(kt.Background)
+	k.disp.kbSlot.Objects = []fyne.CanvasObject{
+		widget.NewSeparator(),
+		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 8, 32, 32),
+			container.NewBorder(container.NewHBox(layout.NewSpacer(), hide), nil, nil, nil, container.NewCenter(k.disp.kb)))),
+	}
+	k.disp.kbSlot.Show()
+	k.relayout()
+}
+
+// keyboardShown says whether the touch keyboard is on screen.
+func (k *Kiosk) keyboardShown() bool { return k.disp.kbSlot != nil && k.disp.kbSlot.Visible() }
+
+func (k *Kiosk) hideKeyboard() {
+	if k.disp.kb != nil {
+		k.disp.kb.SetTarget(nil)
+	}
+	if k.disp.kbSlot == nil || !k.disp.kbSlot.Visible() {
+		return
+	}
+	k.disp.kbSlot.RemoveAll()
+	k.disp.kbSlot.Hide()
+	k.relayout()
+}
+
+// canReadAloud says whether read-aloud buttons are shown: staff turned it on and espeak-ng is installed.
+func (k *Kiosk) canReadAloud() bool { return k.cfg.ReadAloud && k.disp.speaker.Available() }
+
+// readAloud returns a "Les opp" button that speaks text() in the kiosk's language, and while it speaks is
+// "Stopp opplesing"; nil when the kiosk cannot read aloud. Speech runs in espeak-ng, never on the UI goroutine.
+func (k *Kiosk) readAloud(text func() string) *widgets.Button {
+	if !k.canReadAloud() {
+		return nil
+	}
+	var b *widgets.Button
+	b = widgets.NewIconButton(k.tr("ReadAloud"), theme.VolumeUpIcon(), func() {
+		if k.disp.reading == b {
+			k.stopSpeech()
+			return
+		}
+		k.stopSpeech()
+		sp := k.disp.speaker
+		if err := sp.Say(k.ctx, k.lang, text()); err != nil {
+			return
+		}
+		k.disp.reading = b
+		b.SetText(k.tr("ReadAloudStop"))
+		b.SetIcon(theme.MediaStopIcon())
+		done := sp.Done()
+		k.async(nil, func(context.Context) func() {
+			<-done
+			return func() {
+				if k.disp.reading == b {
+					k.disp.reading = nil
+					b.SetText(k.tr("ReadAloud"))
+					b.SetIcon(theme.VolumeUpIcon())
+				}
+			}
+		})
+	})
+	return b
+}
+
+// stopSpeech stops read-aloud (screen change, logout, idle timeout).
+func (k *Kiosk) stopSpeech() {
+	if b := k.disp.reading; b != nil {
+		k.disp.reading = nil
+		b.SetText(k.tr("ReadAloud"))
+		b.SetIcon(theme.VolumeUpIcon())
+	}
+	if k.disp.speaker != nil {
+		k.disp.speaker.Stop()
+	}
+}
+
+// inputValue is what one input widget holds: an entry's text, a check's tick, a choice.
+type inputValue struct {
+	kind string
+	text string
+	on   bool
+}
+
+// saveInputs reads the input widgets of a window's content, in tree order.
+func saveInputs(root fyne.CanvasObject) []inputValue {
+	var out []inputValue
+	walkInputs(root, func(o fyne.CanvasObject) {
+		switch o := o.(type) {
+		case *widgets.Entry:
+			out = append(out, inputValue{kind: "entry", text: o.Text})
+		case *widget.Entry:
+			out = append(out, inputValue{kind: "entry", text: o.Text})
+		case *widget.Check:
+			out = append(out, inputValue{kind: "check", on: o.Checked})
+		case *widget.Select:
+			out = append(out, inputValue{kind: "select", text: o.Selected})
+		case *widget.RadioGroup:
+			out = append(out, inputValue{kind: "radio", text: o.Selected})
+		}
+	})
+	return out
+}
+
+// restoreInputs puts saved values back into the rebuilt content's input widgets, when the screen built the
+// same inputs in the same order (it does, from the same state); values already there are left alone.
+func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
+	if len(saved) == 0 || len(saveInputs(root)) != len(saved) {
+		return
+	}
+	i := 0
+	walkInputs(root, func(o fyne.CanvasObject) {
+		v := saved[i]
+		i++
+		switch o := o.(type) {
+		case *widgets.Entry:
+			if v.kind == "entry" && o.Text != v.text {
+				o.SetText(v.text)
+			}
+		case *widget.Entry:
+			if v.kind == "entry" && o.Text != v.text {
+				o.SetText(v.text)
+			}
+		case *widget.Check:
+			if v.kind == "check" && o.Checked != v.on {
+				o.SetChecked(v.on)
+			}
+		case *widget.Select:
+			if v.kind == "select" && o.Selected != v.text && contains(o.Options, v.text) {
+				o.SetSelected(v.text)
+			}
+		case *widget.RadioGroup:
+			if v.kind == "radio" && o.Selected != v.text && contains(o.Options, v.text) {
+				o.SetSelected(v.text)
+			}
+		}
+	})
+}
+
+// walkInputs calls f for every input widget under o, depth first, through containers and scroll containers
+// (not into widgets' renderers, so an entry's own parts are not walked).
+func walkInputs(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	switch o := o.(type) {
+	case nil:
+	case *widgets.Entry, *widget.Entry, *widget.Check, *widget.Select, *widget.RadioGroup:
+		f(o)
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walkInputs(c, f)
+		}
+	case *container.Scroll:
+		walkInputs(o.Content, f)
+	case *container.Split:
+		walkInputs(o.Leading, f)
+		walkInputs(o.Trailing, f)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
