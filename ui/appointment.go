@@ -120,7 +120,9 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))
 	s.changeErr = errorLabel()
-	s.addProposal()
+	if len(s.proposals) == 0 { // built again (language, text size): the proposals are kept
+		s.addProposal()
+	}
 	s.loadRule()
 	s.refresh()
 	back := widgets.NewIconButton(k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
@@ -221,6 +223,9 @@ func (s *appointment) card() fyne.CanvasObject {
 		case api.AppointmentPendingRequestChange:
 			lines.Add(para(k.tr("PendingChange")))
 		}
+	}
+	if b := k.readAloud(func() string { return spokenText(lines) }); b != nil {
+		lines.Objects[0] = container.NewBorder(nil, nil, nil, container.NewVBox(b), when)
 	}
 	bg := canvas.NewRectangle(kt.Surface)
 	bg.CornerRadius = 12

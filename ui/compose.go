@@ -114,9 +114,9 @@ type compose struct {
 	// edit view
 	status        *widget.Label
 	service       *widget.RadioGroup
-	subject       *widget.Entry
+	subject       *widgets.Entry
 	subjectCount  *widget.Label
-	text          *widget.Entry
+	text          *widgets.Entry
 	textCount     *widget.Label
 	editErr       *widget.Label
 	readBack      *widgets.Button
@@ -154,7 +154,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.service.Horizontal = true
 	s.service.Hide()
 
-	s.subject = widget.NewEntry()
+	s.subject = widgets.NewEntry()
 	s.subject.SetPlaceHolder(k.tr("MsgComposeSubjectPlaceholder"))
 	s.subject.SetText(s.d.subject)
 	s.subjectCount = widget.NewLabel("")
@@ -165,7 +165,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
-	s.text = widget.NewMultiLineEntry()
+	s.text = widgets.NewMultiLineEntry()
 	s.text.Wrapping = fyne.TextWrapWord
 	s.text.SetMinRowsVisible(4)
 	s.text.SetPlaceHolder(k.tr("ReplyPlaceholder"))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -209,11 +210,12 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 		return
 	}
 	hide := widgets.NewIconButton(k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
-	bg := canvas.NewRectangle(kt.Background)
+	bg := canvas.NewRectangle(kt.Surface) // set off from the screen by its colour and a border line
+	bg.StrokeColor = kt.TileBorder
+	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{
-		widget.NewSeparator(),
-		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 8, 32, 32),
-			container.NewBorder(container.NewHBox(layout.NewSpacer(), hide), nil, nil, nil, container.NewCenter(k.disp.kb)))),
+		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 4, 32, 32), // "hide" beside it: no extra row
+			container.NewBorder(nil, nil, nil, container.NewVBox(hide), container.NewCenter(k.disp.kb)))),
 	}
 	k.disp.kbSlot.Show()
 	k.relayout()
@@ -372,4 +374,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// spokenText is the text of the labels under o, in reading order, one sentence each: what "Les opp" reads.
+func spokenText(o fyne.CanvasObject) string {
+	var parts []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch o := o.(type) {
+		case *widget.Label:
+			if t := strings.TrimSpace(o.Text); t != "" && o.Visible() {
+				parts = append(parts, strings.TrimRight(t, ".")+".")
+			}
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return strings.Join(parts, "\n")
 }

@@ -35,7 +35,7 @@ type thread struct {
 	messages *fyne.Container
 	scroll   *container.Scroll
 	status   *widget.Label
-	reply    *widget.Entry
+	reply    *widgets.Entry
 	counter  *widget.Label
 	send     *widgets.Button
 	errText  *widget.Label
@@ -65,7 +65,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.messages = container.NewVBox()
 	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages))
 
-	s.reply = widget.NewMultiLineEntry()
+	s.reply = widgets.NewMultiLineEntry()
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
@@ -201,7 +201,11 @@ func (s *thread) messageCard(m api.Message) fyne.CanvasObject {
 		bg.FillColor = kt.Mine
 	}
 	bg.CornerRadius = 12
-	card := container.NewStack(bg, container.NewPadded(container.NewVBox(head, body)))
+	var top fyne.CanvasObject = head
+	if b := k.readAloud(func() string { return spokenText(container.NewVBox(head, body)) }); b != nil {
+		top = container.NewBorder(nil, nil, nil, container.NewVBox(b), head)
+	}
+	card := container.NewStack(bg, container.NewPadded(container.NewVBox(top, body)))
 	if mine {
 		return container.New(layout.NewCustomPaddedLayout(4, 4, 120, 0), card)
 	}
