@@ -629,6 +629,9 @@ func TestNewMessagesArePolled(t *testing.T) {
 	h.waitForText("Du har fått 2 nye meldingar.")
 	h.waitForText(h.k.trn("UnreadCount", before+3))
 	in := h.k.cur.(*inbox)
+	// The page and the unread count are two queries, so one poll may see the count before the threads:
+	// the next poll brings them.
+	h.waitFor("the new threads in the list", func() bool { return len(in.threads) >= 6+3 })
 	seen := map[string]bool{}
 	for _, th := range in.threads {
 		if seen[th.Id] {

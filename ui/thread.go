@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -63,7 +64,13 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.status.Wrapping = fyne.TextWrapWord
 	s.messages = container.NewVBox()
-	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages))
+	s.replyBy = para("")
+	s.replyBy.TextStyle = fyne.TextStyle{Bold: true}
+	s.replyBy.Hide()
+	s.urgent = k.emergencyLine()
+	s.urgent.Hide()
+	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
+	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages, s.replyBy, s.urgent))
 
 	s.reply = widgets.NewMultiLineEntry()
 	s.reply.Wrapping = fyne.TextWrapWord
@@ -87,11 +94,6 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.retry.Hide()
 	s.sentNote = widget.NewLabel("")
 	s.sentNote.Hide()
-	s.replyBy = para("")
-	s.replyBy.TextStyle = fyne.TextStyle{Bold: true}
-	s.replyBy.Hide()
-	s.urgent = k.emergencyLine()
-	s.urgent.Hide()
 	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
@@ -99,8 +101,6 @@ func (s *thread) buildUI() fyne.CanvasObject {
 		container.NewBorder(nil, nil, replyLabel, s.counter),
 		s.reply,
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
-		s.replyBy,
-		s.urgent,
 		container.NewHBox(back, layout.NewSpacer(), s.sentNote, s.send),
 	)
 	s.load()
@@ -128,7 +128,7 @@ func (s *thread) load() {
 				s.messages.Add(s.messageCard(m))
 			}
 			s.send.Enable()
-			s.scroll.ScrollToBottom()
+			s.scrollToEnd()
 			if t.Unread {
 				s.markRead()
 			}
@@ -262,8 +262,24 @@ func (s *thread) sendReply() {
 			s.replyBy.SetText(k.replyByText(m.SentAt))
 			s.replyBy.Show()
 			s.urgent.Show()
-			s.scroll.ScrollToBottom()
+			s.scrollToEnd()
 		}
+	})
+}
+
+// scrollToEnd shows the newest message. Wrapping labels know their height only once laid out at their
+// width, so the content is laid out first, and the scroll repeated just after the next frame.
+func (s *thread) scrollToEnd() {
+	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
+	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
+	s.scroll.ScrollToBottom()
+	k, gen := s.k, s.k.gen
+	time.AfterFunc(100*time.Millisecond, func() {
+		k.do(func() {
+			if gen == k.gen && k.cur == s {
+				s.scroll.ScrollToBottom()
+			}
+		})
 	})
 }
 
