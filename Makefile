@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test build generate bench screenshot clean package startup soak load fuzz
+.PHONY: help deps run backend test build generate bench screenshot screenshots clean package startup soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -65,6 +65,10 @@ screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.pn
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
 	@mkdir -p $(dir $(SHOT_OUT))
 	$(SCREENSHOT_TOOL) $(SHOT_OUT) -w $(SHOT_WAIT) -s $(SHOT_SIZE) -- bin/helsekiosk --lang $(SHOT_LANG) $(ARGS)
+
+screenshots: ## render every screen in nn and nb at 1920x1080, normal and extra large text, into docs/screenshots/
+	@mkdir -p docs/screenshots
+	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestShotsScreens' ./ui/
 
 package: deps ## build dist/Helsekiosk.tar.xz with fyne package (fyne.io/tools v1.7.4): unpack, then sudo make install
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "-s -w" -o bin/helsekiosk ./cmd/helsekiosk

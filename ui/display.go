@@ -210,7 +210,7 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 		return
 	}
 	hide := widgets.NewIconButton(k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
-	bg := canvas.NewRectangle(kt.Surface) // set off from the screen by its colour and a border line
+	bg := canvas.NewRectangle(kt.Background) // set off from the screen by a border line
 	bg.StrokeColor = kt.TileBorder
 	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{

@@ -48,14 +48,14 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	if k.me != nil {
 		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
 		l.Truncation = fyne.TextTruncateEllipsis // gives way to the buttons at large text sizes
-		who = l
+		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
 	if _, home := k.cur.(*home); !home && k.person != nil {
 		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	right.Add(widgets.NewIconButton(k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
-	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, name, right, who))
+	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer()), right, who))
 }
 
 // heading returns a large bold title label.

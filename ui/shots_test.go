@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // TestShotsApptFullmakt saves a picture of each appointment, settings and fullmakt screen in nn and nb to
@@ -117,4 +119,178 @@ func TestShotsApptFullmakt(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		shot(h4, "home-kari-self")
 	}
+}
+
+// shotScreens are the pictures TestShotsScreens takes, in order (name: what it shows).
+var shotScreens = []string{"welcome", "display-panel", "login", "home", "inbox", "thread", "thread-keyboard",
+	"compose", "appointments", "appointment", "fullmakt", "settings", "help"}
+
+// TestShotsScreens renders every citizen screen in nn and nb at 1920x1080, with normal and extra large text,
+// into $HELSEKIOSK_SHOTS (skipped when unset; `make screenshots` writes docs/screenshots/): NAME-LANG.png and
+// NAME-LANG-xl.png. A person looks at them; the test itself fails only when a screen cannot be reached.
+func TestShotsScreens(t *testing.T) {
+	dir := os.Getenv("HELSEKIOSK_SHOTS")
+	if dir == "" {
+		t.Skip("HELSEKIOSK_SHOTS not set")
+	}
+	for _, lang := range []string{"nn", "nb"} {
+		for _, xl := range []bool{false, true} {
+			suffix := "-" + lang
+			if xl {
+				suffix += "-xl"
+			}
+			env := backendtest.New(t)
+			h := newHarness(t, config.Config{API: env.URL, Lang: lang, Demo: true, TouchKeyboard: true, ReadAloud: true})
+			win := fyne.NewSize(1920, 1080)
+			taken := map[string]bool{}
+			shot := func(name string) {
+				t.Helper()
+				h.k.win.Resize(win)
+				for i := 0; i < 3; i++ { // results arriving while laying out
+					h.mu.Lock()
+					n := len(h.q)
+					h.mu.Unlock()
+					if n == 0 {
+						break
+					}
+					for _, f := range h.drain() {
+						f()
+					}
+				}
+				h.k.win.Resize(win)
+				img := h.k.win.Canvas().Capture()
+				f, err := os.Create(filepath.Join(dir, name+suffix+".png"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if err := png.Encode(f, img); err != nil {
+					t.Fatal(err)
+				}
+				taken[name] = true
+			}
+			if xl {
+				h.tap(h.k.tr("DisplayButton"))
+				h.tap(h.k.tr("DisplaySizeExtraLarge"))
+				h.drainAll()
+				h.tap(h.k.tr("DisplayClose"))
+			}
+			shot("welcome")
+			h.tap(h.k.tr("DisplayButton"))
+			shot("display-panel")
+			h.tap(h.k.tr("DisplayClose"))
+			h.tap(h.k.tr("Login"))
+			var code string
+			waitNoFit(t, h, "the code", func() bool {
+				s, ok := h.k.cur.(*login)
+				if ok && s.code.Visible() && s.code.Text != "" {
+					code = s.code.Text
+					return true
+				}
+				return false
+			})
+			shot("login")
+			env.Approve(t, ungroupCode(code), "p-ingrid")
+			waitNoFit(t, h, "home", func() bool { s, ok := h.k.cur.(*home); return ok && s != nil && h.hasText(h.k.tr("TileMessages")) })
+			time.Sleep(300 * time.Millisecond)
+			h.drainAll()
+			shot("home")
+			h.tap(h.k.tr("TileMessages"))
+			waitNoFit(t, h, "threads", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
+			shot("inbox")
+			h.k.cur.(*inbox).list.Select(0)
+			waitNoFit(t, h, "the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
+			th := h.k.cur.(*thread)
+			test.Type(th.reply, map[string]string{"nn": "Takk for svaret. Kan de kome litt seinare på tysdag?", "nb": "Takk for svaret. Kan dere komme litt senere på tirsdag?"}[lang])
+			h.k.hideKeyboard() // test.Type focused the box
+			shot("thread")
+			h.k.win.Canvas().Focus(th.reply)
+			shot("thread-keyboard")
+			h.tap(h.k.tr("BackToInbox"))
+			h.tapWhenReadyNoFit(h.k.tr("MsgNewMessage"))
+			waitNoFit(t, h, "compose", func() bool { s, ok := h.k.cur.(*compose); return ok && len(s.service.Options) > 0 })
+			shot("compose")
+			h.k.goHome()
+			h.tapWhenReadyNoFit(h.k.tr("TileAppointments"))
+			waitNoFit(t, h, "appointments", func() bool { s, ok := h.k.cur.(*appointments); return ok && s.view != nil })
+			shot("appointments")
+			for _, r := range h.k.cur.(*appointments).rows {
+				if r.appt != nil {
+					h.k.show(newAppointment(h.k, *r.appt, false))
+					break
+				}
+			}
+			shot("appointment")
+			h.k.goHome()
+			h.tapWhenReadyNoFit(h.k.tr("TileFullmakt"))
+			waitNoFit(t, h, "fullmakt", func() bool { s, ok := h.k.cur.(*fullmaktScreen); return ok && s.lists != nil })
+			shot("fullmakt")
+			h.k.goHome()
+			h.tapWhenReadyNoFit(h.k.tr("TileSettings"))
+			waitNoFit(t, h, "settings", func() bool { s, ok := h.k.cur.(*settings); return ok && s.current != nil })
+			shot("settings")
+			h.k.show(newHelp(h.k))
+			shot("help")
+			for _, n := range shotScreens {
+				if !taken[n] {
+					t.Errorf("no picture of %s%s", n, suffix)
+				}
+			}
+			h.k.logout("")
+		}
+	}
+}
+
+// drain takes the queued background results.
+func (h *harness) drain() []func() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	q := h.q
+	h.q = nil
+	return q
+}
+
+// drainAll applies queued results without checking that the screen fits (pictures at extra large text).
+func (h *harness) drainAll() {
+	for {
+		q := h.drain()
+		if len(q) == 0 {
+			return
+		}
+		for _, f := range q {
+			f()
+		}
+	}
+}
+
+// waitNoFit is harness.waitFor without the 1280x800 check.
+func waitNoFit(t *testing.T, h *harness, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		h.drainAll()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; the window shows: %q", what, h.texts(false))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) tapWhenReadyNoFit(text string) {
+	h.t.Helper()
+	waitNoFit(h.t, h, "«"+text+"»", func() bool {
+		for _, o := range h.objects(false) {
+			if b, ok := o.(*widgets.Button); ok && b.Text == text && !b.Disabled() {
+				return true
+			}
+			if tl, ok := o.(*widgets.Tile); ok && tl.Title == text {
+				return true
+			}
+		}
+		return false
+	})
+	h.tap(text)
 }

@@ -79,7 +79,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		s.notice,
 		loginBox,
 		layout.NewSpacer(),
-		container.NewCenter(container.NewHBox(langLabel, langs)), // one row: the frame's bottom bar needs the room
+		container.NewCenter(container.NewHBox(container.NewCenter(langLabel), langs)), // one row: the frame's bottom bar needs the room
 		help,
 		s.helpStatus,
 	)
