@@ -49,10 +49,11 @@ func (s *home) buildUI() fyne.CanvasObject {
 	if len(grid.Objects) > 4 {
 		grid.Layout = layout.NewGridLayoutWithColumns(3) // five or six tiles in two rows: fits a 1280x800 screen
 	}
-	top := container.NewVBox(title)
-	if len(k.me.Persons) > 1 {
-		top.Add(container.NewHBox(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
+	var switchPerson fyne.CanvasObject
+	if len(k.me.Persons) > 1 { // beside the heading: the tiles keep the height of the screen
+		switchPerson = container.NewCenter(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) }))
 	}
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, switchPerson, title))
 	var notice fyne.CanvasObject
 	notice, s.showNotice = k.newNotice()
 	top.Add(notice)
