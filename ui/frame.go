@@ -29,13 +29,12 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
 	}
-	bottom := container.NewVBox()
+	bottom := k.keyboardSlot() // hidden until a text field has the focus: takes no room (nor padding) till then
 	if k.sess == nil {
 		// Before login the "Aa" choice and "Be om hjelp" share a bar at the bottom (after login: the top bar).
-		bottom.Add(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
-			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())))
+		bottom = container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
+			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())), bottom)
 	}
-	bottom.Add(k.keyboardSlot())
 	bg := canvas.NewRectangle(kt.Background)
 	return container.NewStack(bg, container.NewBorder(top, bottom, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
