@@ -46,7 +46,7 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	var who fyne.CanvasObject
 	if k.me != nil {
 		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
-		l.Truncation = fyne.TextTruncateEllipsis // gives way to the buttons at large text sizes
+		l.Truncation = fyne.TextTruncateEllipsis                           // gives way to the buttons at large text sizes
 		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
