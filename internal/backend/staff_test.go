@@ -123,6 +123,26 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// profileDir is a fresh Chromium profile directory. Chromium's helper processes may still be writing to it
+// for a moment after the browser is gone, so it is removed with a few tries rather than by t.TempDir (whose
+// cleanup fails the test on "directory not empty").
+func profileDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "helsekiosk-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 20; i++ {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove %s", dir)
+	})
+	return dir
+}
+
 // TestStaffPageInChromium opens the staff page in headless Chromium: the open requests are listed, a
 // request made later shows up by the page's own refresh, and the button marks one handled.
 func TestStaffPageInChromium(t *testing.T) {
@@ -137,7 +157,7 @@ func TestStaffPageInChromium(t *testing.T) {
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profileDir(t)),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
