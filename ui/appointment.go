@@ -372,37 +372,51 @@ func (s *appointment) sendCancel() {
 		req.Comment = &c
 	}
 	key := s.cancelKey.For(req)
+	s.submit(s.cancelErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
+		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
+		return err
+	}, func(err error) {
+		switch client.CodeOf(err) {
+		case "cancellation_deadline_passed":
+			s.setMode(apptDeadline)
+			return
+		case "not_cancellable":
+			s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
+		default:
+			s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
+		}
+		s.refresh() // the reason, the comment and the key stay: trying again cannot send it twice
+	}, func(fresh *api.Appointment) {
+		s.cancelKey.Done()
+		s.applySent(fresh, api.AppointmentPendingRequestCancellation)
+		s.say(s.notice, k.tr("ApptCancelDone"))
+	})
+}
+
+// submit sends one request about the appointment in the background (send), then reads the appointment
+// again and applies the outcome on the UI goroutine: failed on an error (an ended login logs out first),
+// done with the appointment as the backend has it now (nil when it could not be read).
+func (s *appointment) submit(errLabel *widget.Label, send func(ctx context.Context, sess *client.Session, pid, aid string) error,
+	failed func(error), done func(fresh *api.Appointment)) {
+	k := s.k
 	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
 	s.sending = true
-	s.say(s.cancelErr, "")
+	s.say(errLabel, "")
 	s.refresh()
 	k.async(s, func(ctx context.Context) func() {
-		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
+		err := send(ctx, sess, pid, aid)
 		var fresh *api.Appointment
 		if err == nil {
 			fresh, _ = sess.Appointment(ctx, pid, aid)
 		}
 		return func() {
 			s.sending = false
-			if err != nil {
-				if k.handleUnauthorized(err) {
-					return
-				}
-				switch client.CodeOf(err) {
-				case "cancellation_deadline_passed":
-					s.setMode(apptDeadline)
-					return
-				case "not_cancellable":
-					s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
-				default:
-					s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
-				}
-				s.refresh() // the reason, the comment and the key stay: trying again cannot send it twice
-				return
+			switch {
+			case err == nil:
+				done(fresh)
+			case !k.handleUnauthorized(err):
+				failed(err)
 			}
-			s.cancelKey.Done()
-			s.applySent(fresh, api.AppointmentPendingRequestCancellation)
-			s.say(s.notice, k.tr("ApptCancelDone"))
 		}
 	})
 }
@@ -555,37 +569,23 @@ func (s *appointment) sendChange() {
 		return
 	}
 	key := s.changeKey.For(req)
-	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
-	s.sending = true
-	s.say(s.changeErr, "")
-	s.refresh()
-	k.async(s, func(ctx context.Context) func() {
+	s.submit(s.changeErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
 		_, err := sess.RequestChange(ctx, pid, aid, key, req)
-		var fresh *api.Appointment
-		if err == nil {
-			fresh, _ = sess.Appointment(ctx, pid, aid)
+		return err
+	}, func(err error) {
+		if client.CodeOf(err) == "not_cancellable" {
+			s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
+		} else {
+			s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
 		}
-		return func() {
-			s.sending = false
-			if err != nil {
-				if k.handleUnauthorized(err) {
-					return
-				}
-				if client.CodeOf(err) == "not_cancellable" {
-					s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
-				} else {
-					s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
-				}
-				s.refresh() // the times, the wish and the key stay
-				return
-			}
-			s.changeKey.Done()
-			s.proposals = nil
-			s.addProposal()
-			s.wish.SetText("")
-			s.applySent(fresh, api.AppointmentPendingRequestChange)
-			s.say(s.notice, k.tr("ApptChangeDone"))
-		}
+		s.refresh() // the times, the wish and the key stay
+	}, func(fresh *api.Appointment) {
+		s.changeKey.Done()
+		s.proposals = nil
+		s.addProposal()
+		s.wish.SetText("")
+		s.applySent(fresh, api.AppointmentPendingRequestChange)
+		s.say(s.notice, k.tr("ApptChangeDone"))
 	})
 }
 
@@ -593,15 +593,4 @@ func (s *appointment) stop() {}
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
-func (s *appointment) say(l *widget.Label, text string) {
-	if l.Text == text && l.Visible() == (text != "") {
-		return
-	}
-	showError(l, text)
-	if s.body != nil {
-		s.body.Refresh()
-	}
-	if s.scroll != nil {
-		s.scroll.Refresh()
-	}
-}
+func (s *appointment) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }

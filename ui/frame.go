@@ -92,6 +92,21 @@ func errorLabel() *widget.Label {
 	return l
 }
 
+// sayIn shows (or, with "", hides) text in l and lays out again the containers that hold it, so a label that
+// appears pushes what is below it down instead of being drawn over it.
+func sayIn(l *widget.Label, text string, body *fyne.Container, scroll *container.Scroll) {
+	if l.Text == text && l.Visible() == (text != "") {
+		return
+	}
+	showError(l, text)
+	if body != nil {
+		body.Refresh()
+	}
+	if scroll != nil {
+		scroll.Refresh()
+	}
+}
+
 func showError(l *widget.Label, text string) {
 	l.SetText(text)
 	if text == "" {

@@ -501,15 +501,4 @@ func (s *fullmaktScreen) stop() {}
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
-func (s *fullmaktScreen) say(l *widget.Label, text string) {
-	if l.Text == text && l.Visible() == (text != "") {
-		return
-	}
-	showError(l, text)
-	if s.body != nil {
-		s.body.Refresh()
-	}
-	if s.scroll != nil {
-		s.scroll.Refresh()
-	}
-}
+func (s *fullmaktScreen) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }

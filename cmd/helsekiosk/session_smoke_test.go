@@ -18,18 +18,7 @@ func TestSmokeSessionUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke test builds and starts the kiosk; skipped with -short")
 	}
-	inCI, _ := strconv.ParseBool(os.Getenv("CI"))
-	need := func(tool string) string {
-		t.Helper()
-		path, err := exec.LookPath(tool)
-		if err != nil {
-			if inCI {
-				t.Fatalf("%s not found, and CI=true (install it with scripts/deps.sh)", tool)
-			}
-			t.Skipf("%s not installed (Debian: run scripts/deps.sh)", tool)
-		}
-		return path
-	}
+	need := needTool(t)
 	xvfb, xdotool := need("Xvfb"), need("xdotool")
 	windowFound := windowProbe(t, need)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)

@@ -26,18 +26,7 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke test builds and starts the kiosk; skipped with -short")
 	}
-	inCI, _ := strconv.ParseBool(os.Getenv("CI"))
-	need := func(tool string) string {
-		t.Helper()
-		path, err := exec.LookPath(tool)
-		if err != nil {
-			if inCI {
-				t.Fatalf("%s not found, and CI=true: the smoke test must run in CI (install it with scripts/deps.sh)", tool)
-			}
-			t.Skipf("%s not installed (Debian: run scripts/deps.sh); skipping the smoke test", tool)
-		}
-		return path
-	}
+	need := needTool(t)
 	xvfb := need("Xvfb")
 	windowFound := windowProbe(t, need)
 
@@ -99,6 +88,23 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 
 // windowProbe returns a function reporting whether a window whose name contains "Helsekiosk" exists
 // on a display: xdotool when installed, else xwininfo.
+// needTool returns a lookup for the system tools a smoke test needs: a missing one skips the test, except
+// under CI=true, where make test has installed them and a missing one is a failure.
+func needTool(t *testing.T) func(string) string {
+	inCI, _ := strconv.ParseBool(os.Getenv("CI"))
+	return func(tool string) string {
+		t.Helper()
+		path, err := exec.LookPath(tool)
+		if err != nil {
+			if inCI {
+				t.Fatalf("%s not found, and CI=true: the smoke test must run in CI (install it with scripts/deps.sh)", tool)
+			}
+			t.Skipf("%s not installed (Debian: run scripts/deps.sh); skipping the smoke test", tool)
+		}
+		return path
+	}
+}
+
 func windowProbe(t *testing.T, need func(string) string) func(display string) bool {
 	t.Helper()
 	if xdotool, err := exec.LookPath("xdotool"); err == nil {
