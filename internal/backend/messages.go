@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -267,7 +268,16 @@ func addMessage(ctx context.Context, q querier, threadID string, m newMessage) (
 	return out, nil
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank reports whether s would show nothing: only white space and invisible format characters (zero-width
+// spaces and joiners, bidi marks, the byte-order mark), so a subject of "\u200b\u200b" is refused as empty.
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
+}
 
 func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.CreateThreadParams) {
 	s := h.s
