@@ -58,20 +58,16 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 }
 
 // heading returns a large bold title label.
-func heading(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.SizeName = theme.SizeNameHeadingText
-	l.TextStyle = fyne.TextStyle{Bold: true}
-	l.Wrapping = fyne.TextWrapWord
-	return l
-}
+func heading(text string) *widget.Label { return title(text, theme.SizeNameHeadingText) }
 
 // subheading returns a medium bold label.
-func subheading(text string) *widget.Label {
-	l := widget.NewLabel(text)
-	l.SizeName = theme.SizeNameSubHeadingText
+func subheading(text string) *widget.Label { return title(text, theme.SizeNameSubHeadingText) }
+
+// title is a bold wrapping label in the text size named size.
+func title(text string, size fyne.ThemeSizeName) *widget.Label {
+	l := para(text)
+	l.SizeName = size
 	l.TextStyle = fyne.TextStyle{Bold: true}
-	l.Wrapping = fyne.TextWrapWord
 	return l
 }
 

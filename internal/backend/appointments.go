@@ -183,22 +183,16 @@ func (h handler) RequestCancellation(w http.ResponseWriter, r *http.Request, per
 		s.writeErr(w, r, badRequest("reason", "Unknown reason."))
 		return
 	}
-	comment := ""
-	if in.Comment != nil {
-		comment = strings.TrimSpace(*in.Comment)
-	}
+	comment := optionalText(in.Comment)
 	if in.Reason == api.Other && comment == "" {
 		s.writeErr(w, r, badRequest("comment", "A comment is required when the reason is other."))
 		return
 	}
 	ctx := r.Context()
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
-		a, err := getAppointment(ctx, tx, personID, appointmentID)
+		a, err := bookedAppointment(ctx, tx, personID, appointmentID, "cancelled")
 		if err != nil {
 			return 0, nil, err
-		}
-		if a.Status != api.Booked {
-			return 0, nil, problem(http.StatusConflict, "not_cancellable", "Only a booked appointment can be cancelled.")
 		}
 		if a.CancellableUntil == nil || !s.now().Before(*a.CancellableUntil) {
 			return 0, nil, problem(http.StatusConflict, "cancellation_deadline_passed",
@@ -216,6 +210,24 @@ func (h handler) RequestCancellation(w http.ResponseWriter, r *http.Request, per
 	})
 }
 
+// optionalText is an optional text field, trimmed ("" when absent).
+func optionalText(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
+}
+
+// bookedAppointment reads one of personID's appointments for a request about it: only a booked one can
+// be cancelled or changed (409 not_cancellable otherwise; what says which, for the message).
+func bookedAppointment(ctx context.Context, tx *sql.Tx, personID, appointmentID, what string) (api.Appointment, error) {
+	a, err := getAppointment(ctx, tx, personID, appointmentID)
+	if err == nil && a.Status != api.Booked {
+		err = problem(http.StatusConflict, "not_cancellable", "Only a booked appointment can be "+what+".")
+	}
+	return a, err
+}
+
 func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID api.PersonId, appointmentID api.AppointmentId, _ api.RequestChangeParams) {
 	s := h.s
 	sess, _, ok := s.actFor(w, r, personID, api.Appointments, false)
@@ -227,10 +239,7 @@ func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID 
 		s.writeErr(w, r, err)
 		return
 	}
-	comment := ""
-	if in.Comment != nil {
-		comment = strings.TrimSpace(*in.Comment)
-	}
+	comment := optionalText(in.Comment)
 	var proposed []api.TimeWindow
 	if in.ProposedTimes != nil {
 		proposed = *in.ProposedTimes
@@ -256,12 +265,9 @@ func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID 
 	}
 	ctx := r.Context()
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
-		a, err := getAppointment(ctx, tx, personID, appointmentID)
+		a, err := bookedAppointment(ctx, tx, personID, appointmentID, "changed")
 		if err != nil {
 			return 0, nil, err
-		}
-		if a.Status != api.Booked {
-			return 0, nil, problem(http.StatusConflict, "not_cancellable", "Only a booked appointment can be changed.")
 		}
 		var b strings.Builder
 		b.WriteString("Jeg ønsker å flytte besøket " + visitText(a.Start, a.End) + ".")

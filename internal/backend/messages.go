@@ -300,11 +300,10 @@ func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID a
 	}
 	ctx := r.Context()
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM person_services WHERE person_id = ? AND service_id = ?`, personID, in.ServiceId).Scan(&n); err != nil {
+		switch ok, err := exists(ctx, tx, `SELECT 1 FROM person_services WHERE person_id = ? AND service_id = ?`, personID, in.ServiceId); {
+		case err != nil:
 			return 0, nil, err
-		}
-		if n == 0 {
+		case !ok:
 			return 0, nil, badRequest("serviceId", "This person cannot write to that service.")
 		}
 		now := s.now()
@@ -321,6 +320,16 @@ func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID a
 		}
 		return http.StatusCreated, t, nil
 	})
+}
+
+// exists reports whether query (a SELECT 1 ...) finds a row.
+func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (h handler) ReplyToThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, _ api.ReplyToThreadParams) {
@@ -340,11 +349,10 @@ func (h handler) ReplyToThread(w http.ResponseWriter, r *http.Request, personID 
 	}
 	ctx := r.Context()
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads WHERE id = ? AND person_id = ?`, threadID, personID).Scan(&n); err != nil {
+		switch ok, err := exists(ctx, tx, `SELECT 1 FROM threads WHERE id = ? AND person_id = ?`, threadID, personID); {
+		case err != nil:
 			return 0, nil, err
-		}
-		if n == 0 {
+		case !ok:
 			return 0, nil, errNotFound
 		}
 		m, err := addMessage(ctx, tx, threadID, newMessage{Author: api.AuthorKindCitizen, AuthorName: sess.Citizen.Name, Body: in.Body, SentAt: s.now()})

@@ -92,8 +92,7 @@ func normalizeUserCode(s string) string {
 
 func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, oauthErr("invalid_request", "The form could not be read."))
+	if !parseOAuthForm(w, r) {
 		return
 	}
 	if r.PostForm.Get("client_id") != ClientID {
@@ -143,10 +142,18 @@ func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (h handler) Token(w http.ResponseWriter, r *http.Request) {
-	s := h.s
+// parseOAuthForm reads an OAuth endpoint's form body, answering invalid_request when it cannot.
+func parseOAuthForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, oauthErr("invalid_request", "The form could not be read."))
+		return false
+	}
+	return true
+}
+
+func (h handler) Token(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	if !parseOAuthForm(w, r) {
 		return
 	}
 	f := r.PostForm
@@ -253,8 +260,7 @@ func (h handler) Token(w http.ResponseWriter, r *http.Request) {
 
 func (h handler) Revoke(w http.ResponseWriter, r *http.Request) {
 	s := h.s
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, oauthErr("invalid_request", "The form could not be read."))
+	if !parseOAuthForm(w, r) {
 		return
 	}
 	tok := r.PostForm.Get("token")
