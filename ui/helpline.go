@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"sync"
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/workdays"
@@ -60,29 +59,4 @@ func sameDay(a, b time.Time) bool {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return ay == by && am == bm && ad == bd
-}
-
-// every runs f on the UI goroutine every d while s is the screen shown (and the session has not changed);
-// the returned function stops it (call it from s.stop).
-func (k *Kiosk) every(d time.Duration, s screen, f func()) (stop func()) {
-	done := make(chan struct{})
-	gen, do := k.gen, k.do
-	go func() {
-		t := time.NewTicker(d)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				do(func() {
-					if gen == k.gen && k.cur == s {
-						f()
-					}
-				})
-			}
-		}
-	}()
-	var once sync.Once
-	return func() { once.Do(func() { close(done) }) }
 }

@@ -32,8 +32,13 @@ func (k *Kiosk) pollInterval() time.Duration {
 // poll runs work every pollInterval while s is shown, one call at a time; the function work returns is
 // applied on the UI goroutine unless the session or the screen has changed. The returned stop ends it.
 func (k *Kiosk) poll(s screen, work func(ctx context.Context) func()) (stop func()) {
+	return k.repeat(k.pollInterval(), s, work)
+}
+
+// repeat runs work every d while s is shown (see poll).
+func (k *Kiosk) repeat(every time.Duration, s screen, work func(ctx context.Context) func()) (stop func()) {
 	ctx, cancel := context.WithCancel(k.ctx)
-	gen, every := k.gen, k.pollInterval()
+	gen := k.gen
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -70,7 +71,9 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	help.Alignment = fyne.TextAlignCenter
 	s.helpStatus = para(k.helpLineStatus())
 	s.helpStatus.Alignment = fyne.TextAlignCenter
-	s.stopTick = k.every(30*time.Second, s, func() { s.helpStatus.SetText(k.helpLineStatus()) })
+	s.stopTick = k.repeat(30*time.Second, s, func(context.Context) func() {
+		return func() { s.helpStatus.SetText(k.helpLineStatus()) }
+	})
 
 	return container.NewVBox(
 		layout.NewSpacer(),
