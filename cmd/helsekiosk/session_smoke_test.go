@@ -8,12 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/helsekiosk/helsekiosk/internal/store"
 )
 
-// TestSmokeSessionUnderXvfb drives a whole demo session in the real binary under the GL driver, blind, with
-// xdotool: Logg inn, "Logg inn som testperson: Ingrid Haugen", then no input until the idle warning and
-// the idle logout. The kiosk must survive each step: the test driver of the UI tests accepts things the
-// GL driver does not (a window's content set to nil crashed the kiosk at idle logout once).
+// TestSmokeSessionUnderXvfb drives a whole demo session in the real binary under the GL driver with
+// xdotool clicks at the 1280x800 layout: Logg inn, "Logg inn som testperson: Ingrid Haugen", then no input
+// until the idle warning and the idle logout. The kiosk must survive each step (the UI tests' test driver
+// accepts things the GL driver does not: a window's content set to nil crashed the kiosk at idle logout
+// once), and its operations log must show that the session really started and ended by idleness, so a
+// layout change that makes the clicks miss fails the test instead of passing it blind.
 func TestSmokeSessionUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smoke test builds and starts the kiosk; skipped with -short")
@@ -27,7 +31,8 @@ func TestSmokeSessionUnderXvfb(t *testing.T) {
 	display := startXvfb(t, xvfb)
 
 	var out lockedBuffer
-	kiosk := exec.Command(bin, "--lang", "nn", "--idle-timeout", "10s", "--idle-warning", "5s")
+	dir := t.TempDir()
+	kiosk := exec.Command(bin, "--lang", "nn", "--idle-timeout", "10s", "--idle-warning", "5s", "--config-dir", dir)
 	kiosk.Env = kioskEnv(t, display)
 	kiosk.Stdout, kiosk.Stderr = &out, &out
 	if err := kiosk.Start(); err != nil {
@@ -61,13 +66,30 @@ func TestSmokeSessionUnderXvfb(t *testing.T) {
 		}
 	}
 	alive("after showing its window", 2*time.Second)
-	click(640, 500) // Logg inn (1280x800 window)
+	click(640, 449) // Logg inn (1280x800 window)
 	alive("on the login screen", 3*time.Second)
-	click(333, 680) // Logg inn som testperson: Ingrid Haugen
+	click(333, 596) // Logg inn som testperson: Ingrid Haugen
 	alive("while logging in", 8*time.Second)
 	// No input now: the warning after 5 s, the logout after 10 s.
 	alive("during the idle warning and logout", 14*time.Second)
 	if s := out.String(); strings.Contains(s, "panic") || strings.Contains(s, "fatal error") {
 		t.Fatalf("output:\n%s", s)
+	}
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.Recent(context.Background(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started, idleEnd bool
+	for _, e := range entries {
+		started = started || e.Kind == store.SessionStarted
+		idleEnd = idleEnd || (e.Kind == store.SessionEnded && e.Detail == "idle")
+	}
+	if !started || !idleEnd {
+		t.Fatalf("the operations log shows no session that started and ended by idleness (did the clicks miss? the layout may have moved): %+v", entries)
 	}
 }
