@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,10 +34,26 @@ func run() error {
 	db := flag.String("db", "", "SQLite database file (default: in memory)")
 	demo := flag.Bool("demo", true, "seed demo persons, messages and appointments")
 	kiosk := flag.String("kiosk-name", "", "kiosk name shown on the verification page when the kiosk sends none")
+	// Staff login (issue 11): the staff page's OpenID Connect login.
+	staffIssuer := flag.String("staff-issuer", "", "staff IdP issuer URL (OIDC); without it and without --demo the staff page answers 503")
+	staffClientID := flag.String("staff-client-id", "", "the staff page's client id at the staff IdP")
+	staffSecretFile := flag.String("staff-client-secret-file", "", "FILE holding the staff page's client secret (never on the command line)")
+	staffRoleClaim := flag.String("staff-role-claim", "groups", `claim with the staff member's roles or groups (string or array; dotted path, e.g. "realm_access.roles")`)
+	staffRole := flag.String("staff-role", "helsekiosk-staff", "role or group that opens the staff page")
 	flag.Parse()
+	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole,
+		PublicURL: "http://" + *addr}
+	if *staffSecretFile != "" {
+		b, err := os.ReadFile(*staffSecretFile)
+		if err != nil {
+			return fmt.Errorf("--staff-client-secret-file: %w", err)
+		}
+		staff.ClientSecret = strings.TrimSpace(string(b))
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := backend.New(backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, Logger: log})
+	srv, err := backend.New(backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, Logger: log,
+		Staff: staff})
 	if err != nil {
 		return err
 	}
