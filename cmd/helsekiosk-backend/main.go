@@ -3,7 +3,7 @@
 //	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--demo=true] [--kiosk-name NAME]
 //
 // It serves the API, the /device page that stands in for BankID, and the /staff page where staff see and
-// handle the kiosks' help requests.
+// handle the kiosks' help requests, behind a staff login (--staff-issuer …; a demo staff IdP with --demo).
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -29,6 +30,19 @@ func main() {
 	}
 }
 
+// publicHost is addr with an empty or unspecified host ("":8080, 0.0.0.0:8080) replaced by 127.0.0.1, so
+// the staff login's redirect URL names a host a browser can reach.
+func publicHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	db := flag.String("db", "", "SQLite database file (default: in memory)")
@@ -42,7 +56,7 @@ func run() error {
 	staffRole := flag.String("staff-role", "helsekiosk-staff", "role or group that opens the staff page")
 	flag.Parse()
 	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole,
-		PublicURL: "http://" + *addr}
+		PublicURL: "http://" + publicHost(*addr)} // TODO(issue 11 merge): --public-url when given
 	if *staffSecretFile != "" {
 		b, err := os.ReadFile(*staffSecretFile)
 		if err != nil {

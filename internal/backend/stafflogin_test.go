@@ -79,8 +79,10 @@ func (s *testOPStorage) AuthRequestByCode(ctx context.Context, code string) (op.
 // lateHandler lets a test server start (and so know its URL) before its handler is built.
 type lateHandler struct{ h atomic.Pointer[http.Handler] }
 
-func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*l.h.Load()).ServeHTTP(w, r) }
-func (l *lateHandler) set(h http.Handler)                              { l.h.Store(&h) }
+func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*l.h.Load()).ServeHTTP(w, r)
+}
+func (l *lateHandler) set(h http.Handler) { l.h.Store(&h) }
 
 type staffOP struct {
 	ts *httptest.Server
