@@ -217,7 +217,7 @@ func (a *staffAuth) session(r *http.Request) *staffSession {
 }
 
 // require wraps a staff handler: without staff login configured 503, without a session a GET starts the
-// login and a POST is 403; a POST must carry the session's CSRF token and come from the same origin.
+// login and a POST is 401; a POST must carry the session's CSRF token and come from the same origin.
 func (a *staffAuth) require(next func(http.ResponseWriter, *http.Request, *staffSession)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if a.disabled != "" {
@@ -236,7 +236,10 @@ func (a *staffAuth) require(next func(http.ResponseWriter, *http.Request, *staff
 				return
 			}
 			if sess == nil {
-				http.Error(w, "Not logged in as staff. Open /staff to log in.", http.StatusForbidden)
+				// 401: no staff session (a bearer token is never one). The login is a browser redirect, so
+				// the challenge names no bearer scheme.
+				w.Header().Set("WWW-Authenticate", `Cookie realm="helsekiosk-staff"`)
+				http.Error(w, "Not logged in as staff. Open /staff to log in.", http.StatusUnauthorized)
 				return
 			}
 			token := r.PostForm.Get("csrf")

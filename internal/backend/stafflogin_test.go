@@ -303,7 +303,7 @@ func TestStaffLoginFullFlowHandleAndLogout(t *testing.T) {
 	other := browser(t, func(*url.URL) bool { return true })
 	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/staff/handle", strings.NewReader(url.Values{"id": {a.Id}, "csrf": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if res, err := other.Do(req); err != nil || res.StatusCode != http.StatusForbidden {
+	if res, err := other.Do(req); err != nil || res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("handle from a browser without a session: %v %v", res.StatusCode, err)
 	} else {
 		read(t, res)
@@ -390,7 +390,7 @@ func TestStaffLoginBearerTokenDoesNotOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		read(t, res)
-		if res.StatusCode != http.StatusForbidden {
+		if res.StatusCode != http.StatusUnauthorized {
 			t.Errorf("bearer %q POST /staff/handle: %d", tok, res.StatusCode)
 		}
 	}
@@ -627,5 +627,66 @@ func TestStaffLoginNotConfigured(t *testing.T) {
 	}
 	if hr, _ := c.HelpRequest(context.Background(), a.Id); hr == nil || hr.Status != api.Open {
 		t.Errorf("the request changed: %+v", hr)
+	}
+}
+
+func TestStaffLoginSessionExpiresAfterEightHours(t *testing.T) {
+	var ahead atomic.Int64
+	e := staffEnvWith(t, func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) })
+	b := browser(t, nil)
+	if status, page := e.login(t, b, "kari.staff"); status != http.StatusOK {
+		t.Fatalf("login: %d %s", status, page)
+	}
+	nr := browser(t, func(*url.URL) bool { return true })
+	nr.Jar = b.Jar
+	get := func() int {
+		res, err := nr.Get(e.ts.URL + "/staff")
+		if err != nil {
+			t.Fatal(err)
+		}
+		read(t, res)
+		return res.StatusCode
+	}
+	ahead.Store(int64(7*time.Hour + 59*time.Minute))
+	if s := get(); s != http.StatusOK {
+		t.Errorf("after 7 h 59 min: %d", s)
+	}
+	ahead.Store(int64(8*time.Hour + time.Minute))
+	if s := get(); s != http.StatusFound {
+		t.Errorf("after 8 h 1 min: %d, want the redirect to the IdP", s)
+	}
+}
+
+func TestStaffLoginDemoWithIssuerUsesTheIssuer(t *testing.T) {
+	lh := &lateHandler{}
+	ts := httptest.NewServer(lh)
+	defer ts.Close()
+	o := startStaffOP(t, ts.URL+"/staff/callback")
+	srv, err := backend.New(backend.Config{Demo: true, Staff: backend.StaffConfig{
+		Issuer: o.ts.URL, ClientID: testStaffClient, ClientSecret: testStaffSecret, RoleClaim: "realm_access.roles", PublicURL: ts.URL,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	lh.set(srv.HandlerWithStaff())
+	nr := browser(t, func(*url.URL) bool { return true })
+	res, err := nr.Get(ts.URL + "/staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read(t, res)
+	if res.StatusCode != http.StatusFound || !strings.HasPrefix(res.Header.Get("Location"), o.ts.URL+"/") {
+		t.Errorf("demo with --staff-issuer: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, _ = nr.Get(ts.URL + "/demo-staff-idp/.well-known/openid-configuration")
+	read(t, res)
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("the demo staff IdP with --staff-issuer: %d", res.StatusCode)
+	}
+	// The default role is helsekiosk-staff: kari has it.
+	e := &staffEnv{srv: srv, ts: ts, op: o}
+	if status, page := e.login(t, browser(t, nil), "kari.staff"); status != http.StatusOK {
+		t.Errorf("kari: %d %s", status, page)
 	}
 }
