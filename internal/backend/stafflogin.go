@@ -61,6 +61,9 @@ const (
 	maxPendingStaffLogins = 2000
 )
 
+// staffIdPClient talks to the staff IdP (discovery, keys, token, userinfo); it never waits forever.
+var staffIdPClient = &http.Client{Timeout: 15 * time.Second}
+
 // staffSession is a logged-in staff member.
 type staffSession struct {
 	Subject string
@@ -166,7 +169,7 @@ func (a *staffAuth) rp(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifi
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	p, err := oidc.NewProvider(ctx, a.cfg.Issuer)
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, staffIdPClient), a.cfg.Issuer)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -330,6 +333,7 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, staffIdPClient)
 	tok, err := oc.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		a.s.log.Info("staff code exchange", "err", err)
