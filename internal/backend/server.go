@@ -72,6 +72,9 @@ type Config struct {
 	// Logger receives request and error logs (never tokens, national identity numbers or message text);
 	// nil discards them.
 	Logger *slog.Logger
+
+	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
+	Staff StaffConfig
 }
 
 // Server is the backend. Handler serves it; Close closes its database.

@@ -18,12 +18,21 @@ var StaffRefresh = 5 * time.Second
 // one handled, and the kiosk clears its "a staff member is on the way" notice. A help request names a kiosk
 // and a screen only, never a citizen.
 //
-// The reference backend does not log staff in: put the page behind the municipality's own staff login
-// (a reverse proxy) outside a demo. Cross-site posts are refused.
+// The staff pages need a staff session (see StaffConfig and stafflogin.go): without one GET /staff sends
+// the browser to the staff IdP, and the login comes back at /staff/callback; POST /staff/logout ends it.
+// Every form carries the session's CSRF token, and cross-site posts are refused. In a demo without a staff
+// issuer the backend serves its own demo staff IdP under /demo-staff-idp. The sessions are kept by the
+// returned handler: build it once.
 func (s *Server) HandlerWithStaff() http.Handler {
+	auth, demoIdP := s.newStaffAuth()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /staff", s.staffPage)
-	mux.HandleFunc("POST /staff/handle", s.staffHandle)
+	mux.HandleFunc("GET /staff", auth.require(s.staffPage))
+	mux.HandleFunc("POST /staff/handle", auth.require(s.staffHandle))
+	mux.HandleFunc("POST /staff/logout", auth.require(auth.logout))
+	mux.HandleFunc("GET "+staffCallbackPath, auth.callback)
+	if demoIdP != nil {
+		mux.Handle(demoStaffIdPPath+"/", demoIdP)
+	}
 	mux.Handle("/", s.Handler())
 	return mux
 }
@@ -40,6 +49,8 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 .bm{color:#4a5568}.none{font-size:1.2rem;padding:1rem;background:#fff}
 </style></head>
 <body>
+<form method="post" action="/staff/logout" style="float:right"><input type="hidden" name="csrf" value="{{.CSRF}}">
+<span id="staff-name">{{.Name}}</span> <button type="submit" id="logout">Logg ut</button></form>
 <h1>Hjelpeførespurnader frå kioskane <span class="bm">/ Hjelpeforespørsler fra kioskene</span></h1>
 <p>Sida oppdaterer seg sjølv kvart {{.Refresh}}. sekund. <span class="bm">Siden oppdaterer seg selv hvert {{.Refresh}}. sekund.</span></p>
 {{if .Requests}}
@@ -48,7 +59,7 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <tbody>
 {{range .Requests}}<tr class="request" data-id="{{.Id}}">
 <td class="kiosk">{{.KioskName}}</td><td>{{.Screen}}</td><td>{{.Since}} ({{.Minutes}} min)</td>
-<td><form method="post" action="/staff/handle"><input type="hidden" name="id" value="{{.Id}}">
+<td><form method="post" action="/staff/handle"><input type="hidden" name="id" value="{{.Id}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 <button type="submit">Eg tek meg av det / Jeg tar meg av det</button></form></td></tr>
 {{end}}</tbody></table>
 {{else}}<p class="none" id="none">Ingen ventar på hjelp no. <span class="bm">Ingen venter på hjelp nå.</span></p>{{end}}
@@ -61,7 +72,7 @@ type staffRow struct {
 	Minutes int
 }
 
-func (s *Server) staffPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) staffPage(w http.ResponseWriter, r *http.Request, sess *staffSession) {
 	list, err := s.HelpRequests(r.Context(), string(api.Open))
 	if err != nil {
 		s.log.Error("staff page", "err", err)
@@ -77,15 +88,12 @@ func (s *Server) staffPage(w http.ResponseWriter, r *http.Request) {
 	for i, hr := range list {
 		rows[i] = staffRow{HelpRequest: hr, Since: hr.CreatedAt.In(oslo).Format("15:04"), Minutes: int(now.Sub(hr.CreatedAt).Minutes())}
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-	w.Header().Set("X-Frame-Options", "DENY")
+	staffPageHeaders(w)
 	secs := int(StaffRefresh / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	if err := staffTmpl.Execute(w, map[string]any{"Requests": rows, "Refresh": secs}); err != nil {
+	if err := staffTmpl.Execute(w, map[string]any{"Requests": rows, "Refresh": secs, "CSRF": sess.CSRF, "Name": sess.Name}); err != nil {
 		s.log.Error("render staff page", "err", err)
 	}
 }
@@ -104,16 +112,9 @@ func sameOrigin(r *http.Request) bool {
 	return true
 }
 
-func (s *Server) staffHandle(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		http.Error(w, "Cross-site request refused.", http.StatusForbidden)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "Bad form.", http.StatusBadRequest)
-		return
-	}
+// staffHandle marks a help request handled; the same-origin, session and CSRF checks are done by
+// staffAuth.require.
+func (s *Server) staffHandle(w http.ResponseWriter, r *http.Request, _ *staffSession) {
 	id := r.PostForm.Get("id")
 	if id == "" {
 		http.Error(w, "The id is missing.", http.StatusBadRequest)

@@ -2,7 +2,6 @@ package backend_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,16 +18,19 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/backend"
 )
 
-// staffServer serves a demo backend with the staff page, and a kiosk client for help requests.
+// staffServer serves a demo backend with the staff page (and its demo staff IdP), and a kiosk client for
+// help requests.
 func staffServer(t *testing.T) (*backend.Server, *httptest.Server, *client.Client) {
 	t.Helper()
-	srv, err := backend.New(backend.Config{Demo: true})
+	lh := &lateHandler{}
+	ts := httptest.NewServer(lh)
+	t.Cleanup(ts.Close)
+	srv, err := backend.New(backend.Config{Demo: true, Staff: backend.StaffConfig{PublicURL: ts.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv.HandlerWithStaff())
-	t.Cleanup(ts.Close)
+	lh.set(srv.HandlerWithStaff())
 	c, err := client.New(ts.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -49,18 +51,12 @@ func TestStaffPageHTTP(t *testing.T) {
 	srv, ts, c := staffServer(t)
 	a := askHelp(t, c, "Kiosk <A>", "inbox")
 	b := askHelp(t, c, "Kiosk B – Servicetorget", "welcome")
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-	res, err := http.Get(ts.URL + "/staff")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	page := string(body)
+	br, res, page := demoStaffLogin(t, ts)
+	noRedirect := &http.Client{Jar: br.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /staff: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
+	csrf := csrfOf(t, page)
 	for _, want := range []string{"Kiosk &lt;A&gt;", "Kiosk B – Servicetorget", `http-equiv="refresh"`, a.Id, b.Id} {
 		if !strings.Contains(page, want) {
 			t.Errorf("staff page lacks %q", want)
@@ -68,6 +64,7 @@ func TestStaffPageHTTP(t *testing.T) {
 	}
 
 	post := func(form url.Values, hdr map[string]string) *http.Response {
+		form.Set("csrf", csrf)
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/staff/handle", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for k, v := range hdr {
@@ -106,6 +103,35 @@ func TestStaffPageHTTP(t *testing.T) {
 	if _, err := c.Health(context.Background()); err != nil {
 		t.Error(err)
 	}
+}
+
+// demoStaffLogin opens /staff in a fresh cookie-jar client, which the demo staff IdP's login page
+// (that says it is a demo) logs in with one click; it returns the client and the staff page.
+func demoStaffLogin(t *testing.T, ts *httptest.Server) (*http.Client, *http.Response, string) {
+	t.Helper()
+	b := browser(t, nil)
+	res, err := b.Get(ts.URL + "/staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := read(t, res)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Request.URL.String(), ts.URL+"/demo-staff-idp/login?") ||
+		!strings.Contains(login, "DEMO") || !strings.Contains(login, backend.DemoStaffUser) {
+		t.Fatalf("GET /staff ended at %s (%d), want the demo staff IdP's login page:\n%s", res.Request.URL, res.StatusCode, login)
+	}
+	m := hiddenID.FindStringSubmatch(login)
+	if m == nil {
+		t.Fatalf("no auth request id on the demo login page:\n%s", login)
+	}
+	res, err = b.PostForm(ts.URL+"/demo-staff-idp/login", url.Values{"id": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := read(t, res)
+	if res.StatusCode != http.StatusOK || res.Request.URL.String() != ts.URL+"/staff" {
+		t.Fatalf("after the demo login: %d at %s\n%s", res.StatusCode, res.Request.URL, page)
+	}
+	return b, res, page
 }
 
 // chromiumPath finds Debian's chromium; the test is skipped without it, except under CI=true.
@@ -169,9 +195,21 @@ func TestStaffPageInChromium(t *testing.T) {
 	ctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer tcancel()
 
-	var rows int
+	// Not logged in: the demo staff IdP's login page, which says it is a demo; one click logs in.
+	var demo string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(ts.URL+"/staff"),
+		chromedp.WaitVisible(`#login`, chromedp.ByQuery),
+		chromedp.Text(`#demo`, &demo, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(demo, "DEMO") {
+		t.Errorf("the demo login page says %q", demo)
+	}
+	var rows int
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`#login`, chromedp.ByQuery),
 		chromedp.WaitVisible(`tr.request`, chromedp.ByQuery),
 		chromedp.Evaluate(`document.querySelectorAll("tr.request").length`, &rows),
 	); err != nil {
