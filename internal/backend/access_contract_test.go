@@ -161,6 +161,8 @@ func TestAccessControlFromContract(t *testing.T) {
 		api.NewFullmakt{ReceiverName: "Ola Berg", ReceiverNationalId: olaNIN(), Scopes: []api.Scope{api.Settings}})
 	wantStatus(t, res, b, http.StatusCreated)
 	ola := e.Token(t, backend.DemoOla)
+	// A token for Ingrid signed with a key of its own, claiming the backend's issuer.
+	forged := forgeToken(t, e.URL, e.URL, backend.DemoPersons()[0].NationalID, backend.ACRHigh, time.Hour)
 	// holders of a fullmakt for Ingrid that lacks a scope
 	lacking := map[api.Scope]string{api.Messages: ola, api.Appointments: ola, api.Settings: kari}
 
@@ -205,9 +207,11 @@ func TestAccessControlFromContract(t *testing.T) {
 				covered[op.id] = append(covered[op.id], "fullmakt (no scope needed)")
 			}
 			// No token, a forged one.
-			for _, tok := range []string{"", "not-a-token", strings.Repeat("A", 43)} {
+			res, b := do("", backend.DemoIngrid)
+			wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+			for _, tok := range []string{"not-a-token", strings.Repeat("A", 43), forged} {
 				res, b := do(tok, backend.DemoIngrid)
-				wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+				wantProblem(t, res, b, http.StatusUnauthorized, "token_invalid")
 			}
 			covered[op.id] = append(covered[op.id], "no or forged token")
 		})
@@ -219,15 +223,15 @@ func TestAccessControlFromContract(t *testing.T) {
 	wantStatus(t, res, b, http.StatusOK)
 	for _, op := range ops {
 		res, b := e.Do(t, op.method, op.url(t, backend.DemoIngrid), revoked, op.body())
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, res, b, http.StatusUnauthorized, "token_invalid")
 		covered[op.id] = append(covered[op.id], "revoked token")
 	}
-	// An expired token (the backend's clock passes the token's 30 minutes).
+	// An expired token (the backend's clock passes the token's 5 minutes).
 	expiring := e.Token(t, backend.DemoIngrid)
-	clk.Advance(31 * time.Minute)
+	clk.Advance(6 * time.Minute)
 	for _, op := range ops {
 		res, b := e.Do(t, op.method, op.url(t, backend.DemoIngrid), expiring, op.body())
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, res, b, http.StatusUnauthorized, "token_expired")
 		covered[op.id] = append(covered[op.id], "expired token")
 	}
 	for _, op := range ops {

@@ -22,14 +22,16 @@ import (
 // staffServer serves a demo backend with the staff page, and a kiosk client for help requests.
 func staffServer(t *testing.T) (*backend.Server, *httptest.Server, *client.Client) {
 	t.Helper()
-	srv, err := backend.New(backend.Config{Demo: true})
+	ts := httptest.NewUnstartedServer(nil)
+	srv, err := backend.New(backend.Config{Demo: true, PublicURL: "http://" + ts.Listener.Addr().String(), KioskClients: helperKioskClients()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv.HandlerWithStaff())
+	ts.Config.Handler = srv.HandlerWithStaff()
+	ts.Start()
 	t.Cleanup(ts.Close)
-	c, err := client.New(ts.URL)
+	c, err := client.New(ts.URL, client.WithHTTPClient(kioskHTTPClient(ts.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -268,40 +268,41 @@ func TestNotificationSettings(t *testing.T) {
 
 func TestHelpRequests(t *testing.T) {
 	e := backendtest.New(t)
-	res, b := e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
+	kiosk := e.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret)
+	res, b := e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
 	wantStatus(t, res, b, http.StatusCreated)
 	hr := decode[api.HelpRequest](t, b)
 	if hr.Status != api.Open || hr.KioskName != "Servicetorget" || hr.Screen != "inbox" {
 		t.Fatalf("help request %+v", hr)
 	}
-	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
+	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
 	if again := decode[api.HelpRequest](t, b); again.Id != hr.Id {
 		t.Errorf("repeat created %s", again.Id)
 	}
-	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, "", nil)
+	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, kiosk, nil)
 	wantStatus(t, res, b, http.StatusOK)
 	list, err := e.Server.HelpRequests(t.Context(), "open")
 	if err != nil || len(list) != 1 {
 		t.Fatalf("open help requests: %v %v", list, err)
 	}
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr.Id, "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr.Id, kiosk, nil)
 	wantStatus(t, res, b, http.StatusOK)
 	if got := decode[api.HelpRequest](t, b); got.Status != api.Withdrawn {
 		t.Errorf("after withdraw: %s", got.Status)
 	}
 	// Handled stays handled when withdrawn.
-	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "welcome"})
+	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "welcome"})
 	hr2 := decode[api.HelpRequest](t, b)
 	if err := e.Server.HandleHelpRequest(t.Context(), hr2.Id); err != nil {
 		t.Fatal(err)
 	}
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr2.Id, "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr2.Id, kiosk, nil)
 	if got := decode[api.HelpRequest](t, b); got.Status != api.Handled || got.HandledAt == nil {
 		t.Errorf("handled then withdrawn: %+v", got)
 	}
-	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/h-nope", "", nil)
+	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/h-nope", kiosk, nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/h-nope", "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/h-nope", kiosk, nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
 }
 
