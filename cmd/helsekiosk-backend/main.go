@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -52,7 +53,14 @@ func run() error {
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
 		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + *addr
+		host, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("--addr: %w", err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
 	}
 	for _, a := range strings.Split(*acr, ",") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -2,11 +2,11 @@ package backend
 
 import (
 	"crypto/rand"
-	"slices"
 	"database/sql"
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 

@@ -31,7 +31,9 @@ type codeLimiter struct {
 
 func newCodeLimiter() *codeLimiter {
 	return &codeLimiter{global: rate.NewLimiter(codeAttemptsGlobalRate, codeAttemptsGlobalBurst), addrs: map[string]*rate.Limiter{},
-		perAddr: func() *rate.Limiter { return rate.NewLimiter(rate.Every(codeAttemptsPerAddrEvery), codeAttemptsPerAddrBurst) }}
+		perAddr: func() *rate.Limiter {
+			return rate.NewLimiter(rate.Every(codeAttemptsPerAddrEvery), codeAttemptsPerAddrBurst)
+		}}
 }
 
 func clientAddr(r *http.Request) string {

@@ -106,11 +106,11 @@ type Server struct {
 	issuers    []*trustedIssuer
 	httpClient *http.Client
 	codes      *codeLimiter
-	db      *sql.DB
-	log     *slog.Logger
-	router  routers.Router
-	doc     *openapi3.T
-	handler http.Handler
+	db         *sql.DB
+	log        *slog.Logger
+	router     routers.Router
+	doc        *openapi3.T
+	handler    http.Handler
 }
 
 //go:embed migrations/*.sql

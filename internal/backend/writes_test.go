@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -333,6 +334,11 @@ func TestStart(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
+	// With no PublicURL, Start's own URL is the issuer.
+	var d api.Discovery
+	if err := json.NewDecoder(res.Body).Decode(&d); err != nil || d.Issuer != r.URL || r.Server.PublicURL() != r.URL {
+		t.Errorf("issuer %q (%v), want %q", d.Issuer, err, r.URL)
+	}
 	if err := r.Close(); err != nil {
 		t.Errorf("close: %v", err)
 	}
@@ -366,13 +372,24 @@ func TestFileDatabaseKeepsData(t *testing.T) {
 
 func TestTokensStoredHashed(t *testing.T) {
 	e := backendtest.New(t)
-	tok := e.Token(t, backend.DemoIngrid)
+	tr := deviceLogin(t, e, backend.DemoIngrid, "openid helsekiosk offline_access")
+	if tr.RefreshToken == nil {
+		t.Fatal("no refresh token")
+	}
+	rt := *tr.RefreshToken
 	var n int
-	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM access_tokens WHERE token_hash = ? OR token_hash LIKE ?`, tok, "%"+tok[:10]+"%").Scan(&n); err != nil {
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = ? OR token_hash LIKE ?`, rt, "%"+rt[:10]+"%").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Error("the access token is stored in clear")
+		t.Error("the refresh token is stored in clear")
+	}
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM refresh_tokens`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("refresh tokens stored: %d %v", n, err)
+	}
+	// Access tokens are signed JWTs: nothing of them is stored (revocation keeps only the jti).
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_tokens'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the opaque access_tokens table is still there: %d %v", n, err)
 	}
 }
 

@@ -22,6 +22,9 @@ CREATE TABLE revoked_jtis (
     revoked_at INTEGER NOT NULL
 );
 
+-- Access tokens are signed JWTs now; the opaque ones are no longer accepted.
+DROP TABLE access_tokens;
+
 -- The kiosk (issuer + client_id) that made a help request; only it may read or withdraw it.
 ALTER TABLE help_requests ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 CREATE INDEX help_requests_owner ON help_requests (owner);
@@ -31,3 +34,11 @@ DROP INDEX help_requests_owner;
 ALTER TABLE help_requests DROP COLUMN owner;
 DROP TABLE revoked_jtis;
 DROP TABLE refresh_tokens;
+CREATE TABLE access_tokens (
+    token_hash TEXT PRIMARY KEY,
+    person_id  TEXT NOT NULL REFERENCES persons(id),
+    kiosk_name TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
