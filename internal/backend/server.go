@@ -264,6 +264,9 @@ func (s *Server) DB() *sql.DB { return s.db }
 // PublicURL is the backend's public base URL (its own issuer).
 func (s *Server) PublicURL() string { return s.cfg.PublicURL }
 
+// Audience is what a token's aud must contain.
+func (s *Server) Audience() string { return s.cfg.Audience }
+
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.cfg.Now() }
 
