@@ -1,15 +1,18 @@
 package backend_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -588,4 +591,89 @@ func TestDiscoveryIgnoresHost(t *testing.T) {
 			t.Errorf("%s with Host evil.example: %d %s", path, res.StatusCode, b)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLogsHoldNoToken: a debug log of logins, refreshes, refusals and revocations holds no token, no secret,
+// no user code and no national identity number.
+func TestLogsHoldNoToken(t *testing.T) {
+	var buf syncBuffer
+	op := newFakeOP(t)
+	e := backendtest.New(t, backendtest.AllowInvalidRequests(), backendtest.WithConfig(func(c *backend.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.TrustIssuers = []string{op.URL}
+	}))
+	tr := deviceLogin(t, e, backend.DemoIngrid, "openid helsekiosk offline_access")
+	secrets := []string{tr.AccessToken, *tr.RefreshToken, backendtest.KioskSecret, nationalID(t, backend.DemoIngrid)}
+	e.Do(t, http.MethodGet, "/v1/me", tr.AccessToken, nil)
+	res, b := refresh(t, e, *tr.RefreshToken)
+	wantStatus(t, res, b, http.StatusOK)
+	tr2 := decode[api.TokenResponse](t, b)
+	secrets = append(secrets, tr2.AccessToken, *tr2.RefreshToken)
+	kiosk := e.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret)
+	secrets = append(secrets, kiosk)
+	sub := op.token(t, e.URL, nationalID(t, backend.DemoIngrid), backend.ACRSubstantial, nil)
+	secrets = append(secrets, sub)
+	for _, tok := range []string{sub, kiosk, "garbage.token.here"} {
+		e.Do(t, http.MethodGet, "/v1/me", tok, nil)
+	}
+	da := e.StartLogin(t)
+	secrets = append(secrets, da.UserCode, da.DeviceCode)
+	e.Client.Get(e.URL + "/device?user_code=" + da.UserCode)
+	postForm(t, e, "/oauth/revoke", url.Values{"token": {tr2.AccessToken}})
+	postForm(t, e, "/oauth/revoke", url.Values{"token": {*tr2.RefreshToken}})
+	log := buf.String()
+	if !strings.Contains(log, "path=/v1/me") {
+		t.Fatalf("nothing logged: %s", log)
+	}
+	for _, s := range secrets {
+		if len(s) >= 8 && strings.Contains(log, s) {
+			t.Errorf("the log holds a secret (%.6s…)", s)
+		}
+		if len(s) > 40 && strings.Contains(log, s[len(s)-30:]) {
+			t.Errorf("the log holds part of a token (…%s)", s[len(s)-6:])
+		}
+	}
+}
+
+// TestTrustedIssuerUnreachable: a trusted OP that cannot be reached is 503 unavailable (try again), not a
+// refusal of the citizen; the backend starts anyway.
+func TestTrustedIssuerUnreachable(t *testing.T) {
+	srv, err := backend.New(backend.Config{Demo: true, PublicURL: "http://backend.test", TrustIssuers: []string{"http://127.0.0.1:1"},
+		HTTPClient: &http.Client{Timeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tok := sign(t, key, "k", map[string]any{"iss": "http://127.0.0.1:1", "aud": "http://backend.test", "exp": time.Now().Add(time.Minute).Unix(), "pid": "x", "acr": backend.ACRHigh})
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Request = req
+	wantProblem(t, res, b, http.StatusServiceUnavailable, "unavailable")
 }

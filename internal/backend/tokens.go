@@ -183,6 +183,11 @@ func (ti *trustedIssuer) verifier(s *Server) (*oidc.IDTokenVerifier, error) {
 	ti.tried = time.Now()
 	ctx := oidc.ClientContext(context.Background(), s.httpClient)
 	p, err := oidc.NewProvider(ctx, ti.issuer)
+	var mismatch *oidc.IssuerMismatchError
+	if errors.As(err, &mismatch) && sameIssuer(mismatch.Discovered, ti.issuer) {
+		// Configured with or without the trailing slash the OP uses: take the OP's own spelling.
+		p, err = oidc.NewProvider(ctx, mismatch.Discovered)
+	}
 	if err != nil {
 		s.log.Warn("trusted issuer discovery", "issuer", ti.issuer, "err", err)
 		return nil, err
@@ -199,13 +204,15 @@ func (s *Server) buildIssuers() {
 		s.issuers = append(s.issuers, &trustedIssuer{issuer: s.cfg.PublicURL, own: true, v: oidc.NewVerifier(s.cfg.PublicURL, ks, cfg)})
 	}
 	for _, iss := range s.cfg.TrustIssuers {
-		iss = strings.TrimRight(iss, "/")
-		if s.key != nil && iss == s.cfg.PublicURL {
+		if s.key != nil && sameIssuer(iss, s.cfg.PublicURL) {
 			continue
 		}
 		s.issuers = append(s.issuers, &trustedIssuer{issuer: iss})
 	}
 }
+
+// sameIssuer compares issuer URLs as configured by a person: a trailing slash does not matter.
+func sameIssuer(a, b string) bool { return a != "" && strings.TrimRight(a, "/") == strings.TrimRight(b, "/") }
 
 // principal is who a verified bearer token speaks for.
 type principal struct {
@@ -252,7 +259,7 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 	}
 	var ti *trustedIssuer
 	for _, c := range s.issuers {
-		if c.issuer == unverified.Issuer {
+		if sameIssuer(c.issuer, unverified.Issuer) { // the verifier then checks iss exactly
 			ti = c
 			break
 		}
