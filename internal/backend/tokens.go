@@ -212,7 +212,9 @@ func (s *Server) buildIssuers() {
 }
 
 // sameIssuer compares issuer URLs as configured by a person: a trailing slash does not matter.
-func sameIssuer(a, b string) bool { return a != "" && strings.TrimRight(a, "/") == strings.TrimRight(b, "/") }
+func sameIssuer(a, b string) bool {
+	return a != "" && strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
+}
 
 // principal is who a verified bearer token speaks for.
 type principal struct {
