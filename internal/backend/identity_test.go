@@ -502,6 +502,9 @@ func TestDemoTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if typ := parsed.Headers[0].ExtraHeaders[jose.HeaderType]; typ != "at+jwt" {
+		t.Errorf("typ %v, want at+jwt (RFC 9068)", typ)
+	}
 	if parsed.Headers[0].KeyID != set.Keys[0].KeyID {
 		t.Errorf("kid %q, jwks kid %q", parsed.Headers[0].KeyID, set.Keys[0].KeyID)
 	}

@@ -39,9 +39,8 @@ var acceptedAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.ES512,
 
 // issuerKey is the demo authorization server's signing key.
 type issuerKey struct {
-	priv   *ecdsa.PrivateKey
-	kid    string
-	signer jose.Signer
+	priv *ecdsa.PrivateKey
+	kid  string
 }
 
 func newIssuerKey(priv *ecdsa.PrivateKey) (*issuerKey, error) {
@@ -59,13 +58,22 @@ func newIssuerKey(priv *ecdsa.PrivateKey) (*issuerKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	kid := base64.RawURLEncoding.EncodeToString(tp)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
+	return &issuerKey{priv: priv, kid: base64.RawURLEncoding.EncodeToString(tp)}, nil
+}
+
+// sign signs claims (merged in order) as an ES256 JWT with the header typ: "at+jwt" for access tokens
+// (RFC 9068), "JWT" for an ID token.
+func (k *issuerKey) sign(typ string, claims ...any) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.kid}},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return &issuerKey{priv: priv, kid: kid, signer: signer}, nil
+	b := jwt.Signed(signer)
+	for _, c := range claims {
+		b = b.Claims(c)
+	}
+	return b.Serialize()
 }
 
 // jwks is the public half as a JWK Set.
@@ -140,7 +148,7 @@ func (s *Server) mintAccessToken(personID, nationalID, clientID, scope string) (
 		extra[s.cfg.PIDClaim] = c.PID
 		c.PID = ""
 	}
-	tok, err := jwt.Signed(s.key.signer).Claims(c).Claims(extra).Serialize()
+	tok, err := s.key.sign("at+jwt", c, extra)
 	return tok, exp, err
 }
 
