@@ -5,12 +5,16 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -679,4 +683,33 @@ func TestTrustedIssuerUnreachable(t *testing.T) {
 	res.Body.Close()
 	res.Request = req
 	wantProblem(t, res, b, http.StatusServiceUnavailable, "unavailable")
+}
+
+// TestSigningKeyFile: --signing-key (SEC 1 or PKCS #8 PEM) keeps the same key, so tokens outlive a restart.
+func TestSigningKeyFile(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sec1, _ := x509.MarshalECPrivateKey(key)
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name, typ string
+		der       []byte
+	}{{"sec1.pem", "EC PRIVATE KEY", sec1}, {"pkcs8.pem", "PRIVATE KEY", pkcs8}} {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k, err := backend.LoadSigningKey(path)
+		if err != nil || !k.Equal(key) {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+	}
+	e1 := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.SigningKey = key; c.PublicURL = "http://backend.test" }))
+	e2 := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.SigningKey = key; c.PublicURL = "http://backend.test" }))
+	tok := e1.MintToken(t, backend.DemoIngrid)
+	res, b := e2.Do(t, http.MethodGet, "/v1/me", tok, nil)
+	wantStatus(t, res, b, http.StatusOK)
+	if _, err := backend.LoadSigningKey(filepath.Join(dir, "missing.pem")); err == nil {
+		t.Error("a missing key file loaded")
+	}
 }
