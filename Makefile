@@ -29,8 +29,8 @@ deps: ## install missing system packages (as root), or say what to install
 run: deps ## open the kiosk; no --api starts the demo backend in-process (make run ARGS="--lang en")
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk $(ARGS)
 
-backend: ## run the reference backend (make backend ARGS="...")
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend $(ARGS)
+backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
+	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
 
 test: deps ## go vet + all tests with the race detector (includes the Xvfb smoke test)
 	@bash scripts/deps.sh --test

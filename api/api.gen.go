@@ -421,6 +421,16 @@ type HelpRequestStatus string
 // Id defines model for Id.
 type Id = string
 
+// JWKSet defines model for JWKSet.
+type JWKSet struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Kid *string `json:"kid,omitempty"`
+		Kty string  `json:"kty"`
+		Use *string `json:"use,omitempty"`
+	} `json:"keys"`
+}
+
 // Me defines model for Me.
 type Me struct {
 	Citizen Person  `json:"citizen"`
@@ -531,7 +541,9 @@ type PersonAccessRelation string
 // Problem defines model for Problem.
 type Problem struct {
 	// Code Stable machine-readable code the UI translates, e.g. invalid_request, body_too_large,
-	// unsupported_media_type, unauthorized, forbidden, scope_missing, consent_required, self_only,
+	// unsupported_media_type, unauthorized, token_invalid, token_expired, wrong_audience,
+	// insufficient_user_authentication, pid_missing, unknown_person, under_age, kiosk_required,
+	// forbidden, scope_missing, consent_required, self_only,
 	// not_found, idempotency_key_reused, cancellation_deadline_passed, not_cancellable,
 	// receiver_not_found, giver_too_young, receiver_too_young, fullmakt_to_self, end_date_not_future,
 	// fullmakt_exists, terms_changed, method_not_allowed, rate_limited, unavailable, internal.
@@ -541,8 +553,11 @@ type Problem struct {
 	// Field The request field or parameter at fault
 	Field    *string `json:"field,omitempty"`
 	Instance *string `json:"instance,omitempty"`
-	Status   int     `json:"status"`
-	Title    string  `json:"title"`
+
+	// Person consent_required while acting for someone: the id of the person whose consent is missing
+	Person *Id    `json:"person,omitempty"`
+	Status int    `json:"status"`
+	Title  string `json:"title"`
 
 	// Type A URI naming the problem type; about:blank when none
 	Type *string `json:"type,omitempty"`
@@ -610,17 +625,27 @@ type TimeWindow struct {
 
 // TokenForm defines model for TokenForm.
 type TokenForm struct {
-	ClientId   *string `json:"client_id,omitempty"`
-	DeviceCode *string `json:"device_code,omitempty"`
-	GrantType  string  `json:"grant_type"`
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ClientSecret client_secret_post; prefer client_secret_basic
+	ClientSecret *string `json:"client_secret,omitempty"`
+	DeviceCode   *string `json:"device_code,omitempty"`
+
+	// GrantType urn:ietf:params:oauth:grant-type:device_code, refresh_token or client_credentials
+	GrantType    string  `json:"grant_type"`
+	RefreshToken *string `json:"refresh_token,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
 }
 
 // TokenResponse defines model for TokenResponse.
 type TokenResponse struct {
-	AccessToken string  `json:"access_token"`
-	ExpiresIn   int     `json:"expires_in"`
-	Scope       *string `json:"scope,omitempty"`
-	TokenType   string  `json:"token_type"`
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+
+	// RefreshToken With scope offline_access; single use, a new one comes with each refresh
+	RefreshToken *string `json:"refresh_token,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
+	TokenType    string  `json:"token_type"`
 }
 
 // AppointmentId defines model for AppointmentId.
@@ -763,13 +788,16 @@ type ServerInterface interface {
 	// GetDiscovery OpenID Provider metadata (the kiosk reads every endpoint from here)
 	// (GET /.well-known/openid-configuration)
 	GetDiscovery(w http.ResponseWriter, r *http.Request)
-	// DeviceAuthorization Start a device login (RFC 8628 section 3.1)
+	// DeviceAuthorization Start a device login (RFC 8628 section 3.1); only in demo (404 otherwise)
 	// (POST /oauth/device_authorization)
 	DeviceAuthorization(w http.ResponseWriter, r *http.Request)
+	// GetJwks The public keys the authorization server signs its access tokens with (jwks_uri, RFC 7517)
+	// (GET /oauth/jwks)
+	GetJwks(w http.ResponseWriter, r *http.Request)
 	// Revoke Revoke a token (RFC 7009); answers 200 also for an unknown token
 	// (POST /oauth/revoke)
 	Revoke(w http.ResponseWriter, r *http.Request)
-	// Token Poll for the token (RFC 8628 section 3.4)
+	// Token Get a token (device code poll, refresh, or a kiosk's client credentials)
 	// (POST /oauth/token)
 	Token(w http.ResponseWriter, r *http.Request)
 
@@ -784,7 +812,7 @@ type ServerInterface interface {
 
 	// (GET /v1/health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
-	// CreateHelpRequest Ask a staff member to come to the kiosk (no personal data)
+	// CreateHelpRequest Ask a staff member to come to the kiosk (no personal data); needs the kiosk's token
 	// (POST /v1/kiosk/help-requests)
 	CreateHelpRequest(w http.ResponseWriter, r *http.Request, params CreateHelpRequestParams)
 
@@ -877,6 +905,20 @@ func (siw *ServerInterfaceWrapper) DeviceAuthorization(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DeviceAuthorization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetJwks operation middleware
+func (siw *ServerInterfaceWrapper) GetJwks(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetJwks(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2019,6 +2061,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/.well-known/openid-configuration", wrapper.GetDiscovery)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/oauth/jwks", wrapper.GetJwks)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/device_authorization", wrapper.DeviceAuthorization)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/token", wrapper.Token)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/revoke", wrapper.Revoke)

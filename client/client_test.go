@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
@@ -410,6 +411,11 @@ func TestEveryCall(t *testing.T) {
 		t.Fatalf("granted fullmakt %s not listed: %+v", f.Id, lists.GrantedByMe)
 	}
 	must("revoke", s.RevokeFullmakt(x, "p-ingrid", f.Id, client.NewIdempotencyKey()))
+	// Help requests need the kiosk's own token (client credentials); here an HTTP client that carries it.
+	kc, err := client.New(env.URL, client.WithHTTPClient((&clientcredentials.Config{ClientID: backendtest.KioskID,
+		ClientSecret: backendtest.KioskSecret, TokenURL: env.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}).Client(x)))
+	must("kiosk client", err)
+	c = kc
 	hr, err := c.CreateHelpRequest(x, client.NewIdempotencyKey(), api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"})
 	must("help", err)
 	hr2, err := c.HelpRequest(x, hr.Id)

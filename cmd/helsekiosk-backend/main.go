@@ -1,9 +1,14 @@
 // Command helsekiosk-backend runs the Helsekiosk reference backend.
 //
-//	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--demo=true] [--kiosk-name NAME]
+//	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--public-url URL] [--demo]
+//	    [--trust-issuer URL]... [--audience AUD] [--pid-claim pid] [--acr idporten-loa-high[,…]]
+//	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME]
 //
-// It serves the API, the /device page that stands in for BankID, and the /staff page where staff see and
-// handle the kiosks' help requests, behind a staff login (--staff-issuer …; a demo staff IdP with --demo).
+// It serves the API as a resource server: every bearer token is a JWT from a trusted issuer (--trust-issuer,
+// and with --demo its own demo authorization server), checked for iss, aud, exp, the pid claim and acr. With
+// --demo it also serves the /device page that stands in for BankID and seeds the demo persons. It serves the
+// /staff page where staff see and handle the kiosks' help requests, behind a staff login (--staff-issuer …;
+// a demo staff IdP with --demo).
 package main
 
 import (
@@ -31,7 +36,7 @@ func main() {
 }
 
 // publicHost is addr with an empty or unspecified host ("":8080, 0.0.0.0:8080) replaced by 127.0.0.1, so
-// the staff login's redirect URL names a host a browser can reach.
+// the default public URL (discovery, the staff login's redirect URL) names a host a browser can reach.
 func publicHost(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -46,7 +51,7 @@ func publicHost(addr string) string {
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	db := flag.String("db", "", "SQLite database file (default: in memory)")
-	demo := flag.Bool("demo", true, "seed demo persons, messages and appointments")
+	demo := flag.Bool("demo", false, "demo: seed demo persons, messages and appointments, and run the demo login (/device, device flow)")
 	kiosk := flag.String("kiosk-name", "", "kiosk name shown on the verification page when the kiosk sends none")
 	// Staff login (issue 11): the staff page's OpenID Connect login.
 	staffIssuer := flag.String("staff-issuer", "", "staff IdP issuer URL (OIDC); without it and without --demo the staff page answers 503")
@@ -54,9 +59,17 @@ func run() error {
 	staffSecretFile := flag.String("staff-client-secret-file", "", "FILE holding the staff page's client secret (never on the command line)")
 	staffRoleClaim := flag.String("staff-role-claim", "groups", `claim with the staff member's roles or groups (string or array; dotted path, e.g. "realm_access.roles")`)
 	staffRole := flag.String("staff-role", "helsekiosk-staff", "role or group that opens the staff page")
+	publicURL := flag.String("public-url", "", "the backend's public base URL (issuer and discovery URLs; default http://ADDR)")
+	var trust multiFlag
+	flag.Var(&trust, "trust-issuer", "accept JWT access tokens of this OpenID Provider (repeatable)")
+	audience := flag.String("audience", "", "the audience a token's aud must contain (default: the public URL)")
+	pidClaim := flag.String("pid-claim", "pid", "the claim with the national identity number")
+	acr := flag.String("acr", backend.ACRHigh, "accepted assurance levels (acr), comma-separated")
+	ageLimit := flag.Int("age-limit", 16, "persons under this age cannot log in on their own")
+	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location)")
+	signingKey := flag.String("signing-key", "", "PEM file with the EC P-256 key the own authorization server signs with (default: generated at start)")
 	flag.Parse()
-	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole,
-		PublicURL: "http://" + publicHost(*addr)} // TODO(issue 11 merge): --public-url when given
+	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole}
 	if *staffSecretFile != "" {
 		b, err := os.ReadFile(*staffSecretFile)
 		if err != nil {
@@ -65,9 +78,41 @@ func run() error {
 		staff.ClientSecret = strings.TrimSpace(string(b))
 	}
 
+	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
+		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + publicHost(*addr)
+	}
+	for _, a := range strings.Split(*acr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cfg.ACR = append(cfg.ACR, a)
+		}
+	}
+	if *ageLimit == 0 {
+		cfg.AgeLimit = -1 // 0 means none on the command line
+	}
+	if *kioskClients != "" {
+		kc, err := backend.LoadKioskClients(*kioskClients)
+		if err != nil {
+			return err
+		}
+		cfg.KioskClients = kc
+	}
+	if *signingKey != "" {
+		k, err := backend.LoadSigningKey(*signingKey)
+		if err != nil {
+			return err
+		}
+		cfg.SigningKey = k
+	}
+	if !*demo && len(trust) == 0 {
+		return errors.New("no identity provider: pass --trust-issuer URL (the municipality's OP), or --demo")
+	}
+
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := backend.New(backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, Logger: log,
-		Staff: staff})
+	cfg.Logger = log
+	cfg.Staff = staff
+	srv, err := backend.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -78,7 +123,11 @@ func run() error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("listening", "addr", *addr, "demo", *demo, "verification", "http://"+*addr+"/device", "staff", "http://"+*addr+"/staff")
+	if *demo {
+		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff")
+	} else {
+		log.Info("listening", "addr", *addr, "demo", false, "trusted issuers", strings.Join(trust, " "), "audience", srv.Audience(), "staff", srv.PublicURL()+"/staff")
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -92,5 +141,15 @@ func run() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
 	return nil
 }

@@ -153,7 +153,8 @@ func wantOneOf(t *testing.T, res *http.Response, b []byte, statuses ...int) {
 func TestAccessControlFromContract(t *testing.T) {
 	ops := contractOps(t)
 	clk := backendtest.NewClock(testNow)
-	e := backendtest.New(t, backendtest.WithClock(clk))
+	op := newFakeOP(t) // an independent OP the backend trusts
+	e := backendtest.New(t, backendtest.WithClock(clk), backendtest.WithConfig(func(c *backend.Config) { c.TrustIssuers = []string{op.URL} }))
 	ingrid := e.Token(t, backend.DemoIngrid)
 	kari := e.Token(t, backend.DemoKari) // fullmakt from Ingrid: messages, appointments
 	// Ola gets a fullmakt from Ingrid for settings only.
@@ -161,6 +162,21 @@ func TestAccessControlFromContract(t *testing.T) {
 		api.NewFullmakt{ReceiverName: "Ola Berg", ReceiverNationalId: olaNIN(), Scopes: []api.Scope{api.Settings}})
 	wantStatus(t, res, b, http.StatusCreated)
 	ola := e.Token(t, backend.DemoOla)
+	// A token for Ingrid signed with a key of its own, claiming the backend's issuer.
+	ingridNIN := nationalID(t, backend.DemoIngrid)
+	forged := forgeToken(t, e.URL, e.URL, ingridNIN, backend.ACRHigh, time.Hour)
+	// Tokens that verify but are refused: each with its code.
+	refusedTokens := []struct {
+		name, token string
+		status      int
+		code        string
+	}{
+		{"substantial level", op.token(t, e.URL, ingridNIN, backend.ACRSubstantial, nil), 401, "insufficient_user_authentication"},
+		{"another audience", op.token(t, "https://other.test", ingridNIN, backend.ACRHigh, nil), 401, "wrong_audience"},
+		{"pid of nobody", op.token(t, e.URL, "01010012345", backend.ACRHigh, nil), 401, "unknown_person"},
+		{"kiosk token (no pid)", e.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret), 401, "pid_missing"},
+		{"under age (Emma)", e.Token(t, backend.DemoEmma), 403, "under_age"},
+	}
 	// holders of a fullmakt for Ingrid that lacks a scope
 	lacking := map[api.Scope]string{api.Messages: ola, api.Appointments: ola, api.Settings: kari}
 
@@ -205,13 +221,49 @@ func TestAccessControlFromContract(t *testing.T) {
 				covered[op.id] = append(covered[op.id], "fullmakt (no scope needed)")
 			}
 			// No token, a forged one.
-			for _, tok := range []string{"", "not-a-token", strings.Repeat("A", 43)} {
+			res, b := do("", backend.DemoIngrid)
+			wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+			for _, tok := range []string{"not-a-token", strings.Repeat("A", 43), forged} {
 				res, b := do(tok, backend.DemoIngrid)
-				wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+				wantProblem(t, res, b, http.StatusUnauthorized, "token_invalid")
 			}
 			covered[op.id] = append(covered[op.id], "no or forged token")
+			for _, rt := range refusedTokens {
+				res, b := do(rt.token, backend.DemoIngrid)
+				wantProblem(t, res, b, rt.status, rt.code)
+				if rt.code == "insufficient_user_authentication" && !strings.Contains(res.Header.Get("WWW-Authenticate"), `acr_values="idporten-loa-high"`) {
+					t.Errorf("WWW-Authenticate %q", res.Header.Get("WWW-Authenticate"))
+				}
+			}
+			covered[op.id] = append(covered[op.id], "substantial level, other audience, unknown pid, no pid, under age")
 		})
 	}
+
+	// Ingrid withdraws her consent: Kari's fullmakt no longer reaches her (consent_required naming Ingrid)
+	// wherever the fullmakt would have; Ingrid herself gets consent_required without a person.
+	res, b = e.Do(t, http.MethodDelete, "/v1/consent", ingrid, nil)
+	wantStatus(t, res, b, http.StatusOK)
+	for _, op := range ops {
+		res, b := e.Do(t, op.method, op.url(t, backend.DemoIngrid), kari, op.body())
+		switch {
+		case op.selfOnly:
+			wantProblem(t, res, b, http.StatusForbidden, "self_only")
+		case op.scope == api.Settings:
+			wantProblem(t, res, b, http.StatusForbidden, "scope_missing")
+		default:
+			p := wantProblem(t, res, b, http.StatusForbidden, "consent_required")
+			if p.Person == nil || *p.Person != backend.DemoIngrid {
+				t.Errorf("%s: consent_required names %v, want %s", op.id, p.Person, backend.DemoIngrid)
+			}
+			covered[op.id] = append(covered[op.id], "consent of the person acted for withdrawn")
+		}
+		res, b = e.Do(t, op.method, op.url(t, backend.DemoIngrid), ingrid, op.body())
+		if p := wantProblem(t, res, b, http.StatusForbidden, "consent_required"); p.Person != nil {
+			t.Errorf("%s: own consent missing names %s", op.id, *p.Person)
+		}
+	}
+	res, b = e.Do(t, http.MethodPut, "/v1/consent", ingrid, api.ConsentGive{TermsVersion: backend.TermsVersion})
+	wantStatus(t, res, b, http.StatusOK)
 
 	// A revoked token.
 	revoked := e.Token(t, backend.DemoIngrid)
@@ -219,15 +271,15 @@ func TestAccessControlFromContract(t *testing.T) {
 	wantStatus(t, res, b, http.StatusOK)
 	for _, op := range ops {
 		res, b := e.Do(t, op.method, op.url(t, backend.DemoIngrid), revoked, op.body())
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, res, b, http.StatusUnauthorized, "token_invalid")
 		covered[op.id] = append(covered[op.id], "revoked token")
 	}
-	// An expired token (the backend's clock passes the token's 30 minutes).
+	// An expired token (the backend's clock passes the token's 5 minutes).
 	expiring := e.Token(t, backend.DemoIngrid)
-	clk.Advance(31 * time.Minute)
+	clk.Advance(6 * time.Minute)
 	for _, op := range ops {
 		res, b := e.Do(t, op.method, op.url(t, backend.DemoIngrid), expiring, op.body())
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, res, b, http.StatusUnauthorized, "token_expired")
 		covered[op.id] = append(covered[op.id], "expired token")
 	}
 	for _, op := range ops {

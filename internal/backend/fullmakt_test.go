@@ -67,7 +67,8 @@ func TestGrantFullmaktRules(t *testing.T) {
 }
 
 func TestGiverTooYoung(t *testing.T) {
-	e := backendtest.New(t)
+	// Below the age limit Emma cannot log in at all (TestUnderAge); lower it so she reaches the fullmakt rule.
+	e := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.AgeLimit = 5 }))
 	// Emma (10) has no consent in the demo data; give it so she reaches the rule.
 	tok := e.Token(t, backend.DemoEmma)
 	res, b := e.Do(t, http.MethodPut, "/v1/consent", tok, api.ConsentGive{TermsVersion: backend.TermsVersion})

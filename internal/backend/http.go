@@ -32,6 +32,8 @@ type problemError struct {
 	Title  string
 	Detail string
 	Field  string
+	// Person is the person acted for whose consent is missing (consent_required).
+	Person string
 }
 
 func (p *problemError) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
@@ -83,6 +85,9 @@ func problemBody(p *problemError, r *http.Request) []byte {
 	if p.Field != "" {
 		out.Field = &p.Field
 	}
+	if p.Person != "" {
+		out.Person = &p.Person
+	}
 	if r != nil {
 		inst := r.URL.Path
 		out.Instance = &inst
@@ -92,8 +97,12 @@ func problemBody(p *problemError, r *http.Request) []byte {
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p *problemError) {
-	if p.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
+	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		if p.Code == "unauthorized" || p.Code == "kiosk_required" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk", error="invalid_token"`)
+		}
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -430,15 +439,6 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
-}
-
-// baseURL is the scheme and host the request came to (X-Forwarded-* headers are not trusted).
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 func (s *Server) now() time.Time { return s.cfg.Now() }

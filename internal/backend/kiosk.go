@@ -25,8 +25,15 @@ func getHelpRequest(ctx context.Context, q querier, id string) (api.HelpRequest,
 	return hr, err
 }
 
+// A help request belongs to the kiosk (issuer + client_id) that made it: only that kiosk reads or withdraws
+// it, any other caller gets 404 (staff see them all on the staff page).
+
 func (h handler) CreateHelpRequest(w http.ResponseWriter, r *http.Request, _ api.CreateHelpRequestParams) {
 	s := h.s
+	kiosk, ok := s.authenticateKiosk(w, r)
+	if !ok {
+		return
+	}
 	var in api.NewHelpRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeErr(w, r, err)
@@ -41,10 +48,10 @@ func (h handler) CreateHelpRequest(w http.ResponseWriter, r *http.Request, _ api
 		return
 	}
 	ctx := r.Context()
-	s.writeTx(w, r, "anon", func(tx *sql.Tx) (int, any, error) {
+	s.writeTx(w, r, "kiosk:"+kiosk.owner(), func(tx *sql.Tx) (int, any, error) {
 		id := newID("h")
-		if _, err := tx.ExecContext(ctx, `INSERT INTO help_requests (id, kiosk_name, screen, created_at) VALUES (?, ?, ?, ?)`,
-			id, in.KioskName, in.Screen, ms(s.now())); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO help_requests (id, kiosk_name, screen, created_at, owner) VALUES (?, ?, ?, ?, ?)`,
+			id, in.KioskName, in.Screen, ms(s.now()), kiosk.owner()); err != nil {
 			return 0, nil, err
 		}
 		hr, err := getHelpRequest(ctx, tx, id)
@@ -55,7 +62,27 @@ func (h handler) CreateHelpRequest(w http.ResponseWriter, r *http.Request, _ api
 	})
 }
 
+// ownHelpRequest is errNotFound unless the help request exists and belongs to owner.
+func ownHelpRequest(ctx context.Context, q querier, id, owner string) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM help_requests WHERE id = ? AND owner = ?`, id, owner).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNotFound
+	}
+	return nil
+}
+
 func (h handler) GetHelpRequest(w http.ResponseWriter, r *http.Request, id api.HelpRequestId) {
+	kiosk, ok := h.s.authenticateKiosk(w, r)
+	if !ok {
+		return
+	}
+	if err := ownHelpRequest(r.Context(), h.s.db, id, kiosk.owner()); err != nil {
+		h.s.writeErr(w, r, err)
+		return
+	}
 	hr, err := getHelpRequest(r.Context(), h.s.db, id)
 	if err != nil {
 		h.s.writeErr(w, r, err)
@@ -66,8 +93,15 @@ func (h handler) GetHelpRequest(w http.ResponseWriter, r *http.Request, id api.H
 
 func (h handler) WithdrawHelpRequest(w http.ResponseWriter, r *http.Request, id api.HelpRequestId, _ api.WithdrawHelpRequestParams) {
 	s := h.s
+	kiosk, ok := s.authenticateKiosk(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
-	s.writeTx(w, r, "anon", func(tx *sql.Tx) (int, any, error) {
+	s.writeTx(w, r, "kiosk:"+kiosk.owner(), func(tx *sql.Tx) (int, any, error) {
+		if err := ownHelpRequest(ctx, tx, id, kiosk.owner()); err != nil {
+			return 0, nil, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE help_requests SET status = 'withdrawn' WHERE id = ? AND status = 'open'`, id); err != nil {
 			return 0, nil, err
 		}

@@ -52,7 +52,7 @@ func TestDiscovery(t *testing.T) {
 	if len(d.GrantTypesSupported) == 0 || d.GrantTypesSupported[0] != backend.DeviceCodeGrant {
 		t.Errorf("grant_types_supported = %v", d.GrantTypesSupported)
 	}
-	if d.ScopesSupported == nil || strings.Join(*d.ScopesSupported, " ") != "openid helsekiosk" {
+	if d.ScopesSupported == nil || strings.Join(*d.ScopesSupported, " ") != "openid helsekiosk offline_access kiosk" {
 		t.Errorf("scopes_supported = %v", d.ScopesSupported)
 	}
 }
@@ -190,9 +190,12 @@ func TestDeviceFlow(t *testing.T) {
 	t.Run("token expires", func(t *testing.T) {
 		e, c := newEnv(t)
 		tok := e.Token(t, backend.DemoIngrid)
-		c.Advance(31 * time.Minute)
+		c.Advance(4 * time.Minute)
 		res, b := e.Do(t, http.MethodGet, "/v1/me", tok, nil)
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantStatus(t, res, b, http.StatusOK)
+		c.Advance(time.Minute + time.Second) // past the 5-minute access token
+		res, b = e.Do(t, http.MethodGet, "/v1/me", tok, nil)
+		wantProblem(t, res, b, http.StatusUnauthorized, "token_expired")
 	})
 }
 
@@ -205,7 +208,7 @@ func TestRevoke(t *testing.T) {
 	res, b = postForm(t, e, "/oauth/revoke", url.Values{"token": {tok}, "client_id": {backend.ClientID}})
 	wantStatus(t, res, b, http.StatusOK)
 	res, b = e.Do(t, http.MethodGet, "/v1/me", tok, nil)
-	wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+	wantProblem(t, res, b, http.StatusUnauthorized, "token_invalid")
 	if !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
 		t.Errorf("WWW-Authenticate %q", res.Header.Get("WWW-Authenticate"))
 	}
@@ -220,9 +223,13 @@ func TestRevoke(t *testing.T) {
 
 func TestUnauthorized(t *testing.T) {
 	e := backendtest.New(t)
-	for _, h := range []string{"", "Bearer", "Bearer nonsense", "Basic dXNlcjpwYXNz"} {
+	for _, tc := range []struct{ header, code string }{
+		{"", "unauthorized"}, {"Bearer", "unauthorized"}, {"Basic dXNlcjpwYXNz", "unauthorized"},
+		{"Bearer nonsense", "token_invalid"},
+	} {
+		h := tc.header
 		res, b := e.Do(t, http.MethodGet, "/v1/me", "", nil, "Authorization", h)
-		wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, res, b, http.StatusUnauthorized, tc.code)
 		if res.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%q: no WWW-Authenticate", h)
 		}
@@ -281,9 +288,9 @@ func TestVerificationPage(t *testing.T) {
 	if !strings.Contains(string(b), "Du kan gå tilbake til kiosken") {
 		t.Errorf("result page: %s", b)
 	}
-	// A second approval of the same code is refused.
+	// A second approval of the same code is refused, with the same answer as an unknown code.
 	res, b = postForm(t, e, "/device", url.Values{"user_code": {da.UserCode}, "person_id": {backend.DemoIngrid}, "action": {"approve"}})
-	if res.StatusCode != http.StatusBadRequest {
+	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("second approval: %d", res.StatusCode)
 	}
 	res, b = pollToken(t, e, da.DeviceCode)

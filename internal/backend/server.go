@@ -5,6 +5,7 @@ package backend
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"database/sql"
 	"embed"
@@ -35,7 +36,7 @@ var Version = "dev"
 // TermsVersion is the current version of the terms the citizen consents to.
 const TermsVersion = "2026-1"
 
-// ClientID is the only OAuth client the backend knows.
+// ClientID is the public OAuth client of the demo device flow (the kiosk's default client id).
 const ClientID = "helsekiosk"
 
 // DeviceCodeGrant is the RFC 8628 grant type.
@@ -62,13 +63,37 @@ type Config struct {
 	Now func() time.Time
 	// KioskName is the kiosk name shown on the verification page when the kiosk sends none.
 	KioskName string
-	// AccessTokenTTL is how long an access token lives (default 30 minutes).
+	// AccessTokenTTL is how long an access token of the demo authorization server lives (default 5 minutes).
 	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is how long a refresh token lives (default 8 hours; each use rotates it).
+	RefreshTokenTTL time.Duration
 	// DeviceCodeTTL is how long a device code lives (default 10 minutes).
 	DeviceCodeTTL time.Duration
 	// PollInterval is the device-flow polling interval (default 5 s; tests set it small). It is
 	// reported in whole seconds, so below one second the kiosk is told 0.
 	PollInterval time.Duration
+	// PublicURL is the backend's public base URL: the demo issuer and every URL in the discovery document
+	// come from it, never from a request's Host. Start sets it to the URL it listens on when empty; New
+	// alone falls back to http://localhost.
+	PublicURL string
+	// TrustIssuers are the OpenID Providers whose JWT access tokens are accepted (verified against their
+	// JWKS via OIDC discovery). With Demo the backend's own demo issuer (PublicURL) is trusted too.
+	TrustIssuers []string
+	// Audience must be in a token's aud (default: PublicURL).
+	Audience string
+	// PIDClaim is the claim with the national identity number (default "pid", as ID-porten).
+	PIDClaim string
+	// ACR lists the accepted assurance levels (default idporten-loa-high).
+	ACR []string
+	// AgeLimit is the age under which a person cannot log in on their own (default 16; negative: none).
+	AgeLimit int
+	// KioskClients are the kiosks that get their kiosk token (client credentials) from the backend's own
+	// authorization server.
+	KioskClients []KioskClient
+	// SigningKey signs the own authorization server's tokens (ES256); nil generates one at start.
+	SigningKey *ecdsa.PrivateKey
+	// HTTPClient fetches trusted issuers' discovery documents and JWKS (default: 10 s timeout).
+	HTTPClient *http.Client
 	// Logger receives request and error logs (never tokens, national identity numbers or message text);
 	// nil discards them.
 	Logger *slog.Logger
@@ -79,12 +104,16 @@ type Config struct {
 
 // Server is the backend. Handler serves it; Close closes its database.
 type Server struct {
-	cfg     Config
-	db      *sql.DB
-	log     *slog.Logger
-	router  routers.Router
-	doc     *openapi3.T
-	handler http.Handler
+	cfg        Config
+	key        *issuerKey // the own authorization server's key; nil when it is off
+	issuers    []*trustedIssuer
+	httpClient *http.Client
+	codes      *codeLimiter
+	db         *sql.DB
+	log        *slog.Logger
+	router     routers.Router
+	doc        *openapi3.T
+	handler    http.Handler
 }
 
 //go:embed migrations/*.sql
@@ -98,7 +127,32 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.AccessTokenTTL <= 0 {
-		cfg.AccessTokenTTL = 30 * time.Minute
+		cfg.AccessTokenTTL = 5 * time.Minute
+	}
+	if cfg.RefreshTokenTTL <= 0 {
+		cfg.RefreshTokenTTL = 8 * time.Hour
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://localhost"
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = cfg.PublicURL
+	}
+	if cfg.Staff.PublicURL == "" {
+		cfg.Staff.PublicURL = cfg.PublicURL
+	}
+	if cfg.PIDClaim == "" {
+		cfg.PIDClaim = "pid"
+	}
+	if len(cfg.ACR) == 0 {
+		cfg.ACR = []string{ACRHigh}
+	}
+	if cfg.AgeLimit == 0 {
+		cfg.AgeLimit = 16
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if cfg.DeviceCodeTTL <= 0 {
 		cfg.DeviceCodeTTL = 10 * time.Minute
@@ -116,7 +170,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter()}
+	if cfg.Demo || len(cfg.KioskClients) > 0 {
+		if s.key, err = newIssuerKey(cfg.SigningKey); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("backend: signing key: %w", err)
+		}
+	}
+	s.buildIssuers()
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -206,6 +267,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // DB is the underlying database, for tests and tools.
 func (s *Server) DB() *sql.DB { return s.db }
 
+// PublicURL is the backend's public base URL (its own issuer).
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }
+
+// Audience is what a token's aud must contain.
+func (s *Server) Audience() string { return s.cfg.Audience }
+
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.cfg.Now() }
 
@@ -220,15 +287,19 @@ type Running struct {
 	done   chan struct{}
 }
 
-// Start builds a Server and serves it on 127.0.0.1 on a free port until Close (or ctx ends).
+// Start builds a Server and serves it on 127.0.0.1 on a free port until Close (or ctx ends). An empty
+// cfg.PublicURL becomes the URL it listens on.
 func Start(ctx context.Context, cfg Config) (*Running, error) {
-	s, err := New(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	s, err := New(cfg)
 	if err != nil {
-		s.Close()
+		ln.Close()
 		return nil, err
 	}
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}

@@ -22,16 +22,16 @@ import (
 // help requests.
 func staffServer(t *testing.T) (*backend.Server, *httptest.Server, *client.Client) {
 	t.Helper()
-	lh := &lateHandler{}
-	ts := httptest.NewServer(lh)
-	t.Cleanup(ts.Close)
-	srv, err := backend.New(backend.Config{Demo: true, Staff: backend.StaffConfig{PublicURL: ts.URL}})
+	ts := httptest.NewUnstartedServer(nil)
+	srv, err := backend.New(backend.Config{Demo: true, PublicURL: "http://" + ts.Listener.Addr().String(), KioskClients: helperKioskClients()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	lh.set(srv.HandlerWithStaff())
-	c, err := client.New(ts.URL)
+	ts.Config.Handler = srv.HandlerWithStaff()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	c, err := client.New(ts.URL, client.WithHTTPClient(kioskHTTPClient(ts.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,9 +38,9 @@ type StaffConfig struct {
 	RoleClaim string
 	// Role is the value RoleClaim must hold. Default "helsekiosk-staff".
 	Role string
-	// PublicURL is the backend's public base URL; the redirect URL is PublicURL + "/staff/callback" and
-	// the demo staff IdP's issuer PublicURL + "/demo-staff-idp". (Once Config has its own PublicURL, that
-	// one is the fallback for this.) Never taken from a request's Host.
+	// PublicURL is the staff page's public base URL (default: Config.PublicURL); the redirect URL is
+	// PublicURL + "/staff/callback" and the demo staff IdP's issuer PublicURL + "/demo-staff-idp". Never
+	// taken from a request's Host.
 	PublicURL string
 	// SessionTTL is how long a staff session lives (default 8 hours; the session is kept in memory, so a
 	// restart logs staff out).

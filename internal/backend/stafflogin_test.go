@@ -123,16 +123,16 @@ func staffEnvWith(t *testing.T, now func() time.Time) *staffEnv {
 	ts := httptest.NewServer(lh)
 	t.Cleanup(ts.Close)
 	o := startStaffOP(t, ts.URL+"/staff/callback", "https://staff.kommune.example/staff/callback")
-	srv, err := backend.New(backend.Config{Now: now, Staff: backend.StaffConfig{
+	srv, err := backend.New(backend.Config{Now: now, PublicURL: ts.URL, KioskClients: helperKioskClients(), Staff: backend.StaffConfig{
 		Issuer: o.ts.URL, ClientID: testStaffClient, ClientSecret: testStaffSecret,
-		RoleClaim: "realm_access.roles", Role: testStaffRole, PublicURL: ts.URL,
+		RoleClaim: "realm_access.roles", Role: testStaffRole,
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	lh.set(srv.HandlerWithStaff())
-	c, err := client.New(ts.URL)
+	c, err := client.New(ts.URL, client.WithHTTPClient(kioskHTTPClient(ts.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,14 +596,16 @@ func TestStaffLoginCookieAttributes(t *testing.T) {
 }
 
 func TestStaffLoginNotConfigured(t *testing.T) {
-	srv, err := backend.New(backend.Config{})
+	lh := &lateHandler{}
+	ts := httptest.NewServer(lh)
+	defer ts.Close()
+	srv, err := backend.New(backend.Config{PublicURL: ts.URL, KioskClients: helperKioskClients()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	ts := httptest.NewServer(srv.HandlerWithStaff())
-	defer ts.Close()
-	c, _ := client.New(ts.URL)
+	lh.set(srv.HandlerWithStaff())
+	c, _ := client.New(ts.URL, client.WithHTTPClient(kioskHTTPClient(ts.URL)))
 	a := askHelp(t, c, "Kiosk A", "inbox")
 	nr := browser(t, func(*url.URL) bool { return true })
 	for _, tc := range []struct{ method, path string }{

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -143,36 +144,68 @@ func joinScopes(sc []api.Scope) string {
 
 // session is an authenticated request: the logged-in citizen.
 type session struct {
-	Citizen   person
-	TokenHash string
+	Citizen person
+	Token   *principal
 }
 
-// authenticate reads the bearer token. It answers 401 itself and returns false when there is none.
+// authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp (verifyToken), then the
+// pid claim, the assurance level (acr), a person with that national identity number, and the age limit. It
+// answers the refusal itself and returns false.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		writeProblem(w, r, problem(http.StatusUnauthorized, "unauthorized", "Log in first."))
+	raw := bearerToken(r)
+	if raw == "" {
+		writeProblem(w, r, errNoToken)
 		return nil, false
 	}
-	hash := hashSecret(strings.TrimSpace(tok))
-	var personID string
-	err := s.db.QueryRowContext(r.Context(), `SELECT person_id FROM access_tokens
-		WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`, hash, ms(s.now())).Scan(&personID)
+	p, perr := s.verifyToken(r.Context(), raw)
+	if perr != nil {
+		writeProblem(w, r, perr)
+		return nil, false
+	}
+	if p.PID == "" {
+		writeProblem(w, r, problem(http.StatusUnauthorized, "pid_missing", "The token names no person ("+s.cfg.PIDClaim+" claim)."))
+		return nil, false
+	}
+	if !slices.Contains(s.cfg.ACR, p.ACR) {
+		s.insufficientAuth(w, r)
+		return nil, false
+	}
+	c, err := scanPerson(s.db.QueryRowContext(r.Context(), `SELECT `+personCols+` FROM persons WHERE national_id = ?`, p.PID))
+	if errors.Is(err, sql.ErrNoRows) {
+		writeProblem(w, r, problem(http.StatusUnauthorized, "unknown_person", "The service knows nobody with this identity number."))
+		return nil, false
+	}
 	if err != nil {
-		if !errors.Is(err, sql.ErrNoRows) {
-			s.writeErr(w, r, err)
-			return nil, false
-		}
-		writeProblem(w, r, problem(http.StatusUnauthorized, "unauthorized", "The access token is missing, expired or revoked."))
+		s.writeErr(w, r, err)
 		return nil, false
 	}
-	p, err := getPerson(r.Context(), s.db, personID)
-	if err != nil {
-		writeProblem(w, r, problem(http.StatusUnauthorized, "unauthorized", "The access token is missing, expired or revoked."))
+	if s.cfg.AgeLimit > 0 && c.ageOn(s.now()) < s.cfg.AgeLimit {
+		writeProblem(w, r, problem(http.StatusForbidden, "under_age",
+			fmt.Sprintf("Persons under %d cannot log in on their own; a parent can act for them.", s.cfg.AgeLimit)))
 		return nil, false
 	}
-	return &session{Citizen: p, TokenHash: hash}, true
+	return &session{Citizen: c, Token: p}, true
+}
+
+// authenticateKiosk verifies a kiosk token: a client-credentials token of the own authorization server for a
+// registered kiosk client, or a trusted issuer's token with client_id (or azp) and no pid.
+func (s *Server) authenticateKiosk(w http.ResponseWriter, r *http.Request) (*principal, bool) {
+	raw := bearerToken(r)
+	required := problem(http.StatusUnauthorized, "kiosk_required", "Only a kiosk (client credentials token) may do this.")
+	if raw == "" {
+		writeProblem(w, r, required)
+		return nil, false
+	}
+	p, perr := s.verifyToken(r.Context(), raw)
+	if perr != nil {
+		writeProblem(w, r, perr)
+		return nil, false
+	}
+	if p.PID != "" || p.ClientID == "" || (p.Own && s.kioskClient(p.ClientID) == nil) {
+		writeProblem(w, r, required)
+		return nil, false
+	}
+	return p, true
 }
 
 // reach is how the citizen reaches a person.
@@ -295,6 +328,14 @@ func (s *Server) actFor(w http.ResponseWriter, r *http.Request, personID string,
 		}
 		if scope != "" && !a.has(scope) { // "" : any reach will do (the overview filters by scope itself)
 			p := problem(http.StatusForbidden, "scope_missing", "The fullmakt does not cover "+string(scope)+".")
+			writeProblem(w, r, p)
+			return nil, nil, false
+		}
+		// Acting for someone under a fullmakt needs their consent too (a guardian acts for a child, who
+		// cannot log in and consent on their own).
+		if a.Relation == api.PersonAccessRelationFullmakt && !a.Person.consented() {
+			p := problem(http.StatusForbidden, "consent_required", "The person acted for has not consented (or withdrew consent).")
+			p.Person = a.Person.ID
 			writeProblem(w, r, p)
 			return nil, nil, false
 		}

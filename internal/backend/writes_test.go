@@ -1,6 +1,7 @@
 package backend_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -268,40 +269,41 @@ func TestNotificationSettings(t *testing.T) {
 
 func TestHelpRequests(t *testing.T) {
 	e := backendtest.New(t)
-	res, b := e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
+	kiosk := e.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret)
+	res, b := e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
 	wantStatus(t, res, b, http.StatusCreated)
 	hr := decode[api.HelpRequest](t, b)
 	if hr.Status != api.Open || hr.KioskName != "Servicetorget" || hr.Screen != "inbox" {
 		t.Fatalf("help request %+v", hr)
 	}
-	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
+	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "inbox"}, "Idempotency-Key", "h1")
 	if again := decode[api.HelpRequest](t, b); again.Id != hr.Id {
 		t.Errorf("repeat created %s", again.Id)
 	}
-	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, "", nil)
+	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, kiosk, nil)
 	wantStatus(t, res, b, http.StatusOK)
 	list, err := e.Server.HelpRequests(t.Context(), "open")
 	if err != nil || len(list) != 1 {
 		t.Fatalf("open help requests: %v %v", list, err)
 	}
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr.Id, "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr.Id, kiosk, nil)
 	wantStatus(t, res, b, http.StatusOK)
 	if got := decode[api.HelpRequest](t, b); got.Status != api.Withdrawn {
 		t.Errorf("after withdraw: %s", got.Status)
 	}
 	// Handled stays handled when withdrawn.
-	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", "", api.NewHelpRequest{KioskName: "Servicetorget", Screen: "welcome"})
+	res, b = e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "welcome"})
 	hr2 := decode[api.HelpRequest](t, b)
 	if err := e.Server.HandleHelpRequest(t.Context(), hr2.Id); err != nil {
 		t.Fatal(err)
 	}
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr2.Id, "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/"+hr2.Id, kiosk, nil)
 	if got := decode[api.HelpRequest](t, b); got.Status != api.Handled || got.HandledAt == nil {
 		t.Errorf("handled then withdrawn: %+v", got)
 	}
-	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/h-nope", "", nil)
+	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/h-nope", kiosk, nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
-	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/h-nope", "", nil)
+	res, b = e.Do(t, http.MethodDelete, "/v1/kiosk/help-requests/h-nope", kiosk, nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
 }
 
@@ -331,6 +333,11 @@ func TestStart(t *testing.T) {
 	defer res.Body.Close()
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
+	}
+	// With no PublicURL, Start's own URL is the issuer.
+	var d api.Discovery
+	if err := json.NewDecoder(res.Body).Decode(&d); err != nil || d.Issuer != r.URL || r.Server.PublicURL() != r.URL {
+		t.Errorf("issuer %q (%v), want %q", d.Issuer, err, r.URL)
 	}
 	if err := r.Close(); err != nil {
 		t.Errorf("close: %v", err)
@@ -365,13 +372,24 @@ func TestFileDatabaseKeepsData(t *testing.T) {
 
 func TestTokensStoredHashed(t *testing.T) {
 	e := backendtest.New(t)
-	tok := e.Token(t, backend.DemoIngrid)
+	tr := deviceLogin(t, e, backend.DemoIngrid, "openid helsekiosk offline_access")
+	if tr.RefreshToken == nil {
+		t.Fatal("no refresh token")
+	}
+	rt := *tr.RefreshToken
 	var n int
-	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM access_tokens WHERE token_hash = ? OR token_hash LIKE ?`, tok, "%"+tok[:10]+"%").Scan(&n); err != nil {
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = ? OR token_hash LIKE ?`, rt, "%"+rt[:10]+"%").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Error("the access token is stored in clear")
+		t.Error("the refresh token is stored in clear")
+	}
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM refresh_tokens`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("refresh tokens stored: %d %v", n, err)
+	}
+	// Access tokens are signed JWTs: nothing of them is stored (revocation keeps only the jti).
+	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_tokens'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the opaque access_tokens table is still there: %d %v", n, err)
 	}
 }
 

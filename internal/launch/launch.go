@@ -82,8 +82,7 @@ func (s *Setup) Close() {
 // serveDemo runs the reference backend with demo data (and its /staff page) with hs on ln until hs is
 // closed.
 func serveDemo(hs *http.Server, ln net.Listener, kioskName string, logw io.Writer) {
-	srv, err := backend.New(backend.Config{Demo: true, KioskName: kioskName,
-		Staff: backend.StaffConfig{PublicURL: "http://" + ln.Addr().String()}})
+	srv, err := backend.New(backend.Config{Demo: true, KioskName: kioskName, PublicURL: "http://" + ln.Addr().String()})
 	if err != nil {
 		fmt.Fprintln(logw, "helsekiosk: demo backend:", err)
 		ln.Close()

@@ -117,11 +117,24 @@ func contractRouter() (routers.Router, error) {
 	return specRouter, specErr
 }
 
+// The kiosk clients New registers (client credentials, client_secret_basic).
+const (
+	KioskID          = "testkiosk"
+	KioskSecret      = "testkiosk-secret"
+	OtherKioskID     = "otherkiosk"
+	OtherKioskSecret = "otherkiosk-secret"
+)
+
 // New starts a backend with demo data (and a poll interval so small that the kiosk never has to wait
-// or gets slow_down) behind a validating wrapper. It is closed by t.Cleanup.
+// or gets slow_down) behind a validating wrapper, with the kiosk clients KioskID and OtherKioskID
+// registered. Its PublicURL is the test server's URL. It is closed by t.Cleanup.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	o := options{cfg: backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Testkiosken"}}
+	o := options{cfg: backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Testkiosken",
+		KioskClients: []backend.KioskClient{
+			{ClientID: KioskID, SecretHash: backend.SHA256SecretHash(KioskSecret), Name: "Testkiosken", Location: "Servicetorget"},
+			{ClientID: OtherKioskID, SecretHash: backend.SHA256SecretHash(OtherKioskSecret), Name: "Den andre kiosken"},
+		}}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -129,12 +142,18 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("backendtest: load contract: %v", err)
 	}
+	hs := httptest.NewUnstartedServer(nil)
+	if o.cfg.PublicURL == "" {
+		o.cfg.PublicURL = "http://" + hs.Listener.Addr().String()
+	}
 	srv, err := backend.New(o.cfg)
 	if err != nil {
+		hs.Close()
 		t.Fatalf("backendtest: %v", err)
 	}
 	e := &Env{Server: srv, t: t, allowBadReq: o.allowBadReq, router: router}
-	hs := httptest.NewServer(e.validating(srv.Handler()))
+	hs.Config.Handler = e.validating(srv.Handler())
+	hs.Start()
 	e.URL = hs.URL
 	e.Client = hs.Client()
 	e.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -274,6 +293,39 @@ func (e *Env) Token(t testing.TB, personID string) string {
 		t.Fatalf("backendtest: token for %s: %v %s", personID, err, body)
 	}
 	return tr.AccessToken
+}
+
+// KioskToken gets a kiosk token for a registered kiosk client with the client credentials grant
+// (client_secret_basic), as a kiosk does.
+func (e *Env) KioskToken(t testing.TB, clientID, secret string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/oauth/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))
+	res, err := e.Client.Do(req)
+	if err != nil {
+		t.Fatalf("backendtest: kiosk token: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var tr api.TokenResponse
+	if res.StatusCode != http.StatusOK || json.Unmarshal(body, &tr) != nil || tr.AccessToken == "" {
+		t.Fatalf("backendtest: kiosk token for %s: %d %s", clientID, res.StatusCode, body)
+	}
+	return tr.AccessToken
+}
+
+// MintToken signs a citizen token for personID with the server's own key, without the device flow.
+func (e *Env) MintToken(t testing.TB, personID string) string {
+	t.Helper()
+	tok, err := e.Server.MintTestToken(context.Background(), personID)
+	if err != nil {
+		t.Fatalf("backendtest: mint token for %s: %v", personID, err)
+	}
+	return tok
 }
 
 // Do sends a request with an optional bearer token and JSON body (a []byte or string is sent as is,

@@ -1,0 +1,16 @@
+package backend
+
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// SetCodeAttemptLimit sets the per-address user-code limit (burst, then one per every), for tests that make
+// more wrong attempts than a person would.
+func (s *Server) SetCodeAttemptLimit(burst int, every time.Duration) {
+	s.codes.mu.Lock()
+	defer s.codes.mu.Unlock()
+	s.codes.perAddr = func() *rate.Limiter { return rate.NewLimiter(rate.Every(every), burst) }
+	s.codes.addrs = map[string]*rate.Limiter{}
+}
