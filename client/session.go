@@ -34,6 +34,7 @@ type Session struct {
 	expiry       time.Time     // when tok's access token expires by c.now (zero: not known)
 	lastActivity func() time.Time
 	idleTimeout  time.Duration
+	idleOut      bool // a call came after the idle timeout: the session is over, its tokens kept for Logout
 }
 
 // refreshMargin is how long before its expiry an access token is renewed, so that a call does not arrive
@@ -84,6 +85,9 @@ func (s *Session) valid() (string, bool, error) {
 	if s.tok == nil {
 		return "", false, ErrLoggedOut
 	}
+	if s.idleOut {
+		return "", false, ErrIdle
+	}
 	if s.expiry.IsZero() || s.c.now().Before(s.expiry.Add(-refreshMargin)) {
 		return s.tok.AccessToken, true, nil
 	}
@@ -106,11 +110,9 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		return "", &Error{Status: http.StatusUnauthorized, Code: "token_expired"}
 	}
 	if last != nil && idle > 0 && s.c.now().Sub(last()) >= idle {
-		// The citizen has gone: never renew their login. Drop it (revoking is the kiosk's logout's job).
+		// The citizen has gone: never renew their login. The tokens stay only for Logout to revoke.
 		s.mu.Lock()
-		if s.tok == old {
-			s.tok = nil
-		}
+		s.idleOut = true
 		s.mu.Unlock()
 		return "", ErrIdle
 	}
@@ -161,11 +163,11 @@ func (s *Session) Logout(ctx context.Context) error {
 	return s.c.revokeTokens(ctx, tok)
 }
 
-// LoggedIn reports whether the session still holds a token.
+// LoggedIn reports whether the session still holds a token it may use.
 func (s *Session) LoggedIn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tok != nil
+	return s.tok != nil && !s.idleOut
 }
 
 // do runs one authorised call. key, when not empty, is sent as Idempotency-Key (and makes a write retryable).
