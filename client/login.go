@@ -47,6 +47,16 @@ type LoginError struct {
 
 func (e *LoginError) Error() string { return "login: " + e.Code }
 
+// NewLoginError is the *LoginError for an OAuth error code, as the device flow returns it (for tests of
+// what the UI shows; nil for a code that is no device-flow error).
+func NewLoginError(code string) *LoginError {
+	kind, ok := loginErrors[code]
+	if !ok {
+		return nil
+	}
+	return &LoginError{Code: code, kind: kind}
+}
+
 // Unwrap gives the ErrLogin… the code maps to.
 func (e *LoginError) Unwrap() error { return e.kind }
 

@@ -292,7 +292,7 @@ func (k *Kiosk) kioskLabel() string {
 func (k *Kiosk) newClient(cfg config.Config) (*client.Client, error) {
 	opts := []client.Option{client.WithLogger(slog.Default()),
 		client.WithOAuthClient(cfg.ClientID, cfg.ClientSecret.Reveal())}
-	if cfg.Issuer != "" && cfg.Issuer != cfg.API {
+	if cfg.Issuer != "" { // an issuer of its own: the API is where --api says, whatever discovery names
 		opts = append(opts, client.WithAPI(cfg.API))
 	}
 	if scopes := cfg.ScopeList(); len(scopes) > 0 {
