@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
@@ -269,5 +273,40 @@ func TestLoginErrorTexts(t *testing.T) {
 	}
 	if got := h.k.errText(client.NewLoginError("bad_verification_code")); !strings.HasPrefix(got, "Koden ble ikke godtatt") {
 		t.Errorf("nb bad_verification_code = %q", got)
+	}
+}
+
+// TestRefreshFollowsTheKioskIdleWatch: the session asks the kiosk's idle watch before refreshing. With the
+// last input longer ago than the idle timeout, a call that needs a new token makes no refresh request at
+// all; with recent input it does (the reference backend as it is refuses the grant: logged out).
+func TestRefreshFollowsTheKioskIdleWatch(t *testing.T) {
+	h, env, in := identityHarness(t, "nn")
+	logIn(t, h, env, "p-ingrid")
+	h.waitFor("home", func() bool { _, ok := h.k.cur.(*home); return ok })
+	k := h.k
+	if d := time.Since(k.idle.lastActive()); d < 0 || d > time.Minute {
+		t.Fatalf("the idle watch's last activity is %v ago", d)
+	}
+	expired := func() *client.Session {
+		s := k.client.NewSession(&oauth2.Token{AccessToken: "old", RefreshToken: "rt", Expiry: time.Now().Add(-time.Second)})
+		s.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)
+		return s
+	}
+
+	k.idle.active.Store(time.Now().Add(-k.cfg.IdleTimeout - time.Second).UnixNano()) // idle for longer than the timeout
+	before := in.count("POST /oauth/token")
+	if _, err := expired().Me(t.Context()); !errors.Is(err, client.ErrIdle) {
+		t.Fatalf("call after the idle timeout = %v, want ErrIdle", err)
+	}
+	if n := in.count("POST /oauth/token") - before; n != 0 {
+		t.Errorf("%d refresh requests after the idle timeout", n)
+	}
+
+	k.touch() // the citizen taps
+	if _, err := expired().Me(t.Context()); !client.IsUnauthorized(err) || errors.Is(err, client.ErrIdle) {
+		t.Fatalf("call while active = %v, want the refused refresh (401), not ErrIdle", err)
+	}
+	if n := in.count("POST /oauth/token") - before; n != 1 {
+		t.Errorf("%d refresh requests while active, want 1", n)
 	}
 }
