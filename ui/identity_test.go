@@ -3,6 +3,9 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -308,5 +311,51 @@ func TestRefreshFollowsTheKioskIdleWatch(t *testing.T) {
 	}
 	if n := in.count("POST /oauth/token") - before; n != 1 {
 		t.Errorf("%d refresh requests while active, want 1", n)
+	}
+}
+
+// TestShotsIdentity saves the refusal screens, another's missing consent and the staff panel's login row in
+// nn and nb to $HELSEKIOSK_SHOTS (skipped when unset), for a person to look at.
+func TestShotsIdentity(t *testing.T) {
+	dir := os.Getenv("HELSEKIOSK_SHOTS")
+	if dir == "" {
+		t.Skip("HELSEKIOSK_SHOTS not set")
+	}
+	shot := func(h *harness, name string) {
+		h.process()
+		f, err := os.Create(filepath.Join(dir, name+"-"+h.k.Lang()+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, h.k.win.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lang := range []string{"nn", "nb"} {
+		for _, c := range []struct {
+			code   string
+			status int
+		}{{"insufficient_user_authentication", 401}, {"pid_missing", 401}, {"unknown_person", 401}, {"under_age", 403}} {
+			h, env, in := identityHarness(t, lang)
+			in.inject(path("/v1/me"), c.status, c.code, "")
+			logIn(t, h, env, "p-ingrid")
+			h.waitFor("the refusal screen", func() bool { _, ok := h.k.cur.(*refusal); return ok })
+			shot(h, "refused-"+c.code)
+		}
+		h, env, in := identityHarness(t, lang)
+		logIn(t, h, env, "p-kari")
+		h.waitFor("the person choice", func() bool { _, ok := h.k.cur.(*choosePerson); return ok })
+		in.inject(path("/v1/persons/p-ingrid/"), 403, "consent_required", "p-ingrid")
+		for _, p := range h.k.me.Persons {
+			if p.Person.Id == "p-ingrid" {
+				h.k.actFor(p)
+			}
+		}
+		h.waitFor("home's message", func() bool { return h.containsText("Ingrid Haugen") && h.containsText("samtyk") })
+		shot(h, "consent-other-home")
+		h.k.show(newInbox(h.k))
+		h.waitFor("the inbox's message", func() bool { return h.containsText("samtyk") })
+		shot(h, "consent-other-inbox")
 	}
 }

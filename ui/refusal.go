@@ -48,14 +48,13 @@ func newRefusal(k *Kiosk, msgID string) *refusal { return &refusal{k: k, msgID: 
 
 func (s *refusal) buildUI() fyne.CanvasObject {
 	k := s.k
-	title := heading(k.tr("RefusedHeading"))
-	title.Alignment = fyne.TextAlignCenter
 	msg := para(k.trd(s.msgID, map[string]any{"Phone": HelpLine}))
-	msg.Alignment = fyne.TextAlignCenter
 	again := widgets.NewPrimaryButton(k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
 	back := widgets.NewButton(k.tr("BackToStart"), func() { k.logout("") })
-	return container.NewVBox(layout.NewSpacer(), title, msg,
-		container.NewCenter(container.NewHBox(again, back)), layout.NewSpacer())
+	// As the consent screen: heading, the text in a scroll (a wrapping label in a VBox would overlap what
+	// follows at large text sizes), the buttons at the bottom.
+	return container.NewBorder(heading(k.tr("RefusedHeading")), container.NewHBox(again, back, layout.NewSpacer()), nil, nil,
+		container.NewVScroll(msg))
 }
 
 func (s *refusal) stop() {}
