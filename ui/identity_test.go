@@ -359,3 +359,64 @@ func TestShotsIdentity(t *testing.T) {
 		shot(h, "consent-other-inbox")
 	}
 }
+
+// TestStaffPanelShowsLogin: the staff panel shows where citizens log in (the issuer, the API's own by
+// default), the client ID and the API; never the secret.
+func TestStaffPanelShowsLogin(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	cfg := config.Config{Lang: "nn", API: "http://127.0.0.1:1", Issuer: "https://idp.kommune.example", ClientID: "kiosk-servicetorget",
+		ClientSecret: config.Secret("hemmeleg-verdi")}
+	h := newHarnessWith(t, cfg, WithStore(st, nil))
+	longPressDelay = 50 * time.Millisecond
+	h.openStaffPanel("112233")
+	want := "Hos: https://idp.kommune.example\nKlient-ID: kiosk-servicetorget\nAPI: http://127.0.0.1:1"
+	if !h.hasText(want) {
+		t.Errorf("staff panel lacks %q: %q", want, h.texts(false))
+	}
+	if h.containsText("hemmeleg") {
+		t.Error("the staff panel shows the client secret")
+	}
+	if dir := os.Getenv("HELSEKIOSK_SHOTS"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, "staff-login-nn.png"))
+		if err == nil {
+			png.Encode(f, h.k.win.Canvas().Capture())
+			f.Close()
+		}
+	}
+}
+
+// TestLoginWithoutCompleteURI: an issuer that sends no verification_uri_complete (many OPs) gets a QR code
+// of its verification_uri, the code shown large, and "type in the code".
+func TestLoginWithoutCompleteURI(t *testing.T) {
+	var op *httptest.Server
+	op = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			fmt.Fprintf(w, `{"issuer":%q,"device_authorization_endpoint":%q,"token_endpoint":%q}`, op.URL, op.URL+"/device_authorization", op.URL+"/token")
+		case "/device_authorization":
+			fmt.Fprintf(w, `{"device_code":"dc","user_code":"BCDFGHJK","verification_uri":%q,"expires_in":600,"interval":5}`, op.URL+"/activate")
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"authorization_pending"}`)
+		}
+	}))
+	t.Cleanup(op.Close)
+	h := newHarness(t, config.Config{Lang: "nb", Issuer: op.URL, API: "http://127.0.0.1:1"})
+	h.tap("Logg inn")
+	h.waitFor("the code", func() bool { s, ok := h.k.cur.(*login); return ok && s.current != nil })
+	s := h.k.cur.(*login)
+	if !s.typeCode.Visible() || s.typeCode.Text != "Skriv inn koden over når telefonen ber om den." {
+		t.Errorf("no «type the code» hint: %q", h.texts(false))
+	}
+	if s.code.Text != "BCDF GHJK" || s.qr.Resource == nil || s.url.Text != strings.TrimPrefix(op.URL, "http://")+"/activate" {
+		t.Errorf("code %q, url %q, qr %v", s.code.Text, s.url.Text, s.qr.Resource != nil)
+	}
+	if dir := os.Getenv("HELSEKIOSK_SHOTS"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, "login-no-complete-uri-nb.png"))
+		if err == nil {
+			png.Encode(f, h.k.win.Canvas().Capture())
+			f.Close()
+		}
+	}
+}

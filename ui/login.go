@@ -58,7 +58,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
 
 	s.code = widget.NewLabel("")
-	s.code.SizeName = theme.SizeNameHeadingText
+	s.code.SizeName = kt.SizeNameUserCode
 	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	s.url = widget.NewLabel("")
 	s.url.TextStyle = fyne.TextStyle{Bold: true}
