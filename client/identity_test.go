@@ -325,3 +325,43 @@ func TestProblemPerson(t *testing.T) {
 func tokenFor(access string) *oauth2.Token {
 	return &oauth2.Token{AccessToken: access, TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
 }
+
+// TestRefreshFailures: an issuer that is down during a refresh leaves the session as it was (unavailable;
+// the next call tries again and succeeds); a refused refresh token (invalid_grant) ends the login (401).
+func TestRefreshFailures(t *testing.T) {
+	t.Parallel()
+	op := newFakeOP(t)
+	var mu sync.Mutex
+	answer := func(url.Values) (int, string) { return http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}` }
+	op.token = func(f url.Values) (int, string) { mu.Lock(); defer mu.Unlock(); return answer(f) }
+	setAnswer := func(f func(url.Values) (int, string)) { mu.Lock(); answer = f; mu.Unlock() }
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(api.Close)
+	clock := &testClock{t: time.Now()}
+	c, err := client.New(op.URL, client.WithAPI(api.URL), client.WithClock(clock.Now), client.WithRetries(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.NewSession(&oauth2.Token{AccessToken: "a1", RefreshToken: "r1", ExpiresIn: 300})
+	clock.Advance(6 * time.Minute)
+	if _, err := s.Me(ctx(t)); !client.IsUnavailable(err) || client.IsUnauthorized(err) {
+		t.Fatalf("Me with the issuer down = %v, want unavailable", err)
+	}
+	setAnswer(func(f url.Values) (int, string) {
+		if f.Get("refresh_token") != "r1" {
+			return http.StatusBadRequest, `{"error":"invalid_grant"}`
+		}
+		return http.StatusOK, `{"access_token":"a2","token_type":"Bearer","expires_in":300,"refresh_token":"r2"}`
+	})
+	if _, err := s.Me(ctx(t)); err != nil {
+		t.Fatalf("Me with the issuer back: %v", err)
+	}
+	clock.Advance(6 * time.Minute) // r2 is refused: the login is over
+	_, err = s.Me(ctx(t))
+	if !client.IsUnauthorized(err) || client.CodeOf(err) != "token_expired" {
+		t.Fatalf("Me with a refused refresh token = %v, want 401 token_expired", err)
+	}
+}

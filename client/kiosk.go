@@ -63,7 +63,7 @@ func (c *Client) KioskToken(ctx context.Context) (string, error) {
 	tok, err := k.ts.Token()
 	if err != nil {
 		k.ts = nil
-		err = oauthError(ctx, err)
+		err = grantError(ctx, err)
 		var e *Error
 		if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 {
 			// Refused (unsupported_grant_type, invalid_client, …): not again for a while. A network failure

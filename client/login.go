@@ -289,6 +289,27 @@ func oauthError(ctx context.Context, err error) error {
 	return &Error{Err: scrub(err)}
 }
 
+// grantError maps the error of a token request outside the device flow (a refresh, the kiosk's client
+// credentials) to an *Error: the issuer's OAuth error with its status, or a transport failure (a timeout
+// is "unavailable" here, not an expired login code).
+func grantError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &Error{Status: http.StatusBadRequest, Code: re.ErrorCode, Detail: re.ErrorDescription}
+		if re.Response != nil && re.Response.StatusCode != 0 {
+			e.Status = re.Response.StatusCode
+		}
+		if e.Code == "" && e.Status < 500 {
+			e.Code = "malformed_response"
+		}
+		return e
+	}
+	return &Error{Err: scrub(err)}
+}
+
 // DemoApprove approves (or, with approve false, declines) a user code on the reference backend's /device
 // page, as a citizen's phone would after BankID. It is for demo mode and tests; a real identity provider has
 // no such form.

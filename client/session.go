@@ -123,7 +123,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	cfg := s.c.oauthConfig(d)
 	fresh, err := cfg.TokenSource(s.c.refreshContext(ctx), &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 	if err != nil {
-		err = oauthError(ctx, err)
+		err = grantError(ctx, err)
 		var e *Error
 		if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 {
 			// invalid_grant and the like: the refresh token is spent or revoked; the login is over.
