@@ -86,7 +86,7 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil
 
 // ErrSecretSetting is returned for a client_secret in any layer: the secret belongs in a file
 // (client_secret_file), never on the command line, in the environment, the staff panel or config.toml.
-var ErrSecretSetting = errors.New("config: client_secret cannot be set directly (it would show in the process list, " +
+var ErrSecretSetting = errors.New("client_secret cannot be set directly (it would show in the process list, " +
 	"the environment or a settings file); put the secret in a file readable only by the kiosk user and set " +
 	"client_secret_file (--client-secret-file FILE) instead")
 
@@ -328,11 +328,11 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 		}
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && strings.ReplaceAll(name, "-", "_") == keySecret {
-			return Config{}, nil, ErrSecretSetting
+			return Config{}, nil, fmt.Errorf("config: %s: %w", strings.SplitN(a, "=", 2)[0], ErrSecretSetting)
 		}
 	}
 	if strings.TrimSpace(getenv("HELSEKIOSK_CLIENT_SECRET")) != "" {
-		return Config{}, nil, fmt.Errorf("HELSEKIOSK_CLIENT_SECRET: %w", ErrSecretSetting)
+		return Config{}, nil, fmt.Errorf("config: HELSEKIOSK_CLIENT_SECRET: %w", ErrSecretSetting)
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, fmt.Errorf("config: %w", err)
