@@ -341,7 +341,8 @@ func TestRefreshFailures(t *testing.T) {
 	}))
 	t.Cleanup(api.Close)
 	clock := &testClock{t: time.Now()}
-	c, err := client.New(op.URL, client.WithAPI(api.URL), client.WithClock(clock.Now), client.WithRetries(0, 0, 0))
+	c, err := client.New(op.URL, client.WithAPI(api.URL), client.WithClock(clock.Now), client.WithRetries(0, 0, 0),
+		client.WithResource("https://api.example.no"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +359,11 @@ func TestRefreshFailures(t *testing.T) {
 	})
 	if _, err := s.Me(ctx(t)); err != nil {
 		t.Fatalf("Me with the issuer back: %v", err)
+	}
+	for _, f := range op.formsAt("/token") {
+		if f.Get("grant_type") != "refresh_token" || f.Get("resource") != "https://api.example.no" {
+			t.Errorf("refresh form = %v: want grant_type refresh_token and the resource (RFC 8707)", f)
+		}
 	}
 	clock.Advance(6 * time.Minute) // r2 is refused: the login is over
 	_, err = s.Me(ctx(t))
