@@ -37,6 +37,12 @@ type Client struct {
 	log    *slog.Logger
 
 	clientID, secret string
+	scopes           []string
+	resource         string
+	apiFixed         bool             // the API base was given (WithAPI): discovery's api_base_url does not move it
+	now              func() time.Time // the clock for token lifetimes and idleness (time.Now; tests set another)
+
+	kiosk kioskCredential // the kiosk's own client-credentials token (kiosk.go)
 
 	skew      atomic.Int64 // the backend's clock minus ours, in ns, from the Date header of its last answer
 	skewKnown atomic.Bool
@@ -58,7 +64,30 @@ type options struct {
 	log        *slog.Logger
 	clientID   string
 	secret     string
+	api        string
+	scopes     []string
+	resource   string
+	now        func() time.Time
 }
+
+// DefaultScopes is what the citizen's login asks for unless WithScopes says otherwise: offline_access for a
+// refresh token, since access tokens may live only minutes.
+var DefaultScopes = []string{"openid", "helsekiosk", "offline_access"}
+
+// WithAPI sets the API base URL (where /v1 lives) apart from the issuer, for an identity provider that is
+// not the backend. Without it the API is the issuer's URL, or the api_base_url its discovery names.
+func WithAPI(base string) Option { return func(o *options) { o.api = base } }
+
+// WithScopes sets the scopes the citizen's login asks for (default DefaultScopes).
+func WithScopes(scopes ...string) Option { return func(o *options) { o.scopes = scopes } }
+
+// WithResource sends resource (RFC 8707) on the device authorization and token requests, so the issuer
+// puts the API in the token's audience.
+func WithResource(resource string) Option { return func(o *options) { o.resource = resource } }
+
+// WithClock sets the clock the client counts token lifetimes and the citizen's idleness with (default
+// time.Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithHTTPClient makes the client use hc (its Transport; the timeout is set by WithTimeout).
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
@@ -91,7 +120,7 @@ func New(issuer string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := options{clientID: ClientID, timeout: 15 * time.Second, retries: 2, minWait: 300 * time.Millisecond, maxWait: 5 * time.Second}
+	o := options{clientID: ClientID, scopes: DefaultScopes, now: time.Now, timeout: 15 * time.Second, retries: 2, minWait: 300 * time.Millisecond, maxWait: 5 * time.Second}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -104,7 +133,21 @@ func New(issuer string, opts ...Option) (*Client, error) {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{issuer: u, http: hc, log: o.log, api: strings.TrimSuffix(u.String(), "/"), clientID: o.clientID, secret: o.secret}
+	if o.clientID == "" {
+		o.clientID = ClientID
+	}
+	if len(o.scopes) == 0 {
+		o.scopes = DefaultScopes
+	}
+	c := &Client{issuer: u, http: hc, log: o.log, api: strings.TrimSuffix(u.String(), "/"), clientID: o.clientID,
+		secret: o.secret, scopes: o.scopes, resource: o.resource, now: o.now}
+	if o.api != "" {
+		a, err := CheckURL(o.api)
+		if err != nil {
+			return nil, err
+		}
+		c.api, c.apiFixed = strings.TrimSuffix(a.String(), "/"), true
+	}
 	c.r = resty.NewWithClient(hc).
 		SetRetryCount(o.retries).
 		SetRetryWaitTime(o.minWait).
@@ -170,6 +213,12 @@ func isLoopback(host string) bool {
 
 // Issuer returns the issuer URL the client was made for.
 func (c *Client) Issuer() string { return c.issuer.String() }
+
+// API returns the API base URL the client calls (the issuer's, discovery's api_base_url, or WithAPI's).
+func (c *Client) API() string { return c.apiPath("") }
+
+// ClientID returns the OAuth client ID the kiosk logs in as.
+func (c *Client) ClientID() string { return c.clientID }
 
 // retryPolicy is the one retry condition (it replaces resty's default): retry only safe methods and writes
 // that carry an Idempotency-Key, and only on a transport failure, 408, 429, 502, 503 or 504.
@@ -267,6 +316,8 @@ func problemOf(resp *resty.Response) *Error {
 		api.Problem
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description"`
+		// Person is read here even while api.Problem lacks it (design: problem member "person").
+		Person *string `json:"person"`
 	}
 	if len(body) > 0 && lenientUnmarshal(body, &p) {
 		e.Title = p.Title
@@ -278,6 +329,9 @@ func problemOf(resp *resty.Response) *Error {
 		}
 		if p.Field != nil {
 			e.Field = *p.Field
+		}
+		if p.Person != nil {
+			e.Person = *p.Person
 		}
 		if e.Code == "" && p.Error != "" {
 			e.Code, e.Detail = p.Error, p.ErrorDescription

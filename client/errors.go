@@ -28,6 +28,9 @@ type Error struct {
 	Title  string
 	Detail string
 	Field  string // the request field at fault, when the backend names one
+	// Person is the person a consent_required is about when the citizen acts for someone else (the
+	// problem's "person" member: that person's ID); "" when it is the citizen's own consent.
+	Person string
 	// RetryAfter is the backend's Retry-After, when it sent one.
 	RetryAfter time.Duration
 	Err        error // the underlying transport or decoding error
@@ -99,6 +102,15 @@ func CodeOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	return ""
+}
+
+// PersonOf returns the person ID a problem names (consent_required acting for someone), or "".
+func PersonOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Person
 	}
 	return ""
 }

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,11 +15,50 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// Login errors, matched with errors.Is.
+// Login errors: each OAuth error of the device flow (RFC 8628 3.5, and Microsoft Entra's
+// authorization_declined) is a *LoginError that matches one of these with errors.Is. x/oauth2 polls through
+// authorization_pending and slow_down itself (slowing down by 5 s); they are mapped all the same, for an
+// issuer that sends them where no poll is under way.
 var (
-	ErrLoginDenied  = errors.New("login denied")  // the citizen declined on their phone
-	ErrLoginExpired = errors.New("login expired") // the code ran out before approval: start a new one
+	ErrLoginPending  = errors.New("login pending")           // authorization_pending: not approved yet
+	ErrLoginSlowDown = errors.New("login polled too often")  // slow_down
+	ErrLoginExpired  = errors.New("login expired")           // expired_token: the code ran out; start a new one
+	ErrLoginDenied   = errors.New("login denied")            // access_denied: the citizen declined on their phone
+	ErrLoginDeclined = errors.New("login declined")          // authorization_declined (Entra): declined
+	ErrLoginBadCode  = errors.New("login code not accepted") // bad_verification_code: the code was mistyped or is unknown
 )
+
+// loginErrors maps OAuth error codes to the login errors.
+var loginErrors = map[string]error{
+	"authorization_pending":  ErrLoginPending,
+	"slow_down":              ErrLoginSlowDown,
+	"expired_token":          ErrLoginExpired,
+	"access_denied":          ErrLoginDenied,
+	"authorization_declined": ErrLoginDeclined,
+	"bad_verification_code":  ErrLoginBadCode,
+}
+
+// A LoginError is an OAuth error answer of the device flow (Code as the issuer sent it).
+type LoginError struct {
+	Code        string
+	Description string // the issuer's error_description (English, for logs; never shown)
+	kind        error
+}
+
+func (e *LoginError) Error() string { return "login: " + e.Code }
+
+// NewLoginError is the *LoginError for an OAuth error code, as the device flow returns it (for tests of
+// what the UI shows; nil for a code that is no device-flow error).
+func NewLoginError(code string) *LoginError {
+	kind, ok := loginErrors[code]
+	if !ok {
+		return nil
+	}
+	return &LoginError{Code: code, kind: kind}
+}
+
+// Unwrap gives the ErrLogin… the code maps to.
+func (e *LoginError) Unwrap() error { return e.kind }
 
 // Discover reads the issuer's OpenID discovery document (once; later calls return the cached one).
 func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
@@ -36,7 +77,7 @@ func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
 	}
 	c.mu.Lock()
 	c.disc = &got
-	if got.ApiBaseUrl != nil && *got.ApiBaseUrl != "" {
+	if !c.apiFixed && got.ApiBaseUrl != nil && *got.ApiBaseUrl != "" {
 		if u, err := CheckURL(*got.ApiBaseUrl); err == nil {
 			c.api = strings.TrimSuffix(u.String(), "/")
 		}
@@ -60,7 +101,7 @@ func (c *Client) oauthConfig(d *api.Discovery) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     c.clientID,
 		ClientSecret: c.secret,
-		Scopes:       []string{"openid", "helsekiosk"},
+		Scopes:       c.scopes,
 		Endpoint: oauth2.Endpoint{
 			DeviceAuthURL: d.DeviceAuthorizationEndpoint,
 			TokenURL:      d.TokenEndpoint,
@@ -74,12 +115,66 @@ func (c *Client) oauthContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c.http)
 }
 
+// resourceParams is the RFC 8707 resource for the device authorization and token requests, when set.
+func (c *Client) resourceParams() []oauth2.AuthCodeOption {
+	if c.resource == "" {
+		return nil
+	}
+	return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("resource", c.resource)}
+}
+
+// refreshContext is oauthContext for a refresh: x/oauth2 sends only grant_type and refresh_token, so the
+// resource (when set) is added to the form on the way (RFC 8707 2.2).
+func (c *Client) refreshContext(ctx context.Context) context.Context {
+	if c.resource == "" {
+		return c.oauthContext(ctx)
+	}
+	hc := *c.http
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = formParam{next: next, key: "resource", value: c.resource}
+	return context.WithValue(ctx, oauth2.HTTPClient, &hc)
+}
+
+// formParam adds key=value to a form POST that lacks it.
+type formParam struct {
+	next       http.RoundTripper
+	key, value string
+}
+
+func (f formParam) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodPost || req.Body == nil ||
+		!strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return f.next.RoundTrip(req)
+	}
+	b, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(b))
+	if err == nil && !form.Has(f.key) {
+		form.Set(f.key, f.value)
+		b = []byte(form.Encode())
+	}
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.ContentLength = int64(len(b))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return f.next.RoundTrip(r)
+}
+
 // A Login is one device login under way (RFC 8628): show UserCode and a QR code of VerificationURIComplete,
-// then Wait until the citizen approves on their phone.
+// then Wait until the citizen approves on their phone. An issuer that sends no verification_uri_complete
+// (many do not) gets VerificationURIComplete = VerificationURI and CodeInURI false: the citizen must type
+// the code, so show it large.
 type Login struct {
 	UserCode                string
 	VerificationURI         string
 	VerificationURIComplete string
+	CodeInURI               bool          // the issuer sent verification_uri_complete
 	Expiry                  time.Time     // when the code stops working
 	Interval                time.Duration // how often Wait polls (the backend may slow it down)
 
@@ -99,6 +194,7 @@ func (c *Client) StartLogin(ctx context.Context, kioskName string) (*Login, erro
 	if kioskName != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("kiosk_name", kioskName))
 	}
+	opts = append(opts, c.resourceParams()...)
 	da, err := cfg.DeviceAuth(c.oauthContext(ctx), opts...)
 	if err != nil {
 		return nil, oauthError(ctx, err)
@@ -111,7 +207,8 @@ func (c *Client) StartLogin(ctx context.Context, kioskName string) (*Login, erro
 		Interval:                time.Duration(da.Interval) * time.Second,
 		c:                       c, cfg: cfg, da: da,
 	}
-	if l.VerificationURIComplete == "" {
+	l.CodeInURI = l.VerificationURIComplete != ""
+	if !l.CodeInURI {
 		l.VerificationURIComplete = l.VerificationURI
 	}
 	if l.Interval == 0 {
@@ -125,7 +222,7 @@ func (c *Client) StartLogin(ctx context.Context, kioskName string) (*Login, erro
 // cancels (the citizen pressed Cancel).
 func (l *Login) Wait(ctx context.Context) (*Session, error) {
 	for {
-		tok, err := l.cfg.DeviceAccessToken(l.c.oauthContext(ctx), l.da)
+		tok, err := l.cfg.DeviceAccessToken(l.c.oauthContext(ctx), l.da, l.c.resourceParams()...)
 		if err == nil {
 			return l.c.NewSession(tok), nil
 		}
@@ -134,7 +231,22 @@ func (l *Login) Wait(ctx context.Context) (*Session, error) {
 		}
 		err = oauthError(ctx, err)
 		switch {
-		case errors.Is(err, ErrLoginDenied), errors.Is(err, ErrLoginExpired):
+		case errors.Is(err, ErrLoginPending), errors.Is(err, ErrLoginSlowDown):
+			// Only x/oauth2's own poll absorbs these; should one come through, keep polling, slower.
+			wait := l.Interval
+			if errors.Is(err, ErrLoginSlowDown) {
+				l.Interval += 5 * time.Second
+				wait = l.Interval
+			}
+			if !time.Now().Before(l.Expiry) {
+				return nil, &LoginError{Code: "expired_token", kind: ErrLoginExpired}
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+			}
+		case errors.As(err, new(*LoginError)):
 			return nil, err
 		case IsUnavailable(err) && time.Now().Before(l.Expiry):
 			// The phone may still approve: keep polling once the network is back.
@@ -159,11 +271,8 @@ func oauthError(ctx context.Context, err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		switch re.ErrorCode {
-		case "access_denied":
-			return ErrLoginDenied
-		case "expired_token":
-			return ErrLoginExpired
+		if kind, ok := loginErrors[re.ErrorCode]; ok {
+			return &LoginError{Code: re.ErrorCode, Description: re.ErrorDescription, kind: kind}
 		}
 		e := &Error{Code: re.ErrorCode, Detail: re.ErrorDescription}
 		if re.Response != nil {
@@ -171,6 +280,27 @@ func oauthError(ctx context.Context, err error) error {
 		}
 		if e.Status == 0 {
 			e.Status = http.StatusBadRequest
+		}
+		if e.Code == "" && e.Status < 500 {
+			e.Code = "malformed_response"
+		}
+		return e
+	}
+	return &Error{Err: scrub(err)}
+}
+
+// grantError maps the error of a token request outside the device flow (a refresh, the kiosk's client
+// credentials) to an *Error: the issuer's OAuth error with its status, or a transport failure (a timeout
+// is "unavailable" here, not an expired login code).
+func grantError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &Error{Status: http.StatusBadRequest, Code: re.ErrorCode, Detail: re.ErrorDescription}
+		if re.Response != nil && re.Response.StatusCode != 0 {
+			e.Status = re.Response.StatusCode
 		}
 		if e.Code == "" && e.Status < 500 {
 			e.Code = "malformed_response"
@@ -201,8 +331,21 @@ func (c *Client) DemoApprove(ctx context.Context, userCode, personID string, app
 	return nil
 }
 
-// revoke tells the backend to forget token (RFC 7009), best effort.
-func (c *Client) revoke(ctx context.Context, token string) error {
+// revokeTokens revokes tok's refresh token (first: it is the one that lives) and its access token at the
+// issuer's revocation endpoint (RFC 7009, each with its token_type_hint), when discovery names one.
+func (c *Client) revokeTokens(ctx context.Context, tok *oauth2.Token) error {
+	var errs []error
+	if tok.RefreshToken != "" {
+		errs = append(errs, c.revoke(ctx, tok.RefreshToken, "refresh_token"))
+	}
+	if tok.AccessToken != "" {
+		errs = append(errs, c.revoke(ctx, tok.AccessToken, "access_token"))
+	}
+	return errors.Join(errs...)
+}
+
+// revoke tells the issuer to forget token (RFC 7009), best effort.
+func (c *Client) revoke(ctx context.Context, token, hint string) error {
 	d, err := c.Discover(ctx)
 	if err != nil {
 		return err
@@ -210,7 +353,7 @@ func (c *Client) revoke(ctx context.Context, token string) error {
 	if d.RevocationEndpoint == "" {
 		return nil
 	}
-	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}, "client_id": {c.clientID}}
+	form := url.Values{"token": {token}, "token_type_hint": {hint}, "client_id": {c.clientID}}
 	r := c.r.R().SetContext(ctx).SetFormDataFromValues(form)
 	if c.secret != "" {
 		r.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(c.secret)) // as oauth2 does at the token endpoint

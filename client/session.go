@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,68 +14,165 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// A Session is one citizen's login: the access token (in memory only) and the calls made with it.
-// Logout drops the token; every call after that fails with ErrLoggedOut.
+// A Session is one citizen's login: the access token and, when the issuer gave one (offline_access), the
+// refresh token, in memory only, and the calls made with them. Logout drops both; every call after that
+// fails with ErrLoggedOut.
+//
+// Refresh rule: the access token is renewed with the refresh token only when a call needs a token, the one
+// held has expired (or expires within refreshMargin, by the client's clock), and the citizen was last
+// active less than the idle timeout ago (SetActivity). A call made later than that – the kiosk considers
+// the citizen gone – does not refresh: the session drops its tokens and the call fails with ErrIdle (a
+// 401), so a token the kiosk holds after the citizen left can never be renewed. Without SetActivity the
+// session refreshes on every call that needs it.
 type Session struct {
 	c *Client
 
-	mu sync.Mutex
-	ts oauth2.TokenSource // nil after Logout
+	refreshMu sync.Mutex // one refresh at a time; held across the request
+
+	mu           sync.Mutex
+	tok          *oauth2.Token // nil after Logout
+	expiry       time.Time     // when tok's access token expires by c.now (zero: not known)
+	lastActivity func() time.Time
+	idleTimeout  time.Duration
+	idleOut      bool // a call came after the idle timeout: the session is over, its tokens kept for Logout
 }
+
+// refreshMargin is how long before its expiry an access token is renewed, so that a call does not arrive
+// just after it lapsed.
+const refreshMargin = 20 * time.Second
+
+// ErrIdle is the error of a call that needed a token refresh after the citizen was idle for the idle
+// timeout: the session is over (it matches ErrUnauthorized and ErrLoggedOut).
+var ErrIdle = &Error{Status: http.StatusUnauthorized, Code: "session_idle"}
 
 // NewSession wraps a token the device login gave.
 func (c *Client) NewSession(tok *oauth2.Token) *Session {
-	return &Session{c: c, ts: oauth2.ReuseTokenSource(tok, expiredSource{})}
+	s := &Session{c: c}
+	s.setToken(tok)
+	return s
 }
 
-// expiredSource is asked for a token only when the one we hold has expired: the citizen must log in again.
-type expiredSource struct{}
-
-func (expiredSource) Token() (*oauth2.Token, error) {
-	return nil, &Error{Status: http.StatusUnauthorized, Code: "token_expired"}
-}
-
-func (s *Session) token() (string, error) {
-	s.mu.Lock()
-	ts := s.ts
-	s.mu.Unlock()
-	if ts == nil {
-		return "", ErrLoggedOut
+// setToken takes tok as the current token; its expiry is counted on the client's clock from expires_in
+// (x/oauth2 counts Expiry on the wall clock).
+func (s *Session) setToken(tok *oauth2.Token) {
+	exp := tok.Expiry
+	if tok.ExpiresIn > 0 {
+		exp = s.c.now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
-	t, err := ts.Token()
+	s.mu.Lock()
+	s.tok, s.expiry = tok, exp
+	s.mu.Unlock()
+}
+
+// SetActivity tells the session when the citizen was last active and after how long without activity the
+// kiosk logs them out; a refresh is refused after that (see Session).
+func (s *Session) SetActivity(last func() time.Time, idleTimeout time.Duration) {
+	s.mu.Lock()
+	s.lastActivity, s.idleTimeout = last, idleTimeout
+	s.mu.Unlock()
+}
+
+// CanRefresh reports whether the session holds a refresh token.
+func (s *Session) CanRefresh() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tok != nil && s.tok.RefreshToken != ""
+}
+
+func (s *Session) valid() (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil {
+		return "", false, ErrLoggedOut
+	}
+	if s.idleOut {
+		return "", false, ErrIdle
+	}
+	if s.expiry.IsZero() || s.c.now().Before(s.expiry.Add(-refreshMargin)) {
+		return s.tok.AccessToken, true, nil
+	}
+	return "", false, nil
+}
+
+func (s *Session) token(ctx context.Context) (string, error) {
+	if t, ok, err := s.valid(); ok || err != nil {
+		return t, err
+	}
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if t, ok, err := s.valid(); ok || err != nil { // another call refreshed meanwhile
+		return t, err
+	}
+	s.mu.Lock()
+	old, last, idle := s.tok, s.lastActivity, s.idleTimeout
+	s.mu.Unlock()
+	if old.RefreshToken == "" {
+		return "", &Error{Status: http.StatusUnauthorized, Code: "token_expired"}
+	}
+	if last != nil && idle > 0 && s.c.now().Sub(last()) >= idle {
+		// The citizen has gone: never renew their login. The tokens stay only for Logout to revoke.
+		s.mu.Lock()
+		s.idleOut = true
+		s.mu.Unlock()
+		return "", ErrIdle
+	}
+	d, err := s.c.Discover(ctx)
 	if err != nil {
 		return "", err
 	}
-	return t.AccessToken, nil
+	cfg := s.c.oauthConfig(d)
+	fresh, err := cfg.TokenSource(s.c.refreshContext(ctx), &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
+	if err != nil {
+		err = grantError(ctx, err)
+		var e *Error
+		if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 {
+			// invalid_grant and the like: the refresh token is spent or revoked; the login is over.
+			return "", &Error{Status: http.StatusUnauthorized, Code: "token_expired", Detail: e.Code}
+		}
+		return "", err
+	}
+	s.mu.Lock()
+	over := s.tok != old // logged out during the refresh
+	s.mu.Unlock()
+	if over {
+		go func() { // revoke what the refresh gave, as Logout would have
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = s.c.revokeTokens(ctx, fresh)
+		}()
+		return "", ErrLoggedOut
+	}
+	s.setToken(fresh)
+	s.c.log.Debug("token refreshed")
+	return fresh.AccessToken, nil
 }
 
-// Logout drops the token at once, then revokes it at the backend within ctx (best effort: the error is
-// only for logging, the session is over either way).
+// Logout drops the tokens at once, then revokes the refresh token and the access token at the issuer's
+// revocation endpoint (RFC 7009), when it has one, within ctx (best effort: the error is only for logging,
+// the session is over either way).
 func (s *Session) Logout(ctx context.Context) error {
+	s.refreshMu.Lock() // a refresh under way finishes first, so its new tokens are the ones revoked
 	s.mu.Lock()
-	ts := s.ts
-	s.ts = nil
+	tok := s.tok
+	s.tok = nil
 	s.mu.Unlock()
-	if ts == nil {
+	s.refreshMu.Unlock()
+	if tok == nil {
 		return nil
 	}
-	t, err := ts.Token()
-	if err != nil {
-		return nil // expired already: nothing to revoke
-	}
-	return s.c.revoke(ctx, t.AccessToken)
+	return s.c.revokeTokens(ctx, tok)
 }
 
-// LoggedIn reports whether the session still holds a token.
+// LoggedIn reports whether the session still holds a token it may use.
 func (s *Session) LoggedIn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ts != nil
+	return s.tok != nil && !s.idleOut
 }
 
 // do runs one authorised call. key, when not empty, is sent as Idempotency-Key (and makes a write retryable).
 func (s *Session) do(ctx context.Context, method, path, key string, body, out any) error {
-	tok, err := s.token()
+	tok, err := s.token(ctx)
 	if err != nil {
 		return err
 	}

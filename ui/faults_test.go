@@ -57,9 +57,43 @@ func uiFaults() []uiFault {
 		{fault: faults.Status503, msg: "ErrUnavailable"},
 		{fault: faults.Status429, msg: "ErrRateLimited"},
 		{fault: faults.MalformedJSON, msg: "ErrUnknown", stored: 1},
-		{fault: "403 consent withdrawn", msg: "ErrForbidden",
-			setup: func(c *uiFaultCase) { c.consent(false) },
-			heal:  func(c *uiFaultCase) { c.consent(true) }},
+		// The 403 of a consent withdrawn mid-visit takes the citizen to the consent screen instead of a
+		// message: TestFaultConsentWithdrawnUI.
+	}
+}
+
+// TestFaultConsentWithdrawnUI: the citizen's consent withdrawn in another session while they write a
+// reply: "Send" gets 403 consent_required and the kiosk shows the consent screen (not "no access"); nothing
+// is stored. After consenting again the draft waits in the thread with its key, and "Send" stores it once.
+func TestFaultConsentWithdrawnUI(t *testing.T) {
+	h, env, _, clk := faultKiosk(t, "403")
+	c := &uiFaultCase{t: t, env: env, clk: clk}
+	limit := 20 * time.Second
+	th := openThread(h, limit)
+	if th.t == nil {
+		t.Fatal("the thread did not load")
+	}
+	draft := "Svar frå kiosken etter at samtykket vart trekt: eg er heime etter klokka 12."
+	test.Type(th.reply, draft)
+	c.consent(false)
+	tapFast(h, h.k.tr("Send"))
+	waitResponsive(h, "the consent screen", limit, func() bool { _, ok := h.k.cur.(*consent); return ok })
+	if h.containsText(h.k.tr("ErrForbidden")) {
+		t.Error("«no access» shown for a withdrawn consent")
+	}
+	if got := storedCopies(t, env, draft); got != 0 {
+		t.Errorf("stored %d copies without consent", got)
+	}
+	tapFast(h, h.k.tr("ConsentAccept"))
+	waitResponsive(h, "home", limit, func() bool { _, ok := h.k.cur.(*home); return ok })
+	th = openThread(h, limit)
+	if th.reply.Text != draft {
+		t.Fatalf("the draft is gone after consenting again: %q", th.reply.Text)
+	}
+	tapFast(h, h.k.tr("Send"))
+	waitResponsive(h, "the reply to arrive", limit, func() bool { return h.hasText(h.k.tr("ReplySent")) })
+	if got := storedCopies(t, env, draft); got != 1 {
+		t.Errorf("the backend holds %d copies of the reply, want exactly 1", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,8 +18,11 @@ import (
 // countdown and "I'm still here". Input is a tap on a kiosk button or tile, typing, a list choice, and –
 // where the display can tell (WithInputIdle) – any keyboard, mouse or touch input at all.
 type idle struct {
-	k       *Kiosk
-	last    time.Time
+	k    *Kiosk
+	last time.Time
+	// active is the last activity (Unix ns) as the session's refresh rule reads it, from any goroutine:
+	// last, or later input the display saw.
+	active  atomic.Int64
 	overlay *widget.PopUp
 	text    *widget.Label
 }
@@ -26,13 +30,18 @@ type idle struct {
 // touch records activity and takes the warning away.
 func (k *Kiosk) touch() {
 	k.idle.last = time.Now()
+	k.idle.active.Store(k.idle.last.UnixNano())
 	k.idle.hideWarning()
 }
+
+// lastActive is when the citizen was last active, for the session's refresh rule (any goroutine).
+func (i *idle) lastActive() time.Time { return time.Unix(0, i.active.Load()) }
 
 // startIdle watches for idleness during a session; it stops when the session's context ends (logout).
 func (k *Kiosk) startIdle() {
 	k.idle.k = k
 	k.idle.last = time.Now()
+	k.idle.active.Store(k.idle.last.UnixNano())
 	ctx, do, gen := k.ctx, k.do, k.gen
 	go func() {
 		t := time.NewTicker(time.Second / 4)
@@ -61,6 +70,7 @@ func (i *idle) check() {
 	if k.inputIdle != nil {
 		if d, ok := k.inputIdle(); ok && d < since {
 			since = d // input elsewhere on the screen: scrolling, the mouse, a key in a text field
+			i.active.Store(time.Now().Add(-d).UnixNano())
 		}
 	}
 	left := k.cfg.IdleTimeout - since

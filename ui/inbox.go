@@ -93,6 +93,7 @@ type inbox struct {
 	list       *widget.List
 	status     *widget.Label
 	errText    *widget.Label
+	root       *fyne.Container // laid out again when the error text comes or goes
 	showNotice func(int)
 	stopPoll   func()
 }
@@ -123,7 +124,8 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 	write.Importance = widget.HighImportance
 	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
 	top := container.NewVBox(head, notice, s.status, s.errText)
-	return container.NewBorder(top, nil, nil, nil, s.list)
+	s.root = container.NewBorder(top, nil, nil, nil, s.list)
+	return s.root
 }
 
 // a row: unread dot, service and time; the subject; the preview.
@@ -187,12 +189,12 @@ func (s *inbox) loadMore() {
 			s.loading = false
 			if err != nil {
 				if !k.handleUnauthorized(err) {
-					showError(s.errText, k.errText(err))
 					s.status.Hide()
+					sayIn(s.errText, k.errText(err), s.root, nil)
 				}
 				return
 			}
-			showError(s.errText, "")
+			sayIn(s.errText, "", s.root, nil)
 			s.threads = append(s.threads, page.Items...)
 			s.more = page.NextCursor != nil && *page.NextCursor != ""
 			if s.more {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
@@ -111,12 +110,7 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	for _, o := range opts {
 		o(k)
 	}
-	// Requests are logged at debug level (method, path, status: never a token, a name or text).
-	copts := []client.Option{client.WithLogger(slog.Default())}
-	if k.httpClient != nil {
-		copts = append(copts, client.WithHTTPClient(k.httpClient))
-	}
-	if k.client, err = client.New(cfg.API, copts...); err != nil {
+	if k.client, err = k.newClient(cfg); err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
 	k.initDisplay() // the theme (normal text, no high contrast), the touch keyboard, read-aloud
@@ -211,11 +205,13 @@ func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
 	}()
 }
 
-// loggedIn takes over a fresh session: read Me, then consent, person choice or home.
+// loggedIn takes over a fresh session: read Me, then consent, person choice or home. The session may
+// refresh its token only while the citizen is active (see client.Session): it asks the idle watch.
 func (k *Kiosk) loggedIn(sess *client.Session) {
 	k.sess = sess
 	k.sessionStarted()
 	k.startIdle()
+	sess.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)
 	k.loadMe()
 }
 
@@ -321,13 +317,48 @@ func (k *Kiosk) fail(err error, retry func()) {
 	k.show(newMessageScreen(k, k.errText(err), retry))
 }
 
-// handleUnauthorized logs out with a notice when err means the session has ended.
+// handleUnauthorized handles what ends or redirects a session, whatever screen the call came from: a
+// login the backend refuses (too low a level, no identity number, an unknown person, under age) ends on
+// the refusal screen; any other 401 logs out with "you are logged out"; the citizen's own consent missing
+// (consent_required without another person) goes to the consent screen.
 func (k *Kiosk) handleUnauthorized(err error) bool {
-	if k.sess != nil && client.IsUnauthorized(err) {
+	if k.sess == nil {
+		return false
+	}
+	if msg := refusalMessage(client.CodeOf(err)); msg != "" && (client.IsUnauthorized(err) || client.IsForbidden(err)) {
+		k.refuse(err, msg)
+		return true
+	}
+	if client.IsUnauthorized(err) {
 		k.logout(k.tr("NoticeLoggedOut"))
 		return true
 	}
+	if client.CodeOf(err) == "consent_required" && k.ownConsent(err) {
+		k.noteError(err)
+		k.loadMe() // Me says the consent is missing: the consent screen, and back where the citizen was after
+		return true
+	}
 	return false
+}
+
+// ownConsent reports whether a consent_required is about the citizen's own consent (no person named, or
+// the citizen themself).
+func (k *Kiosk) ownConsent(err error) bool {
+	p := client.PersonOf(err)
+	return p == "" || (k.me != nil && p == k.me.Citizen.Id)
+}
+
+// personName is the name of a person the citizen may act for, from Me ("" when not among them).
+func (k *Kiosk) personName(id string) string {
+	if k.me == nil {
+		return ""
+	}
+	for _, p := range k.me.Persons {
+		if p.Person.Id == id {
+			return p.Person.Name
+		}
+	}
+	return ""
 }
 
 // errText is the translated message for a failed call.
@@ -338,8 +369,25 @@ func (k *Kiosk) errText(err error) string {
 		return ""
 	case errors.Is(err, client.ErrLoginDenied):
 		return k.tr("ErrLoginDenied")
+	case errors.Is(err, client.ErrLoginDeclined):
+		return k.tr("ErrLoginDeclined")
 	case errors.Is(err, client.ErrLoginExpired):
 		return k.tr("ErrLoginExpired")
+	case errors.Is(err, client.ErrLoginBadCode):
+		return k.tr("ErrLoginBadCode")
+	case errors.Is(err, client.ErrLoginPending):
+		return k.tr("ErrLoginPending")
+	case errors.Is(err, client.ErrLoginSlowDown):
+		return k.tr("ErrLoginSlowDown")
+	case refusalMessage(client.CodeOf(err)) != "":
+		return k.trd(refusalMessage(client.CodeOf(err)), map[string]any{"Phone": HelpLine})
+	case client.CodeOf(err) == "kiosk_required":
+		return k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
+	case client.CodeOf(err) == "consent_required" && !k.ownConsent(err):
+		if name := k.personName(client.PersonOf(err)); name != "" {
+			return k.trd("ErrConsentOther", map[string]any{"Name": name})
+		}
+		return k.tr("ErrConsentOtherUnnamed")
 	case client.IsUnauthorized(err):
 		return k.tr("NoticeLoggedOut")
 	case client.IsForbidden(err):

@@ -33,6 +33,7 @@ type login struct {
 	qr        *canvas.Image
 	code      *widget.Label
 	url       *widget.Label
+	typeCode  *widget.Label // "type the code" when the issuer gives no verification_uri_complete
 	timeLeft  *widget.Label
 	status    *widget.Label
 	clockWarn *widget.Label // the kiosk's clock is far from the backend's
@@ -57,7 +58,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
 
 	s.code = widget.NewLabel("")
-	s.code.SizeName = theme.SizeNameHeadingText
+	s.code.SizeName = kt.SizeNameUserCode
 	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	s.url = widget.NewLabel("")
 	s.url.TextStyle = fyne.TextStyle{Bold: true}
@@ -71,7 +72,9 @@ func (s *login) buildUI() fyne.CanvasObject {
 	steps := para("1. " + k.tr("LoginStep1") + "\n2. " + k.tr("LoginStep2") + "\n3. " + k.tr("LoginStep3"))
 	codeCaption := widget.NewLabel(k.tr("LoginCodeCaption"))
 	codeCaption.Wrapping = fyne.TextWrapWord
-	s.codeBox = container.NewVBox(codeCaption, s.url, s.code)
+	s.typeCode = para(k.tr("LoginTypeCode"))
+	s.typeCode.Hide()
+	s.codeBox = container.NewVBox(codeCaption, s.url, s.code, s.typeCode)
 	s.codeBox.Hide()
 	s.timeLeft.Alignment = fyne.TextAlignCenter
 	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
@@ -144,6 +147,11 @@ func (s *login) showCode(l *client.Login) {
 		s.qr.Refresh()
 	}
 	s.code.SetText(groupCode(l.UserCode))
+	if l.CodeInURI {
+		s.typeCode.Hide()
+	} else {
+		s.typeCode.Show() // the QR code opens only the page: the citizen types the code shown here
+	}
 	s.url.SetText(shortURL(l.VerificationURI))
 	s.status.SetText(s.k.tr("LoginWaiting"))
 	showError(s.clockWarn, s.k.clockSkewText())

@@ -286,12 +286,25 @@ func (k *Kiosk) kioskLabel() string {
 }
 
 // newClient makes a client for url with the kiosk's client options.
-func (k *Kiosk) newClient(url string) (*client.Client, error) {
-	opts := []client.Option{client.WithLogger(slog.Default())}
+// newClient makes the API client for cfg: the issuer (the API's own discovery unless --issuer says
+// otherwise), the API, the OAuth client and its secret, the scopes and the resource. Requests are logged at
+// debug level (method, path, status: never a token, a name or text).
+func (k *Kiosk) newClient(cfg config.Config) (*client.Client, error) {
+	opts := []client.Option{client.WithLogger(slog.Default()),
+		client.WithOAuthClient(cfg.ClientID, cfg.ClientSecret.Reveal())}
+	if cfg.Issuer != "" { // an issuer of its own: the API is where --api says, whatever discovery names
+		opts = append(opts, client.WithAPI(cfg.API))
+	}
+	if scopes := cfg.ScopeList(); len(scopes) > 0 {
+		opts = append(opts, client.WithScopes(scopes...))
+	}
+	if cfg.Resource != "" {
+		opts = append(opts, client.WithResource(cfg.Resource))
+	}
 	if k.httpClient != nil {
 		opts = append(opts, client.WithHTTPClient(k.httpClient))
 	}
-	return client.New(url, opts...)
+	return client.New(cfg.IssuerURL(), opts...)
 }
 
 // staffPanel is for staff only (behind the PIN): the kiosk's settings, which apply at once and are kept in
@@ -412,6 +425,8 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	}
 	form := container.New(layout.NewFormLayout(),
 		label(id("StaffBackend")), container.NewVBox(container.NewBorder(nil, nil, nil, test, s.api), s.testResult),
+		label(id("StaffLoginAt")), para(k.trd("StaffLoginAtValue", map[string]any{
+			"Issuer": cfg.IssuerURL(), "ClientID": cfg.ClientID, "API": cfg.API})),
 		label(id("StaffKioskName")), s.name,
 		label(id("StaffLocation")), s.location,
 		label(id("StaffDefaultLang")), s.langBox,
@@ -525,9 +540,10 @@ func (s *staffPanel) loadOps() {
 // testConnection asks the backend URL typed (not yet saved) for its health.
 func (s *staffPanel) testConnection() {
 	k := s.k
-	url := strings.TrimSpace(s.api.Text)
+	cfg := k.cfg
+	cfg.API = strings.TrimSpace(s.api.Text)
 	s.testResult.Show()
-	cl, err := k.newClient(url)
+	cl, err := k.newClient(cfg)
 	if err != nil {
 		s.testResult.SetText(k.tr("StaffBadURL"))
 		return
@@ -589,7 +605,7 @@ func (s *staffPanel) save() {
 	var cl *client.Client
 	if next.API != k.cfg.API {
 		var err error
-		if cl, err = k.newClient(next.API); err != nil {
+		if cl, err = k.newClient(next); err != nil {
 			showError(s.errText, k.tr("StaffBadURL"))
 			return
 		}

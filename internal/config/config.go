@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,7 +41,54 @@ type Config struct {
 	TouchKeyboard bool   // show the on-screen keyboard
 	ReadAloud     bool   // offer read-aloud
 	Dir           string // the configuration directory: config.toml and the local store ("" = none)
+
+	// Issuer is where citizens log in (OIDC discovery at Issuer/.well-known/openid-configuration); empty
+	// means the API's own discovery (IssuerURL resolves it).
+	Issuer string
+	// ClientID is the OAuth client the kiosk is, for the citizen's device login and its own
+	// client-credentials token (default "helsekiosk").
+	ClientID string
+	// ClientSecretFile names the file the client secret is read from at start (never the secret itself).
+	ClientSecretFile string
+	// ClientSecret is the secret read from ClientSecretFile ("" for a public client). It is no setting: no
+	// layer can set it, Value never gives it, and it prints as [redacted].
+	ClientSecret Secret
+	// Scopes are the scopes the citizen's login asks for, space separated.
+	Scopes string
+	// Resource, when set, is sent as RFC 8707 "resource" on the device authorization and token requests,
+	// so the issuer puts the API in the token's audience.
+	Resource string
 }
+
+// DefaultScopes is what the citizen's login asks for by default.
+const DefaultScopes = "openid helsekiosk offline_access"
+
+// IssuerURL is the issuer the kiosk logs in at: Issuer, or the API URL when none is set.
+func (c Config) IssuerURL() string {
+	if c.Issuer != "" {
+		return c.Issuer
+	}
+	return c.API
+}
+
+// ScopeList is Scopes split at white space.
+func (c Config) ScopeList() []string { return strings.Fields(c.Scopes) }
+
+// A Secret is a credential read from a file. It never prints: fmt, %+v of a Config and slog show
+// [redacted].
+type Secret string
+
+func (Secret) String() string                 { return "[redacted]" }
+func (Secret) GoString() string               { return `"[redacted]"` }
+func (Secret) LogValue() slog.Value           { return slog.StringValue("[redacted]") }
+func (s Secret) Reveal() string               { return string(s) }
+func (s Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+// ErrSecretSetting is returned for a client_secret in any layer: the secret belongs in a file
+// (client_secret_file), never on the command line, in the environment, the staff panel or config.toml.
+var ErrSecretSetting = errors.New("client_secret cannot be set directly (it would show in the process list, " +
+	"the environment or a settings file); put the secret in a file readable only by the kiosk user and set " +
+	"client_secret_file (--client-secret-file FILE) instead")
 
 // The setting keys: the file's keys, the staff panel's stored keys, HELSEKIOSK_<KEY> and --key (- for _).
 const (
@@ -53,18 +102,27 @@ const (
 	KeyIdleWarning   = "idle_warning"
 	KeyTouchKeyboard = "touch_keyboard"
 	KeyReadAloud     = "read_aloud"
+	KeyIssuer        = "issuer"
+	KeyClientID      = "client_id"
+	KeySecretFile    = "client_secret_file"
+	KeyScopes        = "scopes"
+	KeyResource      = "resource"
+
+	// keySecret is refused in every layer (ErrSecretSetting).
+	keySecret = "client_secret"
 )
 
 // Keys lists every setting key.
 var Keys = []string{KeyAPI, KeyFullscreen, KeyKiosk, KeyLang, KeyKioskName, KeyLocation, KeyIdleTimeout,
-	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud}
+	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud, KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource}
 
 // FileName is the configuration file's name in the configuration directory.
 const FileName = "config.toml"
 
 // Defaults returns the settings used when no layer says otherwise.
 func Defaults() Config {
-	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second}
+	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second,
+		ClientID: client.ClientID, Scopes: DefaultScopes}
 }
 
 // ValidLang reports whether lang is one of Languages.
@@ -129,6 +187,18 @@ func Set(c *Config, key, value string) error {
 		return parseBool(&c.TouchKeyboard)
 	case KeyReadAloud:
 		return parseBool(&c.ReadAloud)
+	case KeyIssuer:
+		c.Issuer = value
+	case KeyClientID:
+		c.ClientID = value
+	case KeySecretFile:
+		c.ClientSecretFile = value
+	case KeyScopes:
+		c.Scopes = strings.Join(strings.Fields(value), " ")
+	case KeyResource:
+		c.Resource = value
+	case keySecret:
+		return ErrSecretSetting
 	default:
 		return fmt.Errorf("unknown setting %q", key)
 	}
@@ -158,6 +228,16 @@ func Value(c Config, key string) string {
 		return strconv.FormatBool(c.TouchKeyboard)
 	case KeyReadAloud:
 		return strconv.FormatBool(c.ReadAloud)
+	case KeyIssuer:
+		return c.Issuer
+	case KeyClientID:
+		return c.ClientID
+	case KeySecretFile:
+		return c.ClientSecretFile
+	case KeyScopes:
+		return c.Scopes
+	case KeyResource:
+		return c.Resource
 	}
 	return ""
 }
@@ -177,6 +257,25 @@ func Validate(c *Config) error {
 	if c.API != "" {
 		if _, err := client.CheckURL(c.API); err != nil {
 			return fmt.Errorf("config: --api: %w", err)
+		}
+	}
+	c.Issuer = strings.TrimSpace(c.Issuer)
+	if c.Issuer != "" {
+		if _, err := client.CheckURL(c.Issuer); err != nil {
+			return fmt.Errorf("config: --issuer: %w", err)
+		}
+	}
+	c.ClientID = strings.TrimSpace(c.ClientID)
+	if c.ClientID == "" {
+		c.ClientID = client.ClientID
+	}
+	if len(c.ScopeList()) == 0 {
+		c.Scopes = DefaultScopes
+	}
+	c.Resource = strings.TrimSpace(c.Resource)
+	if c.Resource != "" {
+		if u, err := url.Parse(c.Resource); err != nil || !u.IsAbs() || u.Fragment != "" {
+			return fmt.Errorf("config: --resource %q must be an absolute URI without a fragment (RFC 8707)", c.Resource)
 		}
 	}
 	if c.IdleTimeout <= 0 {
@@ -216,8 +315,25 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("idle-warning", "", "warn this long before the idle logout (e.g. 60s)")
 	fs.Bool("touch-keyboard", false, "show the on-screen keyboard")
 	fs.Bool("read-aloud", false, "offer read-aloud")
+	fs.String("issuer", "", "where citizens log in (OIDC discovery); default: the API URL")
+	fs.String("client-id", "", "the kiosk's OAuth client ID (default helsekiosk)")
+	fs.String("client-secret-file", "", "file holding the kiosk's OAuth client secret (never the secret itself)")
+	fs.String("scopes", "", "scopes the citizen's login asks for (default \""+DefaultScopes+"\")")
+	fs.String("resource", "", "RFC 8707 resource (the API) sent on device authorization and token requests")
 	dirFlag := fs.String("config-dir", "", "configuration directory (config.toml, the local store)")
 	fileFlag := fs.String("config", "", "configuration file (default: config.toml in the configuration directory)")
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && strings.ReplaceAll(name, "-", "_") == keySecret {
+			return Config{}, nil, fmt.Errorf("config: %s: %w", strings.SplitN(a, "=", 2)[0], ErrSecretSetting)
+		}
+	}
+	if strings.TrimSpace(getenv("HELSEKIOSK_CLIENT_SECRET")) != "" {
+		return Config{}, nil, fmt.Errorf("config: HELSEKIOSK_CLIENT_SECRET: %w", ErrSecretSetting)
+	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, fmt.Errorf("config: %w", err)
 	}
@@ -235,6 +351,9 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 		if err := loadFile(&c, file, must); err != nil {
 			return Config{}, nil, err
 		}
+	}
+	if _, ok := staff[keySecret]; ok {
+		return Config{}, nil, fmt.Errorf("config: staff setting: %w", ErrSecretSetting)
 	}
 	for _, key := range Keys {
 		if v, ok := staff[key]; ok {
@@ -270,7 +389,31 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	if err := Validate(&c); err != nil {
 		return Config{}, nil, err
 	}
+	if c.ClientSecretFile != "" {
+		secret, err := ReadSecretFile(c.ClientSecretFile)
+		if err != nil {
+			return Config{}, nil, err
+		}
+		c.ClientSecret = secret
+	}
 	return c, fixed, nil
+}
+
+// ReadSecretFile reads a client secret: the file's content without surrounding white space (a trailing
+// newline is usual). An empty file is an error; the error never holds the content.
+func ReadSecretFile(path string) (Secret, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: client_secret_file: %w", err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("config: client_secret_file %s is empty", path)
+	}
+	if strings.ContainsAny(v, "\r\n") {
+		return "", fmt.Errorf("config: client_secret_file %s must hold the secret on one line", path)
+	}
+	return Secret(v), nil
 }
 
 // loadFile applies a TOML file of key = value lines. A missing file is an error only when must.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,8 +64,9 @@ func TestLoad(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load(%q): %v", tt.args, err)
 			}
-			if got != tt.want {
-				t.Errorf("Load(%q) =\n %+v\nwant\n %+v", tt.args, got, tt.want)
+			want := withOAuthDefaults(tt.want)
+			if got != want {
+				t.Errorf("Load(%q) =\n %+v\nwant\n %+v", tt.args, got, want)
 			}
 		})
 	}
@@ -113,6 +116,7 @@ read_aloud = true
 		Fullscreen:    true,                     // kiosk mode is full screen
 		Dir:           dir,
 	}
+	want = withOAuthDefaults(want)
 	if got != want {
 		t.Errorf("LoadWith =\n %+v\nwant\n %+v", got, want)
 	}
@@ -189,5 +193,167 @@ func writeFile(t *testing.T, path, body string) {
 	}
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// withOAuthDefaults fills the OAuth settings' defaults into a want that does not name them.
+func withOAuthDefaults(c Config) Config {
+	def := Defaults()
+	if c.ClientID == "" {
+		c.ClientID = def.ClientID
+	}
+	if c.Scopes == "" {
+		c.Scopes = def.Scopes
+	}
+	return c
+}
+
+// TestOAuthSettingsLayers: issuer, client_id, client_secret_file, scopes and resource come from every layer
+// with the same precedence as the others, and have their defaults.
+func TestOAuthSettingsLayers(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"file", "staff", "env", "flag"} {
+		writeFile(t, filepath.Join(dir, n+".secret"), "secret-from-"+n+"\n")
+	}
+	writeFile(t, filepath.Join(dir, FileName), `
+api = "https://api.example.no"
+issuer = "https://file-idp.example.no"
+client_id = "file-kiosk"
+client_secret_file = "`+filepath.Join(dir, "file.secret")+`"
+scopes = "openid  helsekiosk"
+resource = "https://file-api.example.no"
+`)
+	getenv := func(env map[string]string) func(string) string {
+		return func(k string) string {
+			if k == "HELSEKIOSK_CONFIG_DIR" {
+				return dir
+			}
+			return env[k]
+		}
+	}
+
+	// Defaults: the issuer is the API, the client is helsekiosk, the scopes ask for a refresh token.
+	c, err := Load([]string{"--api", "https://api.example.no"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "" || c.IssuerURL() != "https://api.example.no" || c.ClientID != "helsekiosk" ||
+		c.Scopes != "openid helsekiosk offline_access" || c.Resource != "" || c.ClientSecret != "" || c.ClientSecretFile != "" {
+		t.Errorf("defaults: %+v (issuer %q)", c, c.IssuerURL())
+	}
+
+	// The file alone.
+	c, err = Load(nil, getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IssuerURL() != "https://file-idp.example.no" || c.ClientID != "file-kiosk" || c.Scopes != "openid helsekiosk" ||
+		c.Resource != "https://file-api.example.no" || c.ClientSecret.Reveal() != "secret-from-file" {
+		t.Errorf("file: %+v", c)
+	}
+
+	staff := map[string]string{KeyIssuer: "https://staff-idp.example.no", KeyClientID: "staff-kiosk",
+		KeySecretFile: filepath.Join(dir, "staff.secret"), KeyScopes: "openid", KeyResource: "https://staff-api.example.no"}
+	c, _, err = LoadWith(nil, getenv(nil), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://staff-idp.example.no" || c.ClientID != "staff-kiosk" || c.Scopes != "openid" ||
+		c.Resource != "https://staff-api.example.no" || c.ClientSecret.Reveal() != "secret-from-staff" {
+		t.Errorf("staff over file: %+v", c)
+	}
+
+	env := map[string]string{"HELSEKIOSK_ISSUER": "https://env-idp.example.no", "HELSEKIOSK_CLIENT_ID": "env-kiosk",
+		"HELSEKIOSK_CLIENT_SECRET_FILE": filepath.Join(dir, "env.secret"), "HELSEKIOSK_SCOPES": "openid env",
+		"HELSEKIOSK_RESOURCE": "https://env-api.example.no"}
+	c, fixed, err := LoadWith(nil, getenv(env), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://env-idp.example.no" || c.ClientID != "env-kiosk" || c.Scopes != "openid env" ||
+		c.Resource != "https://env-api.example.no" || c.ClientSecret.Reveal() != "secret-from-env" {
+		t.Errorf("env over staff: %+v", c)
+	}
+	for _, k := range []string{KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource} {
+		if !fixed[k] {
+			t.Errorf("%s set by the environment is not reported fixed", k)
+		}
+	}
+
+	args := []string{"--issuer", "https://flag-idp.example.no", "--client-id", "flag-kiosk",
+		"--client-secret-file", filepath.Join(dir, "flag.secret"), "--scopes", "openid flag offline_access",
+		"--resource", "https://flag-api.example.no"}
+	c, _, err = LoadWith(args, getenv(env), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://flag-idp.example.no" || c.ClientID != "flag-kiosk" || c.Scopes != "openid flag offline_access" ||
+		c.Resource != "https://flag-api.example.no" || c.ClientSecret.Reveal() != "secret-from-flag" {
+		t.Errorf("flags over env: %+v", c)
+	}
+	if v := Value(c, KeySecretFile); v != filepath.Join(dir, "flag.secret") {
+		t.Errorf("Value(client_secret_file) = %q", v)
+	}
+	for _, k := range Keys {
+		if strings.Contains(Value(c, k), "secret-from") {
+			t.Errorf("Value(%s) gives the secret away", k)
+		}
+	}
+}
+
+// TestClientSecretRefused: the secret itself is refused in every layer with an error that says what to do,
+// and it never prints.
+func TestClientSecretRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "with-secret.toml"), `client_secret = "hunter2"`)
+	cases := map[string]func() error{
+		"flag":  func() error { _, err := Load([]string{"--client-secret", "hunter2"}, nil); return err },
+		"flag=": func() error { _, err := Load([]string{"-client-secret=hunter2"}, nil); return err },
+		"flag_": func() error { _, err := Load([]string{"--client_secret=hunter2"}, nil); return err },
+		"env": func() error {
+			_, err := Load(nil, func(k string) string { return map[string]string{"HELSEKIOSK_CLIENT_SECRET": "hunter2"}[k] })
+			return err
+		},
+		"staff": func() error {
+			_, _, err := LoadWith(nil, nil, map[string]string{"client_secret": "hunter2"})
+			return err
+		},
+		"file": func() error {
+			_, err := Load([]string{"--config", filepath.Join(dir, "with-secret.toml")}, nil)
+			return err
+		},
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := f()
+			if !errors.Is(err, ErrSecretSetting) {
+				t.Fatalf("err = %v, want ErrSecretSetting", err)
+			}
+			if !strings.Contains(err.Error(), "client_secret_file") || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q should point to client_secret_file and not repeat the secret", err)
+			}
+		})
+	}
+
+	// A missing or empty secret file is an error at start; the content never shows in errors or prints.
+	if _, err := Load([]string{"--client-secret-file", filepath.Join(dir, "nope")}, nil); err == nil {
+		t.Error("a missing secret file is not an error")
+	}
+	writeFile(t, filepath.Join(dir, "empty"), "\n")
+	if _, err := Load([]string{"--client-secret-file", filepath.Join(dir, "empty")}, nil); err == nil {
+		t.Error("an empty secret file is not an error")
+	}
+	writeFile(t, filepath.Join(dir, "ok"), "s3cr3t-value\n")
+	c, err := Load([]string{"--client-secret-file", filepath.Join(dir, "ok")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientSecret.Reveal() != "s3cr3t-value" {
+		t.Errorf("secret = %q", c.ClientSecret.Reveal())
+	}
+	for _, out := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(c.ClientSecret)} {
+		if strings.Contains(out, "s3cr3t") {
+			t.Errorf("the secret prints: %s", out)
+		}
 	}
 }

@@ -97,8 +97,15 @@ func TestFaultsDoWhatTheySay(t *testing.T) {
 	// Only matching requests break, and only as often as asked.
 	n.Set(faults.Status500, faults.PathContains("/help-requests"), 1)
 	healthy()
+	kioskToken := env.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret)
 	post := func() (int, error) {
-		res, err := c.Post(n.URL+"/v1/kiosk/help-requests", "application/json", strings.NewReader(`{"kioskName":"K","screen":"home"}`))
+		req, err := http.NewRequest(http.MethodPost, n.URL+"/v1/kiosk/help-requests", strings.NewReader(`{"kioskName":"K","screen":"home"}`))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+kioskToken)
+		res, err := c.Do(req)
 		if err != nil {
 			return 0, err
 		}

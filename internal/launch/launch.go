@@ -6,6 +6,7 @@ package launch
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -65,7 +66,14 @@ func Prepare(args []string, getenv func(string) string, logw io.Writer) (*Setup,
 		}
 		hs := &http.Server{ReadHeaderTimeout: 10 * time.Second}
 		s.closers = append(s.closers, ln.Close, hs.Close) // hs.Close also ends kept-alive connections
-		go serveDemo(hs, ln, s.Config.KioskName, logw)
+		bcfg := backend.Config{Demo: true, KioskName: s.Config.KioskName, PublicURL: "http://" + ln.Addr().String()}
+		// The kiosk is an OAuth client of the demo backend with a secret made now, in memory only: the same
+		// secret goes to both sides.
+		secret := newDemoSecret()
+		if registerDemoKiosk(&bcfg, s.Config.ClientID, secret, s.Config.KioskName, s.Config.Location) {
+			s.Config.ClientSecret = config.Secret(secret)
+		}
+		go serveDemo(hs, ln, bcfg, logw)
 		s.Config.API, s.Config.Demo = "http://"+ln.Addr().String(), true
 	}
 	return s, nil
@@ -81,8 +89,8 @@ func (s *Setup) Close() {
 
 // serveDemo runs the reference backend with demo data (and its /staff page) with hs on ln until hs is
 // closed.
-func serveDemo(hs *http.Server, ln net.Listener, kioskName string, logw io.Writer) {
-	srv, err := backend.New(backend.Config{Demo: true, KioskName: kioskName, PublicURL: "http://" + ln.Addr().String()})
+func serveDemo(hs *http.Server, ln net.Listener, cfg backend.Config, logw io.Writer) {
+	srv, err := backend.New(cfg)
 	if err != nil {
 		fmt.Fprintln(logw, "helsekiosk: demo backend:", err)
 		ln.Close()
@@ -92,4 +100,16 @@ func serveDemo(hs *http.Server, ln net.Listener, kioskName string, logw io.Write
 	fmt.Fprintf(logw, "helsekiosk: demo backend on http://%s (staff page: /staff)\n", ln.Addr())
 	hs.Handler = srv.HandlerWithStaff()
 	_ = hs.Serve(ln)
+}
+
+// newDemoSecret is a fresh random client secret for the demo kiosk (26 base32 characters, 130 bits).
+func newDemoSecret() string { return rand.Text() }
+
+// registerDemoKiosk registers the kiosk (clientID, with secret, name and location) as a kiosk client of the
+// in-process demo backend in cfg, and reports whether it did; only then does the kiosk use the secret (for
+// its device login and its client-credentials kiosk token). The backend keeps only the secret's hash.
+func registerDemoKiosk(cfg *backend.Config, clientID, secret, name, location string) bool {
+	cfg.KioskClients = append(cfg.KioskClients, backend.KioskClient{ClientID: clientID,
+		SecretHash: backend.SHA256SecretHash(secret), Name: name, Location: location})
+	return true
 }

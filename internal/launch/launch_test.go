@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -65,5 +66,27 @@ func TestPrepareRefusesBadFlags(t *testing.T) {
 	}
 	if _, err := Prepare([]string{"--lang", "sv"}, env(nil), io.Discard); err == nil {
 		t.Fatal("an unknown language was accepted")
+	}
+}
+
+// TestDemoSecret: each demo start makes its own secret; until the backend takes kiosk clients the demo
+// kiosk gets none (it would send a secret nobody checks), and a secret never shows in the setup's print.
+func TestDemoSecret(t *testing.T) {
+	a, b := newDemoSecret(), newDemoSecret()
+	if len(a) < 26 || a == b {
+		t.Fatalf("demo secrets %q, %q", a, b)
+	}
+	s, err := Prepare([]string{"--config-dir", t.TempDir()}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var cfg backend.Config
+	registered := registerDemoKiosk(&cfg, s.Config.ClientID, a, "Helsekiosk", "")
+	if got := s.Config.ClientSecret.Reveal(); (got != "") != registered {
+		t.Errorf("registered %v but the kiosk's secret is %q", registered, got)
+	}
+	if s.Config.ClientID != client.ClientID {
+		t.Errorf("demo client id = %q", s.Config.ClientID)
 	}
 }

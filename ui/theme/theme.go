@@ -300,12 +300,16 @@ func (Kiosk) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().
 // Icon implements fyne.Theme.
 func (Kiosk) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
+// SizeNameUserCode is the login's user code: large, for a citizen who types it on the phone.
+const SizeNameUserCode fyne.ThemeSizeName = "helsekiosk-user-code"
+
 // normalSizes are the sizes at SizeNormal. Text sizes are Fyne's units, which equal points at canvas scale 1.
 var normalSizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameText:           20,
 	theme.SizeNameHeadingText:    34,
 	theme.SizeNameSubHeadingText: 26,
 	theme.SizeNameCaptionText:    18,
+	SizeNameUserCode:             52,
 	theme.SizeNamePadding:        ButtonGap,
 	theme.SizeNameInnerPadding:   12,
 	theme.SizeNameLineSpacing:    4,
