@@ -28,6 +28,9 @@ import (
 // idpAudience is the backend's --audience, which the test OPs put into their access tokens.
 const idpAudience = "helsekiosk-api"
 
+// idpPublicClient is a public device client (auth method none) of the main test OP.
+const idpPublicClient = "helsekiosk-public"
+
 // shortLifetime is the access-token lifetime of the OP for the refresh test: a session waits for its
 // token's exp, so it is short, but long enough that the fresh token is still valid when first used.
 const shortLifetime = 5 * time.Second
@@ -59,7 +62,8 @@ func newIDPWorld(t *testing.T) *idpWorld {
 	w.nopid = testop.User{Username: "no-pid", Password: "no-pid-pw", ACR: testop.ACRHigh}
 	w.nobody = testop.User{Username: "nobody", Password: "nobody-pw", PID: "01010012345", ACR: testop.ACRHigh}
 	users := testop.WithUsers(w.ingrid, w.minid, w.nopid, w.nobody)
-	w.main = testop.Start(t, users, testop.WithAudience(idpAudience))
+	w.main = testop.Start(t, users, testop.WithAudience(idpAudience), testop.WithClients(
+		testop.Client{ID: testop.DefaultClientID, Secret: testop.DefaultClientSecret}, testop.Client{ID: idpPublicClient}))
 	w.short = testop.Start(t, users, testop.WithAudience(idpAudience), testop.WithAccessTokenLifetime(shortLifetime))
 	w.noComplete = testop.Start(t, users, testop.WithAudience(idpAudience), testop.WithoutVerificationURIComplete())
 	w.otherAud = testop.Start(t, users, testop.WithAudience("another-api"))
@@ -151,6 +155,56 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 			t.Errorf("Me after Logout: %v", err)
 		}
 		t.Logf("revocations at the OP: %+v", revs)
+	})
+
+	t.Run("public client, QR code, logout revokes", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		rec := &wireRecorder{next: http.DefaultTransport}
+		c, err := client.New(w.main.Issuer, client.WithOAuthClient(idpPublicClient, ""), client.WithHTTPClient(&http.Client{Transport: rec}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := c.StartLogin(ctx, "Servicetorget")
+		if err != nil {
+			t.Fatalf("StartLogin: %v", err)
+		}
+		// The citizen scans the QR code (verification_uri_complete: no code to type).
+		if err := testop.NewPhone().Approve(ctx, l.VerificationURIComplete, "", w.ingrid); err != nil {
+			t.Fatal(err)
+		}
+		s, err := l.Wait(ctx)
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		if me, err := s.Me(ctx); err != nil || me.Citizen.Id != backend.DemoIngrid {
+			t.Fatalf("Me: %v %v", me, err)
+		}
+		claims := rec.lastTokenClaims(t)
+		if err := s.Logout(ctx); err != nil {
+			t.Fatalf("Logout: %v", err)
+		}
+		if w.main.Active(claims.ID) {
+			t.Error("the OP still honours the public client's token after Logout")
+		}
+	})
+
+	t.Run("the citizen declines", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		c, _ := idpKiosk(t, w.main)
+		l, err := c.StartLogin(ctx, "Servicetorget")
+		if err != nil {
+			t.Fatalf("StartLogin: %v", err)
+		}
+		if err := testop.NewPhone().Deny(ctx, l.VerificationURI, l.UserCode, w.ingrid); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := l.Wait(ctx); !errors.Is(err, client.ErrLoginDenied) {
+			t.Fatalf("Wait after Deny = %v, %v; want ErrLoginDenied", s, err)
+		}
 	})
 
 	t.Run("no verification_uri_complete", func(t *testing.T) {
