@@ -188,7 +188,7 @@ func (s *store) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, s
 	return nil
 }
 
-// SetUserinfoFromRequest fills the ID token: sub, and acr at the user's level.
+// SetUserinfoFromRequest fills the ID token's user claims: sub only (the access token carries pid and acr).
 func (s *store) SetUserinfoFromRequest(_ context.Context, ui *oidc.UserInfo, req op.IDTokenRequest, _ []string) error {
 	ui.Subject = req.GetSubject()
 	return nil

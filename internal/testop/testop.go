@@ -9,6 +9,7 @@
 package testop
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"maps"
 	"net"
@@ -139,8 +140,8 @@ func Start(t testing.TB, opts ...Option) *OP {
 		t.Fatalf("testop: %v", err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	var cryptoKey [32]byte
-	copy(cryptoKey[:], []byte(st.key.id))
+	var cryptoKey [32]byte // op's key for opaque tokens (unused: access tokens are JWTs)
+	_, _ = rand.Read(cryptoKey[:])
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:             cryptoKey,
 		GrantTypeRefreshToken: true,
