@@ -155,6 +155,10 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 			t.Errorf("Me after Logout: %v", err)
 		}
 		t.Logf("revocations at the OP: %+v", revs)
+		// The backend verifies JWTs offline (it checks revoked jtis only for its own issuer): the revoked
+		// access token of an external OP is refused by the backend only from its exp on.
+		res, _ := w.backend.Do(t, http.MethodGet, "/v1/me", rec.tokenByID(jti), nil)
+		t.Logf("the backend with the access token revoked at the OP: %d (until exp)", res.StatusCode)
 	})
 
 	t.Run("public client, QR code, logout revokes", func(t *testing.T) {
