@@ -353,7 +353,9 @@ func TestRefreshFailures(t *testing.T) {
 	t.Parallel()
 	op := newFakeOP(t)
 	var mu sync.Mutex
-	answer := func(url.Values) (int, string) { return http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}` }
+	answer := func(url.Values) (int, string) {
+		return http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`
+	}
 	op.token = func(f url.Values) (int, string) { mu.Lock(); defer mu.Unlock(); return answer(f) }
 	setAnswer := func(f func(url.Values) (int, string)) { mu.Lock(); answer = f; mu.Unlock() }
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -72,20 +71,16 @@ func newIDPWorld(t *testing.T) *idpWorld {
 		c.TrustIssuers = []string{w.main.Issuer, w.short.Issuer, w.noComplete.Issuer, w.otherAud.Issuer}
 		c.Audience = idpAudience
 	}))
-	// The kiosk client takes its API base from its issuer's discovery (api_base_url) and has no option for
-	// a separate API URL yet, so each OP's discovery names the backend.
-	for _, op := range []*testop.OP{w.main, w.short, w.noComplete, w.otherAud, w.untrusted} {
-		op.SetDiscoveryMember("api_base_url", w.backend.URL)
-	}
 	return w
 }
 
-// idpKiosk is the real client for the OP's issuer, as the kiosk client of that OP (client_secret_basic),
+// kiosk is the real client for the OP's issuer, as the kiosk client of that OP (client_secret_basic),
 // with a recorder of what passes on the wire.
-func idpKiosk(t *testing.T, op *testop.OP) (*client.Client, *wireRecorder) {
+func (w *idpWorld) kiosk(t *testing.T, op *testop.OP) (*client.Client, *wireRecorder) {
 	t.Helper()
 	rec := &wireRecorder{next: http.DefaultTransport}
-	c, err := client.New(op.Issuer, client.WithOAuthClient(testop.DefaultClientID, testop.DefaultClientSecret),
+	c, err := client.New(op.Issuer, client.WithAPI(w.backend.URL),
+		client.WithOAuthClient(testop.DefaultClientID, testop.DefaultClientSecret),
 		client.WithHTTPClient(&http.Client{Transport: rec}))
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +115,7 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		c, rec := idpKiosk(t, w.main)
+		c, rec := w.kiosk(t, w.main)
 		l, s := idpLogin(t, ctx, c, w.ingrid)
 		if l.VerificationURIComplete != l.VerificationURI+"?user_code="+l.UserCode || l.Interval != time.Second {
 			t.Errorf("login %+v", l)
@@ -148,6 +143,11 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		}) {
 			t.Errorf("the OP recorded no revocation of the kiosk's access token: %+v", revs)
 		}
+		if !slices.ContainsFunc(revs, func(r testop.Revocation) bool {
+			return r.Kind == "refresh_token" && r.ClientID == testop.DefaultClientID
+		}) {
+			t.Errorf("the OP recorded no revocation of the kiosk's refresh token: %+v", revs)
+		}
 		if w.main.Active(jti) {
 			t.Error("the OP still honours the token after Logout")
 		}
@@ -166,7 +166,8 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		rec := &wireRecorder{next: http.DefaultTransport}
-		c, err := client.New(w.main.Issuer, client.WithOAuthClient(idpPublicClient, ""), client.WithHTTPClient(&http.Client{Transport: rec}))
+		c, err := client.New(w.main.Issuer, client.WithAPI(w.backend.URL), client.WithOAuthClient(idpPublicClient, ""),
+			client.WithHTTPClient(&http.Client{Transport: rec}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +199,7 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		c, _ := idpKiosk(t, w.main)
+		c, _ := w.kiosk(t, w.main)
 		l, err := c.StartLogin(ctx, "Servicetorget")
 		if err != nil {
 			t.Fatalf("StartLogin: %v", err)
@@ -215,7 +216,7 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		c, _ := idpKiosk(t, w.noComplete)
+		c, _ := w.kiosk(t, w.noComplete)
 		l, s := idpLogin(t, ctx, c, w.ingrid)
 		if l.VerificationURIComplete != l.VerificationURI { // the client falls back to the plain URI
 			t.Errorf("VerificationURIComplete %q, VerificationURI %q", l.VerificationURIComplete, l.VerificationURI)
@@ -230,7 +231,7 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		c, rec := idpKiosk(t, w.short)
+		c, rec := w.kiosk(t, w.short)
 		_, s := idpLogin(t, ctx, c, w.ingrid)
 		first := rec.lastTokenClaims(t)
 		if life := first.Expiry.Time().Sub(first.IssuedAt.Time()); life != shortLifetime {
@@ -252,15 +253,6 @@ func TestIdPInteropDeviceLogin(t *testing.T) {
 			t.Fatalf("the first token after its exp: %d %s, want 401 token_expired", res.StatusCode, b)
 		}
 
-		// The client of main (at the time of writing) holds one access token (oauth2.ReuseTokenSource over a
-		// source that only says token_expired) and asks for no offline_access: it cannot refresh. The
-		// refreshing Session (CanRefresh, default scopes with offline_access) comes from the kiosk-side
-		// branch; with it the rest of this test runs.
-		if _, ok := reflect.TypeFor[*client.Session]().MethodByName("CanRefresh"); !ok {
-			_, err := s.Me(ctx)
-			t.Skipf("client.Session cannot refresh yet (Me after the expiry: %v): needs the Session refresh "+
-				"(refresh_token grant, Session.CanRefresh, scopes with offline_access) from the kiosk-side branch", err)
-		}
 		me, err := s.Me(ctx)
 		if err != nil || me.Citizen.Id != backend.DemoIngrid {
 			t.Fatalf("Me after the token's expiry: %v %v", me, err)
@@ -281,15 +273,15 @@ func TestIdPInteropRefusals(t *testing.T) {
 	type tokenFor func(t *testing.T, ctx context.Context) (*client.Session, *wireRecorder)
 	device := func(op *testop.OP, u testop.User) tokenFor {
 		return func(t *testing.T, ctx context.Context) (*client.Session, *wireRecorder) {
-			c, rec := idpKiosk(t, op)
+			c, rec := w.kiosk(t, op)
 			_, s := idpLogin(t, ctx, c, u)
 			return s, rec
 		}
 	}
 	minted := func(op *testop.OP, u testop.User, m testop.MintOptions) tokenFor {
 		return func(t *testing.T, ctx context.Context) (*client.Session, *wireRecorder) {
-			c, rec := idpKiosk(t, op)
-			if _, err := c.Discover(ctx); err != nil { // where the API is (api_base_url)
+			c, rec := w.kiosk(t, op)
+			if _, err := c.Discover(ctx); err != nil {
 				t.Fatal(err)
 			}
 			// No Expiry on the oauth2.Token: the client sends it, the backend judges it.
