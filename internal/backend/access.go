@@ -110,7 +110,7 @@ func (s *Server) actFor(w http.ResponseWriter, r *http.Request, personID string,
 		return nil, nil, false
 	}
 	if !sess.Citizen.consented() {
-		writeProblem(w, r, problem(http.StatusForbidden, "consent_required", "Consent to the terms first."))
+		writeProblem(w, r, problem(http.StatusForbidden, api.ConsentRequired, "Consent to the terms first."))
 		return nil, nil, false
 	}
 	all, err := s.reachable(r.Context(), s.db, sess.Citizen)
@@ -124,18 +124,18 @@ func (s *Server) actFor(w http.ResponseWriter, r *http.Request, personID string,
 			continue
 		}
 		if selfOnly && a.Relation != api.PersonAccessRelationSelf {
-			writeProblem(w, r, problem(http.StatusForbidden, "self_only", "Only the person themself may do this."))
+			writeProblem(w, r, problem(http.StatusForbidden, api.SelfOnly, "Only the person themself may do this."))
 			return nil, nil, false
 		}
 		if scope != "" && !a.has(scope) { // "" : any reach will do (the overview filters by scope itself)
-			p := problem(http.StatusForbidden, "scope_missing", "The fullmakt does not cover "+string(scope)+".")
+			p := problem(http.StatusForbidden, api.ScopeMissing, "The fullmakt does not cover "+string(scope)+".")
 			writeProblem(w, r, p)
 			return nil, nil, false
 		}
 		// Acting for someone under a fullmakt needs their consent too (a guardian acts for a child, who
 		// cannot log in and consent on their own).
 		if a.Relation == api.PersonAccessRelationFullmakt && !a.Person.consented() {
-			p := problem(http.StatusForbidden, "consent_required", "The person acted for has not consented (or withdrew consent).")
+			p := problem(http.StatusForbidden, api.ConsentRequired, "The person acted for has not consented (or withdrew consent).")
 			p.Person = a.Person.ID
 			writeProblem(w, r, p)
 			return nil, nil, false

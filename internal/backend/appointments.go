@@ -195,7 +195,7 @@ func (h handler) RequestCancellation(w http.ResponseWriter, r *http.Request, per
 			return 0, nil, err
 		}
 		if a.CancellableUntil == nil || !s.now().Before(*a.CancellableUntil) {
-			return 0, nil, problem(http.StatusConflict, "cancellation_deadline_passed",
+			return 0, nil, problem(http.StatusConflict, api.CancellationDeadlinePassed,
 				"The deadline for cancelling has passed; call "+CancelPhone+".")
 		}
 		text := "Jeg ønsker å avbestille besøket " + visitText(a.Start, a.End) + ".\nÅrsak: " + reasonsNB[in.Reason] + "."
@@ -223,7 +223,7 @@ func optionalText(p *string) string {
 func bookedAppointment(ctx context.Context, tx *sql.Tx, personID, appointmentID, what string) (api.Appointment, error) {
 	a, err := getAppointment(ctx, tx, personID, appointmentID)
 	if err == nil && a.Status != api.Booked {
-		err = problem(http.StatusConflict, "not_cancellable", "Only a booked appointment can be "+what+".")
+		err = problem(http.StatusConflict, api.NotCancellable, "Only a booked appointment can be "+what+".")
 	}
 	return a, err
 }

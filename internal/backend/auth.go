@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+
+	"github.com/helsekiosk/helsekiosk/api"
 )
 
 // session is an authenticated request: the logged-in citizen.
@@ -29,7 +31,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session,
 		return nil, false
 	}
 	if p.PID == "" {
-		writeProblem(w, r, problem(http.StatusUnauthorized, "pid_missing", "The token names no person ("+s.cfg.PIDClaim+" claim)."))
+		writeProblem(w, r, problem(http.StatusUnauthorized, api.PidMissing, "The token names no person ("+s.cfg.PIDClaim+" claim)."))
 		return nil, false
 	}
 	if !slices.Contains(s.cfg.ACR, p.ACR) {
@@ -38,7 +40,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session,
 	}
 	c, err := scanPerson(s.db.QueryRowContext(r.Context(), `SELECT `+personCols+` FROM persons WHERE national_id = ?`, p.PID))
 	if errors.Is(err, sql.ErrNoRows) {
-		writeProblem(w, r, problem(http.StatusUnauthorized, "unknown_person", "The service knows nobody with this identity number."))
+		writeProblem(w, r, problem(http.StatusUnauthorized, api.UnknownPerson, "The service knows nobody with this identity number."))
 		return nil, false
 	}
 	if err != nil {
@@ -46,7 +48,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session,
 		return nil, false
 	}
 	if s.cfg.AgeLimit > 0 && c.ageOn(s.now()) < s.cfg.AgeLimit {
-		writeProblem(w, r, problem(http.StatusForbidden, "under_age",
+		writeProblem(w, r, problem(http.StatusForbidden, api.UnderAge,
 			fmt.Sprintf("Persons under %d cannot log in on their own; a parent can act for them.", s.cfg.AgeLimit)))
 		return nil, false
 	}
@@ -57,7 +59,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session,
 // registered kiosk client, or a trusted issuer's token with client_id (or azp) and no pid.
 func (s *Server) authenticateKiosk(w http.ResponseWriter, r *http.Request) (*principal, bool) {
 	raw := bearerToken(r)
-	required := problem(http.StatusUnauthorized, "kiosk_required", "Only a kiosk (client credentials token) may do this.")
+	required := problem(http.StatusUnauthorized, api.KioskRequired, "Only a kiosk (client credentials token) may do this.")
 	if raw == "" {
 		writeProblem(w, r, required)
 		return nil, false

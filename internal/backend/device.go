@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/helsekiosk/helsekiosk/api"
 )
 
 // The /device page (only with Demo) stands in for BankID: the citizen types the user code the kiosk shows
@@ -144,7 +146,7 @@ func unknownCode(d pageData) pageData {
 // test person.
 func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	if !s.cfg.Demo {
-		writeProblem(w, r, problem(http.StatusNotFound, "not_found", "No such endpoint."))
+		writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "No such endpoint."))
 		return
 	}
 	switch r.Method {
@@ -154,7 +156,7 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 		s.devicePost(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
+		writeProblem(w, r, problem(http.StatusMethodNotAllowed, api.MethodNotAllowed, "Method "+r.Method+" is not allowed here."))
 	}
 }
 

@@ -25,10 +25,11 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// problemError is an RFC 9457 problem a handler answers with.
+// problemError is an RFC 9457 problem a handler answers with; its code is one of the contract's ProblemCode
+// enum (problemcodes_test.go checks that no handler passes anything else).
 type problemError struct {
 	Status int
-	Code   string
+	Code   api.ProblemCode
 	Title  string
 	Detail string
 	Field  string
@@ -38,21 +39,21 @@ type problemError struct {
 
 func (p *problemError) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
 
-func problem(status int, code, detail string) *problemError {
+func problem(status int, code api.ProblemCode, detail string) *problemError {
 	return &problemError{Status: status, Code: code, Title: http.StatusText(status), Detail: detail}
 }
 
-func fieldProblem(status int, code, field, detail string) *problemError {
+func fieldProblem(status int, code api.ProblemCode, field, detail string) *problemError {
 	p := problem(status, code, detail)
 	p.Field = field
 	return p
 }
 
 func badRequest(field, detail string) *problemError {
-	return fieldProblem(http.StatusBadRequest, "invalid_request", field, detail)
+	return fieldProblem(http.StatusBadRequest, api.InvalidRequest, field, detail)
 }
 
-var errNotFound = problem(http.StatusNotFound, "not_found", "Not found.")
+var errNotFound = problem(http.StatusNotFound, api.NotFound, "Not found.")
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
@@ -69,7 +70,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func problemBody(p *problemError, r *http.Request) []byte {
 	typ := "about:blank"
 	if p.Code != "" {
-		typ = "urn:helsekiosk:problem:" + p.Code
+		typ = "urn:helsekiosk:problem:" + string(p.Code)
 	}
 	title := p.Title
 	if title == "" {
@@ -80,7 +81,8 @@ func problemBody(p *problemError, r *http.Request) []byte {
 		out.Detail = &p.Detail
 	}
 	if p.Code != "" {
-		out.Code = &p.Code
+		code := string(p.Code)
+		out.Code = &code
 	}
 	if p.Field != "" {
 		out.Field = &p.Field
@@ -98,7 +100,7 @@ func problemBody(p *problemError, r *http.Request) []byte {
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p *problemError) {
 	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
-		if p.Code == "unauthorized" || p.Code == "kiosk_required" {
+		if p.Code == api.Unauthorized || p.Code == api.KioskRequired {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
 		} else {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk", error="invalid_token"`)
@@ -125,11 +127,11 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		// The caller went away mid-request (a kiosk left the screen or logged out): not a server fault, and
 		// nobody reads this answer.
-		writeProblem(w, r, problem(http.StatusRequestTimeout, "request_cancelled", "The request was cancelled."))
+		writeProblem(w, r, problem(http.StatusRequestTimeout, api.RequestCancelled, "The request was cancelled."))
 		return
 	}
 	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeProblem(w, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
+	writeProblem(w, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 }
 
 type ctxKey int
@@ -231,7 +233,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if v := recover(); v != nil {
 				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !rec.wrote {
-					writeProblem(rec, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
+					writeProblem(rec, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 				}
 			}
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
@@ -251,7 +253,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			return
 		}
 		if len(b) > MaxBodyBytes {
-			writeProblem(w, r, problem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB."))
+			writeProblem(w, r, problem(http.StatusRequestEntityTooLarge, api.BodyTooLarge, "The request body is larger than 64 KiB."))
 			return
 		}
 		body = b
@@ -283,9 +285,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				}
 			}
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
+			writeProblem(w, r, problem(http.StatusMethodNotAllowed, api.MethodNotAllowed, "Method "+r.Method+" is not allowed here."))
 		default:
-			writeProblem(w, r, problem(http.StatusNotFound, "not_found", "No such endpoint."))
+			writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "No such endpoint."))
 		}
 		return
 	}
@@ -297,7 +299,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				return
 			}
 		} else if mt, _, perr := mime.ParseMediaType(ct); perr != nil || rb.Value.Content.Get(mt) == nil {
-			s.inputError(w, r, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", fmt.Sprintf("Content-Type %q is not accepted here.", ct)))
+			s.inputError(w, r, problem(http.StatusUnsupportedMediaType, api.UnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here.", ct)))
 			return
 		}
 	}
@@ -392,7 +394,7 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 		switch {
 		case err == nil:
 			if storedHash != hash {
-				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key",
+				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, api.IdempotencyKeyReused, "Idempotency-Key",
 					"This Idempotency-Key was used before with a different request body."))
 				return
 			}

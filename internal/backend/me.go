@@ -55,7 +55,7 @@ func (h handler) GiveConsent(w http.ResponseWriter, r *http.Request, _ api.GiveC
 	}
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
 		if in.TermsVersion != TermsVersion {
-			return 0, nil, fieldProblem(http.StatusConflict, "terms_changed", "termsVersion",
+			return 0, nil, fieldProblem(http.StatusConflict, api.TermsChanged, "termsVersion",
 				"The terms have changed; show the current version ("+TermsVersion+") and ask again.")
 		}
 		p := sess.Citizen

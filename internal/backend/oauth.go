@@ -45,7 +45,7 @@ var _ api.ServerInterface = handler{}
 // answers 404 itself when not.
 func (s *Server) ownAS(w http.ResponseWriter, r *http.Request) bool {
 	if s.key == nil {
-		writeProblem(w, r, problem(http.StatusNotFound, "not_found", "This backend has no authorization server of its own (see --demo, --kiosk-clients)."))
+		writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "This backend has no authorization server of its own (see --demo, --kiosk-clients)."))
 		return false
 	}
 	return true
@@ -137,7 +137,7 @@ func tokenScope(asked string) string {
 func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	if !s.cfg.Demo {
-		writeProblem(w, r, problem(http.StatusNotFound, "not_found", "The demo login runs only with --demo."))
+		writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "The demo login runs only with --demo."))
 		return
 	}
 	if !parseOAuthForm(w, r) {
