@@ -3,9 +3,7 @@ package backend
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -365,19 +363,13 @@ func validationProblem(err error) *problemError {
 	return badRequest(field, detail)
 }
 
-// caller identifies whose Idempotency-Keys a request uses.
-func bodyHash(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
 // writeTx runs a write in one transaction together with its Idempotency-Key record. fn returns the
 // status and JSON body (nil for none) to answer, or an error (a *problemError for a 4xx) that rolls
 // everything back. A repeat of the key with the same body answers the stored response verbatim.
 func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, fn func(tx *sql.Tx) (int, any, error)) {
 	key := r.Header.Get("Idempotency-Key")
 	endpoint := r.Method + " " + r.URL.Path
-	hash := bodyHash(rawBody(r))
+	hash := sha256Hex(rawBody(r))
 	ctx := r.Context()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

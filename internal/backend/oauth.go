@@ -160,7 +160,7 @@ func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 		_, err := s.db.ExecContext(r.Context(), `INSERT INTO device_codes
 			(device_code_hash, user_code, client_id, kiosk_name, scope, created_at, expires_at, interval_ms)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			hashSecret(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds())
+			sha256Hex(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds())
 		if err == nil {
 			break
 		}
@@ -257,7 +257,7 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, tx *sql.Tx,
 		}
 		rt := randomToken()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, person_id, client_id, kiosk_name, scope, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, hashSecret(rt), family, p.ID, clientID, kiosk, scope, ms(now), ms(now.Add(s.cfg.RefreshTokenTTL))); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sha256Hex(rt), family, p.ID, clientID, kiosk, scope, ms(now), ms(now.Add(s.cfg.RefreshTokenTTL))); err != nil {
 			s.writeErr(w, r, err)
 			return
 		}
@@ -298,7 +298,7 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 		lastPoll                         sql.NullInt64
 		personID                         sql.NullString
 	)
-	hash := hashSecret(code)
+	hash := sha256Hex(code)
 	err = tx.QueryRowContext(ctx, `SELECT status, kiosk_name, client_id, scope, expires_at, interval_ms, last_poll_at, person_id
 		FROM device_codes WHERE device_code_hash = ?`, hash).Scan(&status, &kiosk, &codeClient, &scope, &expires, &intervalMS, &lastPoll, &personID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && codeClient != clientID) {
@@ -384,7 +384,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	var family, personID, rtClient, kiosk, scope string
 	var expires int64
 	var used, revoked sql.NullInt64
-	hash := hashSecret(rt)
+	hash := sha256Hex(rt)
 	err = tx.QueryRowContext(ctx, `SELECT family_id, person_id, client_id, kiosk_name, scope, expires_at, used_at, revoked_at
 		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&family, &personID, &rtClient, &kiosk, &scope, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && rtClient != clientID) {
@@ -432,7 +432,7 @@ func (h handler) Revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if tok != "" {
 		var family string
-		err := s.db.QueryRowContext(ctx, `SELECT family_id FROM refresh_tokens WHERE token_hash = ?`, hashSecret(tok)).Scan(&family)
+		err := s.db.QueryRowContext(ctx, `SELECT family_id FROM refresh_tokens WHERE token_hash = ?`, sha256Hex(tok)).Scan(&family)
 		switch {
 		case err == nil:
 			_, err = s.db.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`, ms(s.now()), family)

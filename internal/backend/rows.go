@@ -35,8 +35,10 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func hashSecret(s string) string {
-	h := sha256.Sum256([]byte(s))
+// sha256Hex is the SHA-256 of v in hex: how device codes, refresh tokens and request bodies (for
+// Idempotency-Key) are kept.
+func sha256Hex[T string | []byte](v T) string {
+	h := sha256.Sum256([]byte(v))
 	return hex.EncodeToString(h[:])
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/nin"
@@ -185,7 +186,7 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 		}
 		until := ""
 		if in.ValidUntil != nil {
-			until = in.ValidUntil.Format(timeDateOnly)
+			until = in.ValidUntil.Format(time.DateOnly)
 			if until <= today {
 				return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.EndDateNotFuture, "validUntil", "The end date must be in the future.")
 			}
@@ -214,8 +215,6 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 		return http.StatusCreated, f, nil
 	})
 }
-
-const timeDateOnly = "2006-01-02"
 
 func (h handler) RevokeFullmakt(w http.ResponseWriter, r *http.Request, personID api.PersonId, fullmaktID api.Id, _ api.RevokeFullmaktParams) {
 	s := h.s

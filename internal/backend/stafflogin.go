@@ -2,14 +2,13 @@ package backend
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -185,12 +184,6 @@ func (a *staffAuth) rp(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifi
 	return a.oauth, a.verifier, a.provider, nil
 }
 
-func randomString() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 func (a *staffAuth) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
 		Name: name, Value: value, Path: a.cookiePath, MaxAge: maxAge,
@@ -276,7 +269,7 @@ func (a *staffAuth) startLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The staff login (IdP) cannot be reached just now. Try again shortly.", http.StatusServiceUnavailable)
 		return
 	}
-	state, nonce, verifier, browser := randomString(), randomString(), oauth2.GenerateVerifier(), randomString()
+	state, nonce, verifier, browser := randomToken(), randomToken(), oauth2.GenerateVerifier(), randomToken()
 	if c, err := r.Cookie(a.loginName); err == nil && len(c.Value) >= 32 {
 		browser = c.Value // several tabs logging in at once share the binding
 	}
@@ -376,21 +369,15 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = idt.Subject
 	}
-	hasRole := false
-	for _, v := range roles {
-		if v == a.cfg.Role {
-			hasRole = true
-		}
-	}
 	a.setCookie(w, a.loginName, "", -1)
-	if !hasRole {
+	if !slices.Contains(roles, a.cfg.Role) {
 		a.s.log.Info("staff login without the staff role", "claim", a.cfg.RoleClaim)
 		staffRefusal(w, http.StatusForbidden,
 			fmt.Sprintf("%s er logga inn, men har ikkje rolla «%s» som opnar personalsida.", name, a.cfg.Role),
 			fmt.Sprintf("%s is logged in but lacks the role %q that opens the staff page.", name, a.cfg.Role))
 		return
 	}
-	id := randomString()
+	id := randomToken()
 	now := a.s.now()
 	a.mu.Lock()
 	for k, s := range a.sessions {
@@ -398,7 +385,7 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 			delete(a.sessions, k)
 		}
 	}
-	a.sessions[id] = &staffSession{Subject: idt.Subject, Name: name, CSRF: randomString(), Expires: now.Add(a.cfg.SessionTTL)}
+	a.sessions[id] = &staffSession{Subject: idt.Subject, Name: name, CSRF: randomToken(), Expires: now.Add(a.cfg.SessionTTL)}
 	a.mu.Unlock()
 	a.setCookie(w, a.cookieName, id, int(a.cfg.SessionTTL/time.Second))
 	a.s.log.Info("staff logged in")
