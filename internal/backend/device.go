@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"errors"
@@ -134,12 +135,13 @@ func (s *Server) pagePersons(r *http.Request) ([]pagePerson, error) {
 }
 
 // unknownCode is the one answer for a code that does not exist, has expired, or was already approved, denied
-// or used: the page does not tell them apart.
-func unknownCode(d pageData) pageData {
+// or used: the page does not tell them apart. It counts as a failed attempt for the rate limit.
+func (s *Server) unknownCode(w http.ResponseWriter, r *http.Request, d pageData) {
+	s.codes.failed(r)
 	d.Error = "Ukjend eller utgått kode / Ukjent eller utløpt kode"
 	d.ErrorNN = "Koden finst ikkje eller har gått ut. Start innlogginga på nytt på kiosken."
 	d.ErrorNB = "Koden finnes ikke eller er utløpt. Start innloggingen på nytt på kiosken."
-	return d
+	s.renderPage(w, http.StatusNotFound, d)
 }
 
 // devicePage serves GET and POST /device, only with Demo: it stands in for BankID and logs anyone in as any
@@ -165,9 +167,9 @@ type deviceRow struct {
 	Expires           int64
 }
 
-func (s *Server) lookupUserCode(r *http.Request, code string) (deviceRow, bool, error) {
-	var d deviceRow
-	err := s.db.QueryRowContext(r.Context(), `SELECT status, kiosk_name, expires_at FROM device_codes WHERE user_code = ?`, code).
+// lookupUserCode finds a pending, unexpired device login by its user code; ok is false for any other code.
+func (s *Server) lookupUserCode(ctx context.Context, q querier, code string) (d deviceRow, ok bool, err error) {
+	err = q.QueryRowContext(ctx, `SELECT status, kiosk_name, expires_at FROM device_codes WHERE user_code = ?`, code).
 		Scan(&d.Status, &d.KioskName, &d.Expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
@@ -206,14 +208,13 @@ func (s *Server) deviceGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.UserCode = normalizeUserCode(raw)
-	row, ok, err := s.lookupUserCode(r, d.UserCode)
+	row, ok, err := s.lookupUserCode(r.Context(), s.db, d.UserCode)
 	if err != nil {
 		s.pageFailed(w, err)
 		return
 	}
 	if !ok {
-		s.codes.failed(r)
-		s.renderPage(w, http.StatusNotFound, unknownCode(d))
+		s.unknownCode(w, r, d)
 		return
 	}
 	persons, err := s.pagePersons(r)
@@ -254,16 +255,13 @@ func (s *Server) devicePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer tx.Rollback()
-	var row deviceRow
-	err = tx.QueryRowContext(ctx, `SELECT status, kiosk_name, expires_at FROM device_codes WHERE user_code = ?`, d.UserCode).
-		Scan(&row.Status, &row.KioskName, &row.Expires)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.Expires <= ms(s.now()) || row.Status != "pending")) {
-		s.codes.failed(r)
-		s.renderPage(w, http.StatusNotFound, unknownCode(d))
-		return
-	}
+	row, ok, err := s.lookupUserCode(ctx, tx, d.UserCode)
 	if err != nil {
 		s.pageFailed(w, err)
+		return
+	}
+	if !ok {
+		s.unknownCode(w, r, d)
 		return
 	}
 	if action == "approve" {

@@ -271,26 +271,49 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, tx *sql.Tx,
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
-	f := r.PostForm
+// beginGrant starts a token grant: it authenticates the client, reads the grant's credential (the form
+// parameter param) and opens the transaction the grant runs in. It answers a refusal itself and returns ok
+// false; otherwise the caller rolls tx back when it does not commit.
+func (s *Server) beginGrant(w http.ResponseWriter, r *http.Request, param string) (clientID, value string, tx *sql.Tx, ok bool) {
 	clientID, oe := s.oauthClient(r, http.StatusUnauthorized)
 	if oe != nil {
 		writeOAuthError(w, oe)
-		return
+		return "", "", nil, false
 	}
-	code := f.Get("device_code")
-	if code == "" {
-		writeOAuthError(w, oauthErr("invalid_request", "device_code is missing."))
-		return
+	value = r.PostForm.Get(param)
+	if value == "" {
+		writeOAuthError(w, oauthErr("invalid_request", param+" is missing."))
+		return "", "", nil, false
 	}
-	ctx := r.Context()
-	now := s.now()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(r.Context(), nil)
 	if err != nil {
+		s.writeErr(w, r, err)
+		return "", "", nil, false
+	}
+	return clientID, value, tx, true
+}
+
+// notYet records a poll of a device code that is not approved (query) and answers oe.
+func (s *Server) notYet(w http.ResponseWriter, r *http.Request, tx *sql.Tx, oe *oauthError, query string, args ...any) {
+	if _, err := tx.ExecContext(r.Context(), query, args...); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
+	if err := tx.Commit(); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeOAuthError(w, oe)
+}
+
+func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
+	clientID, code, tx, ok := s.beginGrant(w, r, "device_code")
+	if !ok {
+		return
+	}
 	defer tx.Rollback()
+	ctx := r.Context()
+	now := s.now()
 	var (
 		status, kiosk, codeClient, scope string
 		expires                          int64
@@ -299,7 +322,7 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 		personID                         sql.NullString
 	)
 	hash := sha256Hex(code)
-	err = tx.QueryRowContext(ctx, `SELECT status, kiosk_name, client_id, scope, expires_at, interval_ms, last_poll_at, person_id
+	err := tx.QueryRowContext(ctx, `SELECT status, kiosk_name, client_id, scope, expires_at, interval_ms, last_poll_at, person_id
 		FROM device_codes WHERE device_code_hash = ?`, hash).Scan(&status, &kiosk, &codeClient, &scope, &expires, &intervalMS, &lastPoll, &personID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && codeClient != clientID) {
 		writeOAuthError(w, oauthErr("invalid_grant", "Unknown device code."))
@@ -323,28 +346,13 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	// A poll that comes a little early (timer jitter, network) is not "too fast": allow a fifth.
 	if lastPoll.Valid && ms(now)-lastPoll.Int64 < intervalMS*4/5 {
-		if _, err := tx.ExecContext(ctx, `UPDATE device_codes SET last_poll_at = ?, interval_ms = interval_ms + 5000
-			WHERE device_code_hash = ?`, ms(now), hash); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		if err := tx.Commit(); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		writeOAuthError(w, oauthErr("slow_down", "Polled faster than the interval; wait 5 s longer."))
+		s.notYet(w, r, tx, oauthErr("slow_down", "Polled faster than the interval; wait 5 s longer."),
+			`UPDATE device_codes SET last_poll_at = ?, interval_ms = interval_ms + 5000 WHERE device_code_hash = ?`, ms(now), hash)
 		return
 	}
 	if status == "pending" {
-		if _, err := tx.ExecContext(ctx, `UPDATE device_codes SET last_poll_at = ? WHERE device_code_hash = ?`, ms(now), hash); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		if err := tx.Commit(); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		writeOAuthError(w, oauthErr("authorization_pending", "The citizen has not approved yet."))
+		s.notYet(w, r, tx, oauthErr("authorization_pending", "The citizen has not approved yet."),
+			`UPDATE device_codes SET last_poll_at = ? WHERE device_code_hash = ?`, ms(now), hash)
 		return
 	}
 	// approved
@@ -363,29 +371,18 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 // refreshGrant rotates a refresh token (RFC 6749 section 6): the old one is spent, a new one comes with the
 // new access token. A spent refresh token presented again revokes its whole family.
 func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
-	clientID, oe := s.oauthClient(r, http.StatusUnauthorized)
-	if oe != nil {
-		writeOAuthError(w, oe)
-		return
-	}
-	rt := r.PostForm.Get("refresh_token")
-	if rt == "" {
-		writeOAuthError(w, oauthErr("invalid_request", "refresh_token is missing."))
-		return
-	}
-	ctx := r.Context()
-	now := s.now()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		s.writeErr(w, r, err)
+	clientID, rt, tx, ok := s.beginGrant(w, r, "refresh_token")
+	if !ok {
 		return
 	}
 	defer tx.Rollback()
+	ctx := r.Context()
+	now := s.now()
 	var family, personID, rtClient, kiosk, scope string
 	var expires int64
 	var used, revoked sql.NullInt64
 	hash := sha256Hex(rt)
-	err = tx.QueryRowContext(ctx, `SELECT family_id, person_id, client_id, kiosk_name, scope, expires_at, used_at, revoked_at
+	err := tx.QueryRowContext(ctx, `SELECT family_id, person_id, client_id, kiosk_name, scope, expires_at, used_at, revoked_at
 		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&family, &personID, &rtClient, &kiosk, &scope, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && rtClient != clientID) {
 		writeOAuthError(w, oauthErr("invalid_grant", "Unknown refresh token."))
