@@ -42,6 +42,14 @@ const ClientID = "helsekiosk"
 // DeviceCodeGrant is the RFC 8628 grant type.
 const DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
 
+// Defaults of Config (New applies them; the command's flags show them).
+const (
+	// DefaultPIDClaim is the claim with the national identity number, as ID-porten names it.
+	DefaultPIDClaim = "pid"
+	// DefaultAgeLimit is the age under which a person cannot log in on their own.
+	DefaultAgeLimit = 16
+)
+
 // MaxBodyBytes is the largest request body accepted (413 body_too_large above it).
 const MaxBodyBytes = 64 << 10
 
@@ -81,11 +89,11 @@ type Config struct {
 	TrustIssuers []string
 	// Audience must be in a token's aud (default: PublicURL).
 	Audience string
-	// PIDClaim is the claim with the national identity number (default "pid", as ID-porten).
+	// PIDClaim is the claim with the national identity number (default DefaultPIDClaim).
 	PIDClaim string
 	// ACR lists the accepted assurance levels (default idporten-loa-high).
 	ACR []string
-	// AgeLimit is the age under which a person cannot log in on their own (default 16; negative: none).
+	// AgeLimit is the age under which a person cannot log in on their own (default DefaultAgeLimit; negative: none).
 	AgeLimit int
 	// KioskClients are the kiosks that get their kiosk token (client credentials) from the backend's own
 	// authorization server.
@@ -143,13 +151,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Staff.PublicURL = cfg.PublicURL
 	}
 	if cfg.PIDClaim == "" {
-		cfg.PIDClaim = "pid"
+		cfg.PIDClaim = DefaultPIDClaim
 	}
 	if len(cfg.ACR) == 0 {
 		cfg.ACR = []string{ACRHigh}
 	}
 	if cfg.AgeLimit == 0 {
-		cfg.AgeLimit = 16
+		cfg.AgeLimit = DefaultAgeLimit
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}

@@ -33,9 +33,9 @@ type StaffConfig struct {
 	ClientSecret string
 	// RoleClaim names the claim that holds the staff member's roles or groups: a string or an array of
 	// strings, looked up in the id_token and else at the userinfo endpoint. A dotted path walks into
-	// objects, e.g. Keycloak's "realm_access.roles". Default "groups".
+	// objects, e.g. Keycloak's "realm_access.roles". Default DefaultStaffRoleClaim.
 	RoleClaim string
-	// Role is the value RoleClaim must hold. Default "helsekiosk-staff".
+	// Role is the value RoleClaim must hold. Default DefaultStaffRole.
 	Role string
 	// PublicURL is the staff page's public base URL (default: Config.PublicURL); the redirect URL is
 	// PublicURL + "/staff/callback" and the demo staff IdP's issuer PublicURL + "/demo-staff-idp". Never
@@ -50,8 +50,11 @@ type StaffConfig struct {
 const (
 	staffCallbackPath = "/staff/callback"
 	demoStaffIdPPath  = "/demo-staff-idp"
+	// DefaultStaffRoleClaim and DefaultStaffRole are StaffConfig's defaults.
+	DefaultStaffRoleClaim = "groups"
+	DefaultStaffRole      = "helsekiosk-staff"
 	// DemoStaffRole is the role the demo staff user has (the default Role).
-	DemoStaffRole = "helsekiosk-staff"
+	DemoStaffRole = DefaultStaffRole
 	// DemoStaffUser is the demo staff IdP's one user.
 	DemoStaffUser = "demo.staff"
 	// staffLoginTTL is how long a started login (state, nonce, PKCE verifier) waits for its callback.
@@ -101,10 +104,10 @@ type staffAuth struct {
 func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 	cfg := s.cfg.Staff
 	if cfg.RoleClaim == "" {
-		cfg.RoleClaim = "groups"
+		cfg.RoleClaim = DefaultStaffRoleClaim
 	}
 	if cfg.Role == "" {
-		cfg.Role = DemoStaffRole
+		cfg.Role = DefaultStaffRole
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
@@ -144,7 +147,7 @@ func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 			return a, nil
 		}
 		a.cfg.Issuer, a.cfg.ClientID, a.cfg.ClientSecret = u.String()+demoStaffIdPPath, "helsekiosk-staff-page", secret
-		a.cfg.RoleClaim, a.cfg.Role = "groups", DemoStaffRole
+		a.cfg.RoleClaim, a.cfg.Role = DefaultStaffRoleClaim, DemoStaffRole
 		demoIdP = idp
 	}
 	return a, demoIdP

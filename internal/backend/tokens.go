@@ -146,7 +146,7 @@ func (s *Server) mintAccessToken(personID, nationalID, clientID, scope string) (
 	}
 	// The pid claim goes under the configured name, so a demo token looks like one from the configured OP.
 	extra := map[string]any{}
-	if s.cfg.PIDClaim != "pid" && c.PID != "" {
+	if s.cfg.PIDClaim != DefaultPIDClaim && c.PID != "" {
 		extra[s.cfg.PIDClaim] = c.PID
 		c.PID = ""
 	}
