@@ -167,6 +167,20 @@ type deviceRow struct {
 	Expires           int64
 }
 
+// pendingCode looks d.UserCode up in q (the database, or the transaction that approves it); when it is not
+// a pending code, or the lookup fails, it answers the page itself and returns false.
+func (s *Server) pendingCode(w http.ResponseWriter, r *http.Request, q querier, d pageData) (deviceRow, bool) {
+	row, ok, err := s.lookupUserCode(r.Context(), q, d.UserCode)
+	if err != nil {
+		s.pageFailed(w, err)
+		return row, false
+	}
+	if !ok {
+		s.unknownCode(w, r, d)
+	}
+	return row, ok
+}
+
 // lookupUserCode finds a pending, unexpired device login by its user code; ok is false for any other code.
 func (s *Server) lookupUserCode(ctx context.Context, q querier, code string) (d deviceRow, ok bool, err error) {
 	err = q.QueryRowContext(ctx, `SELECT status, kiosk_name, expires_at FROM device_codes WHERE user_code = ?`, code).
@@ -208,13 +222,8 @@ func (s *Server) deviceGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.UserCode = normalizeUserCode(raw)
-	row, ok, err := s.lookupUserCode(r.Context(), s.db, d.UserCode)
-	if err != nil {
-		s.pageFailed(w, err)
-		return
-	}
+	row, ok := s.pendingCode(w, r, s.db, d)
 	if !ok {
-		s.unknownCode(w, r, d)
 		return
 	}
 	persons, err := s.pagePersons(r)
@@ -255,13 +264,8 @@ func (s *Server) devicePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer tx.Rollback()
-	row, ok, err := s.lookupUserCode(ctx, tx, d.UserCode)
-	if err != nil {
-		s.pageFailed(w, err)
-		return
-	}
+	row, ok := s.pendingCode(w, r, tx, d)
 	if !ok {
-		s.unknownCode(w, r, d)
 		return
 	}
 	if action == "approve" {
