@@ -17,6 +17,14 @@ import (
 // MaxAppointmentRangeDays is the longest [from, to) a list may ask for.
 const MaxAppointmentRangeDays = 400
 
+// The municipality's cancellation rule (GET /v1/rules/cancellation).
+const (
+	CancelWorkingDaysBefore = 1
+	CancelCutoff            = "15:00"
+	CancelTimeZone          = "Europe/Oslo"
+	CancelPhone             = "23 32 70 00"
+)
+
 const apptCols = `a.id, a.status, a.start_at, a.end_at, a.home_visit, a.address, a.staff_role, a.description, a.completed_at,
 	a.pending_request, s.id, s.code, s.name`
 
@@ -285,5 +293,18 @@ func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID 
 			return 0, nil, err
 		}
 		return http.StatusCreated, req, nil
+	})
+}
+
+// GetCancellationRule answers GET /v1/rules/cancellation.
+func (h handler) GetCancellationRule(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.s.authenticate(w, r); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, api.CancellationRule{
+		WorkingDaysBefore: CancelWorkingDaysBefore,
+		CutoffTime:        CancelCutoff,
+		TimeZone:          CancelTimeZone,
+		Phone:             CancelPhone,
 	})
 }

@@ -36,11 +36,6 @@ func oauthErr(code, desc string) *oauthError {
 	return &oauthError{Status: http.StatusBadRequest, Code: code, Description: desc}
 }
 
-// handler implements api.ServerInterface; it is a separate type so Server's own API stays small.
-type handler struct{ s *Server }
-
-var _ api.ServerInterface = handler{}
-
 // ownAS reports whether the backend's own authorization server runs (Demo, or kiosk clients registered); it
 // answers 404 itself when not.
 func (s *Server) ownAS(w http.ResponseWriter, r *http.Request) bool {

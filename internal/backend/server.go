@@ -53,14 +53,6 @@ const (
 // MaxBodyBytes is the largest request body accepted (413 body_too_large above it).
 const MaxBodyBytes = 64 << 10
 
-// The municipality's cancellation rule (GET /v1/rules/cancellation).
-const (
-	CancelWorkingDaysBefore = 1
-	CancelCutoff            = "15:00"
-	CancelTimeZone          = "Europe/Oslo"
-	CancelPhone             = "23 32 70 00"
-)
-
 // Config configures a Server. The zero value is usable: a private in-memory database without demo data.
 type Config struct {
 	// DSN is the SQLite database file path, or "" for a private in-memory database.
@@ -341,4 +333,15 @@ func (r *Running) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// handler implements api.ServerInterface; it is a separate type so Server's own API stays small.
+type handler struct{ s *Server }
+
+var _ api.ServerInterface = handler{}
+
+// GetHealth answers GET /v1/health.
+func (h handler) GetHealth(w http.ResponseWriter, r *http.Request) {
+	v, demo := Version, h.s.cfg.Demo
+	writeJSON(w, http.StatusOK, api.Health{Status: api.Ok, Version: &v, Demo: &demo})
 }
