@@ -104,7 +104,7 @@ func (s *Server) reachable(ctx context.Context, q querier, citizen person) ([]re
 // 404 for a person the token does not reach, 403 self_only when selfOnly and the person is not the
 // citizen, 403 scope_missing when the fullmakt lacks scope. It answers itself and returns false on
 // refusal.
-func (s *Server) actFor(w http.ResponseWriter, r *http.Request, personID string, scope api.Scope, selfOnly bool) (*session, *reach, bool) {
+func (s *Server) actFor(w http.ResponseWriter, r *http.Request, personID string, scope api.Scope, selfOnly bool) (*citizenCall, *reach, bool) {
 	sess, ok := s.authenticate(w, r)
 	if !ok {
 		return nil, nil, false

@@ -145,7 +145,7 @@ func visitText(start, end time.Time) string {
 // postRequest stores an appointment request: the request row, the appointment's pendingRequest and a
 // message in the person's latest thread with the service (a new thread when there is none). The caller
 // runs it inside the write's transaction.
-func (s *Server) postRequest(ctx context.Context, tx *sql.Tx, sess *session, personID string, a api.Appointment,
+func (s *Server) postRequest(ctx context.Context, tx *sql.Tx, sess *citizenCall, personID string, a api.Appointment,
 	kind api.AppointmentRequestKind, reason, comment string, proposed []api.TimeWindow, subject, text string) (api.AppointmentRequest, error) {
 	now := s.now()
 	var threadID string

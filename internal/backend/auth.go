@@ -10,8 +10,10 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// session is an authenticated request: the logged-in citizen.
-type session struct {
+// citizenCall is a request authenticated as a citizen's: the person the verified access token names, and the
+// token. (The backend keeps no citizen sessions: every request carries its JWT; the kiosk's sessions live in
+// the kiosk.)
+type citizenCall struct {
 	Citizen person
 	Token   *principal
 }
@@ -19,7 +21,7 @@ type session struct {
 // authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp (verifyToken), then the
 // pid claim, the assurance level (acr), a person with that national identity number, and the age limit. It
 // answers the refusal itself and returns false.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session, bool) {
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*citizenCall, bool) {
 	raw := bearerToken(r)
 	if raw == "" {
 		writeProblem(w, r, errNoToken)
@@ -52,7 +54,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*session,
 			fmt.Sprintf("Persons under %d cannot log in on their own; a parent can act for them.", s.cfg.AgeLimit)))
 		return nil, false
 	}
-	return &session{Citizen: c, Token: p}, true
+	return &citizenCall{Citizen: c, Token: p}, true
 }
 
 // authenticateKiosk verifies a kiosk token: a client-credentials token of the own authorization server for a
