@@ -3,7 +3,6 @@ package backend
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,36 +22,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// problemError is an RFC 9457 problem a handler answers with; its code is one of the contract's ProblemCode
-// enum (problemcodes_test.go checks that no handler passes anything else).
-type problemError struct {
-	Status int
-	Code   api.ProblemCode
-	Title  string
-	Detail string
-	Field  string
-	// Person is the person acted for whose consent is missing (consent_required).
-	Person string
-}
-
-func (p *problemError) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
-
-func problem(status int, code api.ProblemCode, detail string) *problemError {
-	return &problemError{Status: status, Code: code, Title: http.StatusText(status), Detail: detail}
-}
-
-func fieldProblem(status int, code api.ProblemCode, field, detail string) *problemError {
-	p := problem(status, code, detail)
-	p.Field = field
-	return p
-}
-
-func badRequest(field, detail string) *problemError {
-	return fieldProblem(http.StatusBadRequest, api.InvalidRequest, field, detail)
-}
-
-var errNotFound = problem(http.StatusNotFound, api.NotFound, "Not found.")
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -63,73 +32,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-func problemBody(p *problemError, r *http.Request) []byte {
-	typ := "about:blank"
-	if p.Code != "" {
-		typ = "urn:helsekiosk:problem:" + string(p.Code)
-	}
-	title := p.Title
-	if title == "" {
-		title = http.StatusText(p.Status)
-	}
-	out := api.Problem{Type: &typ, Title: title, Status: p.Status}
-	if p.Detail != "" {
-		out.Detail = &p.Detail
-	}
-	if p.Code != "" {
-		code := string(p.Code)
-		out.Code = &code
-	}
-	if p.Field != "" {
-		out.Field = &p.Field
-	}
-	if p.Person != "" {
-		out.Person = &p.Person
-	}
-	if r != nil {
-		inst := r.URL.Path
-		out.Instance = &inst
-	}
-	b, _ := json.Marshal(out)
-	return b
-}
-
-func writeProblem(w http.ResponseWriter, r *http.Request, p *problemError) {
-	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
-		if p.Code == api.Unauthorized || p.Code == api.KioskRequired {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
-		} else {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk", error="invalid_token"`)
-		}
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(p.Status)
-	_, _ = w.Write(problemBody(p, r))
-}
-
-// writeErr answers err: a *problemError as itself, anything else as a logged 500.
-func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problemError
-	if errors.As(err, &p) {
-		writeProblem(w, r, p)
-		return
-	}
-	var oe *oauthError
-	if errors.As(err, &oe) {
-		writeOAuthError(w, oe)
-		return
-	}
-	if r.Context().Err() != nil {
-		// The caller went away mid-request (a kiosk left the screen or logged out): not a server fault, and
-		// nobody reads this answer.
-		writeProblem(w, r, problem(http.StatusRequestTimeout, api.RequestCancelled, "The request was cancelled."))
-		return
-	}
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeProblem(w, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 }
 
 type ctxKey int
@@ -363,76 +265,5 @@ func validationProblem(err error) *problemError {
 	return badRequest(field, detail)
 }
 
-// writeTx runs a write in one transaction together with its Idempotency-Key record. fn returns the
-// status and JSON body (nil for none) to answer, or an error (a *problemError for a 4xx) that rolls
-// everything back. A repeat of the key with the same body answers the stored response verbatim.
-func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, fn func(tx *sql.Tx) (int, any, error)) {
-	key := r.Header.Get("Idempotency-Key")
-	endpoint := r.Method + " " + r.URL.Path
-	hash := sha256Hex(rawBody(r))
-	ctx := r.Context()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	defer tx.Rollback()
-	if key != "" {
-		var storedHash, ct string
-		var status int
-		var stored []byte
-		err := tx.QueryRowContext(ctx, `SELECT body_hash, status, content_type, response_body FROM idempotency
-			WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, key).Scan(&storedHash, &status, &ct, &stored)
-		switch {
-		case err == nil:
-			if storedHash != hash {
-				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, api.IdempotencyKeyReused, "Idempotency-Key",
-					"This Idempotency-Key was used before with a different request body."))
-				return
-			}
-			if ct != "" {
-				w.Header().Set("Content-Type", ct)
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(status)
-			_, _ = w.Write(stored)
-			return
-		case !errors.Is(err, sql.ErrNoRows):
-			s.writeErr(w, r, err)
-			return
-		}
-	}
-	status, v, err := fn(tx)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	var out []byte
-	ct := ""
-	if v != nil {
-		if out, err = json.Marshal(v); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		ct = "application/json"
-	}
-	if key != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (caller, endpoint, key, body_hash, status, content_type, response_body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, caller, endpoint, key, hash, status, ct, out, s.now().UnixMilli()); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if ct != "" {
-		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
-}
 
 func (s *Server) now() time.Time { return s.cfg.Now() }
