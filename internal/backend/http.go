@@ -265,5 +265,4 @@ func validationProblem(err error) *problemError {
 	return badRequest(field, detail)
 }
 
-
 func (s *Server) now() time.Time { return s.cfg.Now() }
