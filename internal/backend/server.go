@@ -1,6 +1,3 @@
-// Package backend is the reference backend of Helsekiosk: it implements the whole api.ServerInterface
-// (the contract in api/openapi.yaml) on SQLite, with an OAuth 2.0 device flow whose verification page
-// stands in for BankID, and optional demo data.
 package backend
 
 import (
