@@ -663,6 +663,7 @@ type Problem struct {
 }
 
 // ProblemCode The stable machine-readable `code` of a Problem; the kiosk maps each to its own translated message.
+//
 // - `invalid_request`: 400: a request field or parameter is not valid (`field` names it), or the body is empty, malformed or not UTF-8
 // - `body_too_large`: 413: the request body is larger than 64 KiB
 // - `unsupported_media_type`: 415: the Content-Type is not accepted here
