@@ -219,6 +219,111 @@ func (e PersonAccessRelation) Valid() bool {
 	}
 }
 
+// Defines values for ProblemCode.
+const (
+	BodyTooLarge                   ProblemCode = "body_too_large"
+	CancellationDeadlinePassed     ProblemCode = "cancellation_deadline_passed"
+	ConsentRequired                ProblemCode = "consent_required"
+	EndDateNotFuture               ProblemCode = "end_date_not_future"
+	FullmaktExists                 ProblemCode = "fullmakt_exists"
+	FullmaktToSelf                 ProblemCode = "fullmakt_to_self"
+	GiverTooYoung                  ProblemCode = "giver_too_young"
+	IdempotencyKeyReused           ProblemCode = "idempotency_key_reused"
+	InsufficientUserAuthentication ProblemCode = "insufficient_user_authentication"
+	Internal                       ProblemCode = "internal"
+	InvalidRequest                 ProblemCode = "invalid_request"
+	KioskRequired                  ProblemCode = "kiosk_required"
+	MethodNotAllowed               ProblemCode = "method_not_allowed"
+	NotCancellable                 ProblemCode = "not_cancellable"
+	NotFound                       ProblemCode = "not_found"
+	PidMissing                     ProblemCode = "pid_missing"
+	RateLimited                    ProblemCode = "rate_limited"
+	ReceiverNotFound               ProblemCode = "receiver_not_found"
+	ReceiverTooYoung               ProblemCode = "receiver_too_young"
+	RequestCancelled               ProblemCode = "request_cancelled"
+	ScopeMissing                   ProblemCode = "scope_missing"
+	SelfOnly                       ProblemCode = "self_only"
+	TermsChanged                   ProblemCode = "terms_changed"
+	TokenExpired                   ProblemCode = "token_expired"
+	TokenInvalid                   ProblemCode = "token_invalid"
+	Unauthorized                   ProblemCode = "unauthorized"
+	Unavailable                    ProblemCode = "unavailable"
+	UnderAge                       ProblemCode = "under_age"
+	UnknownPerson                  ProblemCode = "unknown_person"
+	UnsupportedMediaType           ProblemCode = "unsupported_media_type"
+	WrongAudience                  ProblemCode = "wrong_audience"
+)
+
+// Valid indicates whether the value is a known member of the ProblemCode enum.
+func (e ProblemCode) Valid() bool {
+	switch e {
+	case BodyTooLarge:
+		return true
+	case CancellationDeadlinePassed:
+		return true
+	case ConsentRequired:
+		return true
+	case EndDateNotFuture:
+		return true
+	case FullmaktExists:
+		return true
+	case FullmaktToSelf:
+		return true
+	case GiverTooYoung:
+		return true
+	case IdempotencyKeyReused:
+		return true
+	case InsufficientUserAuthentication:
+		return true
+	case Internal:
+		return true
+	case InvalidRequest:
+		return true
+	case KioskRequired:
+		return true
+	case MethodNotAllowed:
+		return true
+	case NotCancellable:
+		return true
+	case NotFound:
+		return true
+	case PidMissing:
+		return true
+	case RateLimited:
+		return true
+	case ReceiverNotFound:
+		return true
+	case ReceiverTooYoung:
+		return true
+	case RequestCancelled:
+		return true
+	case ScopeMissing:
+		return true
+	case SelfOnly:
+		return true
+	case TermsChanged:
+		return true
+	case TokenExpired:
+		return true
+	case TokenInvalid:
+		return true
+	case Unauthorized:
+		return true
+	case Unavailable:
+		return true
+	case UnderAge:
+		return true
+	case UnknownPerson:
+		return true
+	case UnsupportedMediaType:
+		return true
+	case WrongAudience:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Scope.
 const (
 	Appointments Scope = "appointments"
@@ -540,13 +645,7 @@ type PersonAccessRelation string
 
 // Problem defines model for Problem.
 type Problem struct {
-	// Code Stable machine-readable code the UI translates, e.g. invalid_request, body_too_large,
-	// unsupported_media_type, unauthorized, token_invalid, token_expired, wrong_audience,
-	// insufficient_user_authentication, pid_missing, unknown_person, under_age, kiosk_required,
-	// forbidden, scope_missing, consent_required, self_only,
-	// not_found, idempotency_key_reused, cancellation_deadline_passed, not_cancellable,
-	// receiver_not_found, giver_too_young, receiver_too_young, fullmakt_to_self, end_date_not_future,
-	// fullmakt_exists, terms_changed, method_not_allowed, rate_limited, unavailable, internal.
+	// Code Stable machine-readable code the UI translates; one of ProblemCode.
 	Code   *string `json:"code,omitempty"`
 	Detail *string `json:"detail,omitempty"`
 
@@ -562,6 +661,41 @@ type Problem struct {
 	// Type A URI naming the problem type; about:blank when none
 	Type *string `json:"type,omitempty"`
 }
+
+// ProblemCode The stable machine-readable `code` of a Problem; the kiosk maps each to its own translated message.
+//
+// - `invalid_request`: 400: a request field or parameter is not valid (`field` names it), or the body is empty, malformed or not UTF-8
+// - `body_too_large`: 413: the request body is larger than 64 KiB
+// - `unsupported_media_type`: 415: the Content-Type is not accepted here
+// - `method_not_allowed`: 405: the method is not allowed on this path
+// - `not_found`: 404: no such endpoint, or the resource does not exist or is not reachable for the caller (another person's, another kiosk's help request)
+// - `request_cancelled`: 408: the caller went away before the answer
+// - `idempotency_key_reused`: 422: the Idempotency-Key was used before with a different request body (`field` is Idempotency-Key)
+// - `unauthorized`: 401: no bearer token
+// - `token_invalid`: 401: not a JWT, a bad signature, an untrusted issuer, or a revoked token
+// - `token_expired`: 401: the access token's `exp` has passed
+// - `wrong_audience`: 401: the access token's `aud` lacks the backend's audience
+// - `insufficient_user_authentication`: 401: the `acr` is below the required level (with `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…"`, RFC 9470)
+// - `pid_missing`: 401: a citizen token without the pid claim
+// - `unknown_person`: 401: the pid is of nobody known to the service
+// - `under_age`: 403: the person is under the age limit and logs in on their own
+// - `kiosk_required`: 401: a help-request call without a kiosk (client credentials) token
+// - `consent_required`: 403: the citizen has not consented to the terms, or the person acted for under a fullmakt has not (then `person` is that person's id)
+// - `self_only`: 403: only the person themself may do this (not under a fullmakt or as a guardian)
+// - `scope_missing`: 403: the fullmakt does not cover this scope
+// - `cancellation_deadline_passed`: 409: too late to ask for a cancellation (see the cancellation rule)
+// - `not_cancellable`: 409: only a booked appointment can be cancelled or changed
+// - `terms_changed`: 409: the consent names an older terms version (`field` is termsVersion)
+// - `giver_too_young`: 422: the giver of a fullmakt is under 16
+// - `receiver_not_found`: 422: nobody with the receiver's national identity number
+// - `receiver_too_young`: 422: the receiver of a fullmakt is under 18
+// - `fullmakt_to_self`: 422: a fullmakt to oneself
+// - `end_date_not_future`: 422: a fullmakt's end date is not in the future
+// - `fullmakt_exists`: 409: the receiver already holds a fullmakt from this giver
+// - `rate_limited`: 429: too many requests (from a gateway in front of the backend; the reference backend itself does not send it)
+// - `unavailable`: 503: the backend or the identity provider it depends on cannot answer; try again
+// - `internal`: 500: something went wrong in the backend
+type ProblemCode string
 
 // RevokeForm defines model for RevokeForm.
 type RevokeForm struct {

@@ -17,6 +17,14 @@ import (
 // MaxAppointmentRangeDays is the longest [from, to) a list may ask for.
 const MaxAppointmentRangeDays = 400
 
+// The municipality's cancellation rule (GET /v1/rules/cancellation).
+const (
+	CancelWorkingDaysBefore = 1
+	CancelCutoff            = "15:00"
+	CancelTimeZone          = "Europe/Oslo"
+	CancelPhone             = "23 32 70 00"
+)
+
 const apptCols = `a.id, a.status, a.start_at, a.end_at, a.home_visit, a.address, a.staff_role, a.description, a.completed_at,
 	a.pending_request, s.id, s.code, s.name`
 
@@ -137,7 +145,7 @@ func visitText(start, end time.Time) string {
 // postRequest stores an appointment request: the request row, the appointment's pendingRequest and a
 // message in the person's latest thread with the service (a new thread when there is none). The caller
 // runs it inside the write's transaction.
-func (s *Server) postRequest(ctx context.Context, tx *sql.Tx, sess *session, personID string, a api.Appointment,
+func (s *Server) postRequest(ctx context.Context, tx *sql.Tx, sess *citizenCall, personID string, a api.Appointment,
 	kind api.AppointmentRequestKind, reason, comment string, proposed []api.TimeWindow, subject, text string) (api.AppointmentRequest, error) {
 	now := s.now()
 	var threadID string
@@ -195,7 +203,7 @@ func (h handler) RequestCancellation(w http.ResponseWriter, r *http.Request, per
 			return 0, nil, err
 		}
 		if a.CancellableUntil == nil || !s.now().Before(*a.CancellableUntil) {
-			return 0, nil, problem(http.StatusConflict, "cancellation_deadline_passed",
+			return 0, nil, problem(http.StatusConflict, api.CancellationDeadlinePassed,
 				"The deadline for cancelling has passed; call "+CancelPhone+".")
 		}
 		text := "Jeg ønsker å avbestille besøket " + visitText(a.Start, a.End) + ".\nÅrsak: " + reasonsNB[in.Reason] + "."
@@ -223,7 +231,7 @@ func optionalText(p *string) string {
 func bookedAppointment(ctx context.Context, tx *sql.Tx, personID, appointmentID, what string) (api.Appointment, error) {
 	a, err := getAppointment(ctx, tx, personID, appointmentID)
 	if err == nil && a.Status != api.Booked {
-		err = problem(http.StatusConflict, "not_cancellable", "Only a booked appointment can be "+what+".")
+		err = problem(http.StatusConflict, api.NotCancellable, "Only a booked appointment can be "+what+".")
 	}
 	return a, err
 }
@@ -285,5 +293,18 @@ func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID 
 			return 0, nil, err
 		}
 		return http.StatusCreated, req, nil
+	})
+}
+
+// GetCancellationRule answers GET /v1/rules/cancellation.
+func (h handler) GetCancellationRule(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.s.authenticate(w, r); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, api.CancellationRule{
+		WorkingDaysBefore: CancelWorkingDaysBefore,
+		CutoffTime:        CancelCutoff,
+		TimeZone:          CancelTimeZone,
+		Phone:             CancelPhone,
 	})
 }

@@ -29,6 +29,9 @@ func wantStatus(t testing.TB, res *http.Response, body []byte, want int) {
 // wantProblem checks a problem+json answer with status and code.
 func wantProblem(t testing.TB, res *http.Response, body []byte, status int, code string) api.Problem {
 	t.Helper()
+	if !api.ProblemCode(code).Valid() {
+		t.Fatalf("the test expects code %q, which is not a ProblemCode of the contract", code)
+	}
 	if res.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d (%s): %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, status, code, body)
 	}

@@ -3,9 +3,6 @@ package backend
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,35 +22,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// problemError is an RFC 9457 problem a handler answers with.
-type problemError struct {
-	Status int
-	Code   string
-	Title  string
-	Detail string
-	Field  string
-	// Person is the person acted for whose consent is missing (consent_required).
-	Person string
-}
-
-func (p *problemError) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Detail) }
-
-func problem(status int, code, detail string) *problemError {
-	return &problemError{Status: status, Code: code, Title: http.StatusText(status), Detail: detail}
-}
-
-func fieldProblem(status int, code, field, detail string) *problemError {
-	p := problem(status, code, detail)
-	p.Field = field
-	return p
-}
-
-func badRequest(field, detail string) *problemError {
-	return fieldProblem(http.StatusBadRequest, "invalid_request", field, detail)
-}
-
-var errNotFound = problem(http.StatusNotFound, "not_found", "Not found.")
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -64,72 +32,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-func problemBody(p *problemError, r *http.Request) []byte {
-	typ := "about:blank"
-	if p.Code != "" {
-		typ = "urn:helsekiosk:problem:" + p.Code
-	}
-	title := p.Title
-	if title == "" {
-		title = http.StatusText(p.Status)
-	}
-	out := api.Problem{Type: &typ, Title: title, Status: p.Status}
-	if p.Detail != "" {
-		out.Detail = &p.Detail
-	}
-	if p.Code != "" {
-		out.Code = &p.Code
-	}
-	if p.Field != "" {
-		out.Field = &p.Field
-	}
-	if p.Person != "" {
-		out.Person = &p.Person
-	}
-	if r != nil {
-		inst := r.URL.Path
-		out.Instance = &inst
-	}
-	b, _ := json.Marshal(out)
-	return b
-}
-
-func writeProblem(w http.ResponseWriter, r *http.Request, p *problemError) {
-	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
-		if p.Code == "unauthorized" || p.Code == "kiosk_required" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk"`)
-		} else {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="helsekiosk", error="invalid_token"`)
-		}
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(p.Status)
-	_, _ = w.Write(problemBody(p, r))
-}
-
-// writeErr answers err: a *problemError as itself, anything else as a logged 500.
-func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problemError
-	if errors.As(err, &p) {
-		writeProblem(w, r, p)
-		return
-	}
-	var oe *oauthError
-	if errors.As(err, &oe) {
-		writeOAuthError(w, oe)
-		return
-	}
-	if r.Context().Err() != nil {
-		// The caller went away mid-request (a kiosk left the screen or logged out): not a server fault, and
-		// nobody reads this answer.
-		writeProblem(w, r, problem(http.StatusRequestTimeout, "request_cancelled", "The request was cancelled."))
-		return
-	}
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeProblem(w, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
 }
 
 type ctxKey int
@@ -231,7 +133,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if v := recover(); v != nil {
 				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !rec.wrote {
-					writeProblem(rec, r, problem(http.StatusInternalServerError, "internal", "Something went wrong."))
+					writeProblem(rec, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 				}
 			}
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
@@ -251,7 +153,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 			return
 		}
 		if len(b) > MaxBodyBytes {
-			writeProblem(w, r, problem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than 64 KiB."))
+			writeProblem(w, r, problem(http.StatusRequestEntityTooLarge, api.BodyTooLarge, "The request body is larger than 64 KiB."))
 			return
 		}
 		body = b
@@ -283,9 +185,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				}
 			}
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method_not_allowed", "Method "+r.Method+" is not allowed here."))
+			writeProblem(w, r, problem(http.StatusMethodNotAllowed, api.MethodNotAllowed, "Method "+r.Method+" is not allowed here."))
 		default:
-			writeProblem(w, r, problem(http.StatusNotFound, "not_found", "No such endpoint."))
+			writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "No such endpoint."))
 		}
 		return
 	}
@@ -297,7 +199,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				return
 			}
 		} else if mt, _, perr := mime.ParseMediaType(ct); perr != nil || rb.Value.Content.Get(mt) == nil {
-			s.inputError(w, r, problem(http.StatusUnsupportedMediaType, "unsupported_media_type", fmt.Sprintf("Content-Type %q is not accepted here.", ct)))
+			s.inputError(w, r, problem(http.StatusUnsupportedMediaType, api.UnsupportedMediaType, fmt.Sprintf("Content-Type %q is not accepted here.", ct)))
 			return
 		}
 	}
@@ -361,84 +263,6 @@ func validationProblem(err error) *problemError {
 		detail = reqErr.Reason
 	}
 	return badRequest(field, detail)
-}
-
-// caller identifies whose Idempotency-Keys a request uses.
-func bodyHash(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
-// writeTx runs a write in one transaction together with its Idempotency-Key record. fn returns the
-// status and JSON body (nil for none) to answer, or an error (a *problemError for a 4xx) that rolls
-// everything back. A repeat of the key with the same body answers the stored response verbatim.
-func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, fn func(tx *sql.Tx) (int, any, error)) {
-	key := r.Header.Get("Idempotency-Key")
-	endpoint := r.Method + " " + r.URL.Path
-	hash := bodyHash(rawBody(r))
-	ctx := r.Context()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	defer tx.Rollback()
-	if key != "" {
-		var storedHash, ct string
-		var status int
-		var stored []byte
-		err := tx.QueryRowContext(ctx, `SELECT body_hash, status, content_type, response_body FROM idempotency
-			WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, key).Scan(&storedHash, &status, &ct, &stored)
-		switch {
-		case err == nil:
-			if storedHash != hash {
-				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key",
-					"This Idempotency-Key was used before with a different request body."))
-				return
-			}
-			if ct != "" {
-				w.Header().Set("Content-Type", ct)
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(status)
-			_, _ = w.Write(stored)
-			return
-		case !errors.Is(err, sql.ErrNoRows):
-			s.writeErr(w, r, err)
-			return
-		}
-	}
-	status, v, err := fn(tx)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	var out []byte
-	ct := ""
-	if v != nil {
-		if out, err = json.Marshal(v); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-		ct = "application/json"
-	}
-	if key != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (caller, endpoint, key, body_hash, status, content_type, response_body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, caller, endpoint, key, hash, status, ct, out, s.now().UnixMilli()); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if ct != "" {
-		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
 }
 
 func (s *Server) now() time.Time { return s.cfg.Now() }

@@ -60,8 +60,7 @@ func LoadKioskClients(path string) ([]KioskClient, error) {
 
 // SHA256SecretHash is a secret_hash for secret (for tests and the in-process demo; prefer argon2id for files).
 func SHA256SecretHash(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
+	return sha256Hex(secret)
 }
 
 // secretMatches compares secret with a stored hash in constant time. An unreadable hash is an error.

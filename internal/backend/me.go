@@ -7,11 +7,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-func (h handler) GetHealth(w http.ResponseWriter, r *http.Request) {
-	v, demo := Version, h.s.cfg.Demo
-	writeJSON(w, http.StatusOK, api.Health{Status: api.Ok, Version: &v, Demo: &demo})
-}
-
 func (h handler) GetMe(w http.ResponseWriter, r *http.Request) {
 	s := h.s
 	sess, ok := s.authenticate(w, r)
@@ -55,7 +50,7 @@ func (h handler) GiveConsent(w http.ResponseWriter, r *http.Request, _ api.GiveC
 	}
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
 		if in.TermsVersion != TermsVersion {
-			return 0, nil, fieldProblem(http.StatusConflict, "terms_changed", "termsVersion",
+			return 0, nil, fieldProblem(http.StatusConflict, api.TermsChanged, "termsVersion",
 				"The terms have changed; show the current version ("+TermsVersion+") and ask again.")
 		}
 		p := sess.Citizen
@@ -82,17 +77,5 @@ func (h handler) WithdrawConsent(w http.ResponseWriter, r *http.Request, _ api.W
 			return 0, nil, err
 		}
 		return http.StatusOK, api.Consent{Given: false, TermsVersion: TermsVersion}, nil
-	})
-}
-
-func (h handler) GetCancellationRule(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.s.authenticate(w, r); !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, api.CancellationRule{
-		WorkingDaysBefore: CancelWorkingDaysBefore,
-		CutoffTime:        CancelCutoff,
-		TimeZone:          CancelTimeZone,
-		Phone:             CancelPhone,
 	})
 }

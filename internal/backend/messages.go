@@ -44,15 +44,6 @@ func listServices(ctx context.Context, q querier, personID string) ([]api.Servic
 	return out, rows.Err()
 }
 
-func getService(ctx context.Context, q querier, id string) (api.Service, error) {
-	var sv api.Service
-	err := q.QueryRowContext(ctx, `SELECT id, code, name FROM services WHERE id = ?`, id).Scan(&sv.Id, &sv.Code, &sv.Name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sv, errNotFound
-	}
-	return sv, err
-}
-
 func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {

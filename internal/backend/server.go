@@ -1,6 +1,3 @@
-// Package backend is the reference backend of Helsekiosk: it implements the whole api.ServerInterface
-// (the contract in api/openapi.yaml) on SQLite, with an OAuth 2.0 device flow whose verification page
-// stands in for BankID, and optional demo data.
 package backend
 
 import (
@@ -42,16 +39,16 @@ const ClientID = "helsekiosk"
 // DeviceCodeGrant is the RFC 8628 grant type.
 const DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code"
 
+// Defaults of Config (New applies them; the command's flags show them).
+const (
+	// DefaultPIDClaim is the claim with the national identity number, as ID-porten names it.
+	DefaultPIDClaim = "pid"
+	// DefaultAgeLimit is the age under which a person cannot log in on their own.
+	DefaultAgeLimit = 16
+)
+
 // MaxBodyBytes is the largest request body accepted (413 body_too_large above it).
 const MaxBodyBytes = 64 << 10
-
-// The municipality's cancellation rule (GET /v1/rules/cancellation).
-const (
-	CancelWorkingDaysBefore = 1
-	CancelCutoff            = "15:00"
-	CancelTimeZone          = "Europe/Oslo"
-	CancelPhone             = "23 32 70 00"
-)
 
 // Config configures a Server. The zero value is usable: a private in-memory database without demo data.
 type Config struct {
@@ -81,11 +78,11 @@ type Config struct {
 	TrustIssuers []string
 	// Audience must be in a token's aud (default: PublicURL).
 	Audience string
-	// PIDClaim is the claim with the national identity number (default "pid", as ID-porten).
+	// PIDClaim is the claim with the national identity number (default DefaultPIDClaim).
 	PIDClaim string
 	// ACR lists the accepted assurance levels (default idporten-loa-high).
 	ACR []string
-	// AgeLimit is the age under which a person cannot log in on their own (default 16; negative: none).
+	// AgeLimit is the age under which a person cannot log in on their own (default DefaultAgeLimit; negative: none).
 	AgeLimit int
 	// KioskClients are the kiosks that get their kiosk token (client credentials) from the backend's own
 	// authorization server.
@@ -143,13 +140,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Staff.PublicURL = cfg.PublicURL
 	}
 	if cfg.PIDClaim == "" {
-		cfg.PIDClaim = "pid"
+		cfg.PIDClaim = DefaultPIDClaim
 	}
 	if len(cfg.ACR) == 0 {
 		cfg.ACR = []string{ACRHigh}
 	}
 	if cfg.AgeLimit == 0 {
-		cfg.AgeLimit = 16
+		cfg.AgeLimit = DefaultAgeLimit
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -333,4 +330,15 @@ func (r *Running) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// handler implements api.ServerInterface; it is a separate type so Server's own API stays small.
+type handler struct{ s *Server }
+
+var _ api.ServerInterface = handler{}
+
+// GetHealth answers GET /v1/health.
+func (h handler) GetHealth(w http.ResponseWriter, r *http.Request) {
+	v, demo := Version, h.s.cfg.Demo
+	writeJSON(w, http.StatusOK, api.Health{Status: api.Ok, Version: &v, Demo: &demo})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/nin"
@@ -167,27 +168,27 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 	ctx := r.Context()
 	s.writeTx(w, r, sess.Citizen.ID, func(tx *sql.Tx) (int, any, error) {
 		if giver.ageOn(now) < MinGiverAge {
-			return 0, nil, problem(http.StatusUnprocessableEntity, "giver_too_young", "You must be at least 16 to give a fullmakt.")
+			return 0, nil, problem(http.StatusUnprocessableEntity, api.GiverTooYoung, "You must be at least 16 to give a fullmakt.")
 		}
 		rc, err := scanPerson(tx.QueryRowContext(ctx, `SELECT `+personCols+` FROM persons WHERE national_id = ?`, in.ReceiverNationalId))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !strings.EqualFold(strings.TrimSpace(rc.Name), strings.TrimSpace(in.ReceiverName))) {
-			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, "receiver_not_found", "receiverNationalId",
+			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.ReceiverNotFound, "receiverNationalId",
 				"No person with that national identity number and name.")
 		}
 		if err != nil {
 			return 0, nil, err
 		}
 		if rc.ID == giver.ID {
-			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, "fullmakt_to_self", "receiverNationalId", "You cannot give a fullmakt to yourself.")
+			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.FullmaktToSelf, "receiverNationalId", "You cannot give a fullmakt to yourself.")
 		}
 		if rc.ageOn(now) < MinReceiverAge {
-			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, "receiver_too_young", "receiverNationalId", "The receiver must be at least 18.")
+			return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.ReceiverTooYoung, "receiverNationalId", "The receiver must be at least 18.")
 		}
 		until := ""
 		if in.ValidUntil != nil {
-			until = in.ValidUntil.Format(timeDateOnly)
+			until = in.ValidUntil.Format(time.DateOnly)
 			if until <= today {
-				return 0, nil, fieldProblem(http.StatusUnprocessableEntity, "end_date_not_future", "validUntil", "The end date must be in the future.")
+				return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.EndDateNotFuture, "validUntil", "The end date must be in the future.")
 			}
 		}
 		var n int
@@ -196,7 +197,7 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 			return 0, nil, err
 		}
 		if n > 0 {
-			return 0, nil, problem(http.StatusConflict, "fullmakt_exists", "This person already has a fullmakt from you.")
+			return 0, nil, problem(http.StatusConflict, api.FullmaktExists, "This person already has a fullmakt from you.")
 		}
 		id := newID("f")
 		var untilArg any
@@ -214,8 +215,6 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 		return http.StatusCreated, f, nil
 	})
 }
-
-const timeDateOnly = "2006-01-02"
 
 func (h handler) RevokeFullmakt(w http.ResponseWriter, r *http.Request, personID api.PersonId, fullmaktID api.Id, _ api.RevokeFullmaktParams) {
 	s := h.s

@@ -2,14 +2,13 @@ package backend
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,9 +33,9 @@ type StaffConfig struct {
 	ClientSecret string
 	// RoleClaim names the claim that holds the staff member's roles or groups: a string or an array of
 	// strings, looked up in the id_token and else at the userinfo endpoint. A dotted path walks into
-	// objects, e.g. Keycloak's "realm_access.roles". Default "groups".
+	// objects, e.g. Keycloak's "realm_access.roles". Default DefaultStaffRoleClaim.
 	RoleClaim string
-	// Role is the value RoleClaim must hold. Default "helsekiosk-staff".
+	// Role is the value RoleClaim must hold. Default DefaultStaffRole.
 	Role string
 	// PublicURL is the staff page's public base URL (default: Config.PublicURL); the redirect URL is
 	// PublicURL + "/staff/callback" and the demo staff IdP's issuer PublicURL + "/demo-staff-idp". Never
@@ -51,8 +50,11 @@ type StaffConfig struct {
 const (
 	staffCallbackPath = "/staff/callback"
 	demoStaffIdPPath  = "/demo-staff-idp"
+	// DefaultStaffRoleClaim and DefaultStaffRole are StaffConfig's defaults.
+	DefaultStaffRoleClaim = "groups"
+	DefaultStaffRole      = "helsekiosk-staff"
 	// DemoStaffRole is the role the demo staff user has (the default Role).
-	DemoStaffRole = "helsekiosk-staff"
+	DemoStaffRole = DefaultStaffRole
 	// DemoStaffUser is the demo staff IdP's one user.
 	DemoStaffUser = "demo.staff"
 	// staffLoginTTL is how long a started login (state, nonce, PKCE verifier) waits for its callback.
@@ -102,10 +104,10 @@ type staffAuth struct {
 func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 	cfg := s.cfg.Staff
 	if cfg.RoleClaim == "" {
-		cfg.RoleClaim = "groups"
+		cfg.RoleClaim = DefaultStaffRoleClaim
 	}
 	if cfg.Role == "" {
-		cfg.Role = DemoStaffRole
+		cfg.Role = DefaultStaffRole
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
@@ -145,7 +147,7 @@ func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 			return a, nil
 		}
 		a.cfg.Issuer, a.cfg.ClientID, a.cfg.ClientSecret = u.String()+demoStaffIdPPath, "helsekiosk-staff-page", secret
-		a.cfg.RoleClaim, a.cfg.Role = "groups", DemoStaffRole
+		a.cfg.RoleClaim, a.cfg.Role = DefaultStaffRoleClaim, DemoStaffRole
 		demoIdP = idp
 	}
 	return a, demoIdP
@@ -183,12 +185,6 @@ func (a *staffAuth) rp(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVerifi
 		Scopes:       []string{oidc.ScopeOpenID, "profile"},
 	}
 	return a.oauth, a.verifier, a.provider, nil
-}
-
-func randomString() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 func (a *staffAuth) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
@@ -276,7 +272,7 @@ func (a *staffAuth) startLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The staff login (IdP) cannot be reached just now. Try again shortly.", http.StatusServiceUnavailable)
 		return
 	}
-	state, nonce, verifier, browser := randomString(), randomString(), oauth2.GenerateVerifier(), randomString()
+	state, nonce, verifier, browser := randomToken(), randomToken(), oauth2.GenerateVerifier(), randomToken()
 	if c, err := r.Cookie(a.loginName); err == nil && len(c.Value) >= 32 {
 		browser = c.Value // several tabs logging in at once share the binding
 	}
@@ -376,21 +372,15 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = idt.Subject
 	}
-	hasRole := false
-	for _, v := range roles {
-		if v == a.cfg.Role {
-			hasRole = true
-		}
-	}
 	a.setCookie(w, a.loginName, "", -1)
-	if !hasRole {
+	if !slices.Contains(roles, a.cfg.Role) {
 		a.s.log.Info("staff login without the staff role", "claim", a.cfg.RoleClaim)
 		staffRefusal(w, http.StatusForbidden,
 			fmt.Sprintf("%s er logga inn, men har ikkje rolla «%s» som opnar personalsida.", name, a.cfg.Role),
 			fmt.Sprintf("%s is logged in but lacks the role %q that opens the staff page.", name, a.cfg.Role))
 		return
 	}
-	id := randomString()
+	id := randomToken()
 	now := a.s.now()
 	a.mu.Lock()
 	for k, s := range a.sessions {
@@ -398,7 +388,7 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 			delete(a.sessions, k)
 		}
 	}
-	a.sessions[id] = &staffSession{Subject: idt.Subject, Name: name, CSRF: randomString(), Expires: now.Add(a.cfg.SessionTTL)}
+	a.sessions[id] = &staffSession{Subject: idt.Subject, Name: name, CSRF: randomToken(), Expires: now.Add(a.cfg.SessionTTL)}
 	a.mu.Unlock()
 	a.setCookie(w, a.cookieName, id, int(a.cfg.SessionTTL/time.Second))
 	a.s.log.Info("staff logged in")

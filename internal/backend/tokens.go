@@ -23,6 +23,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/helsekiosk/helsekiosk/api"
 )
 
 // The assurance levels of ID-porten (acr).
@@ -144,7 +146,7 @@ func (s *Server) mintAccessToken(personID, nationalID, clientID, scope string) (
 	}
 	// The pid claim goes under the configured name, so a demo token looks like one from the configured OP.
 	extra := map[string]any{}
-	if s.cfg.PIDClaim != "pid" && c.PID != "" {
+	if s.cfg.PIDClaim != DefaultPIDClaim && c.PID != "" {
 		extra[s.cfg.PIDClaim] = c.PID
 		c.PID = ""
 	}
@@ -240,11 +242,11 @@ type principal struct {
 func (p *principal) owner() string { return p.Issuer + "#" + p.ClientID }
 
 var (
-	errNoToken = problem(http.StatusUnauthorized, "unauthorized", "Log in first.")
+	errNoToken = problem(http.StatusUnauthorized, api.Unauthorized, "Log in first.")
 )
 
 func tokenInvalid() *problemError {
-	return problem(http.StatusUnauthorized, "token_invalid", "The access token is not valid here.")
+	return problem(http.StatusUnauthorized, api.TokenInvalid, "The access token is not valid here.")
 }
 
 // bearerToken is the request's bearer token, or "".
@@ -279,20 +281,20 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 	}
 	v, err := ti.verifier(s)
 	if err != nil {
-		return nil, problem(http.StatusServiceUnavailable, "unavailable", "The identity provider cannot be reached; try again.")
+		return nil, problem(http.StatusServiceUnavailable, api.Unavailable, "The identity provider cannot be reached; try again.")
 	}
 	idt, err := v.Verify(ctx, raw)
 	if err != nil {
 		return nil, tokenInvalid()
 	}
 	if !slices.Contains(idt.Audience, s.cfg.Audience) {
-		return nil, problem(http.StatusUnauthorized, "wrong_audience", "The access token is for another audience.")
+		return nil, problem(http.StatusUnauthorized, api.WrongAudience, "The access token is for another audience.")
 	}
 	if idt.Expiry.IsZero() {
 		return nil, tokenInvalid()
 	}
 	if !s.now().Before(idt.Expiry) {
-		return nil, problem(http.StatusUnauthorized, "token_expired", "The access token has expired.")
+		return nil, problem(http.StatusUnauthorized, api.TokenExpired, "The access token has expired.")
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
@@ -311,13 +313,13 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 		var n int
 		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_jtis WHERE jti = ?`, p.JTI).Scan(&n); err != nil {
 			if ctx.Err() != nil {
-				return nil, problem(http.StatusRequestTimeout, "request_cancelled", "The request was cancelled.")
+				return nil, problem(http.StatusRequestTimeout, api.RequestCancelled, "The request was cancelled.")
 			}
 			s.log.Error("revoked jti lookup", "err", err)
-			return nil, problem(http.StatusServiceUnavailable, "unavailable", "Try again.")
+			return nil, problem(http.StatusServiceUnavailable, api.Unavailable, "Try again.")
 		}
 		if n > 0 {
-			return nil, problem(http.StatusUnauthorized, "token_invalid", "The access token was revoked.")
+			return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token was revoked.")
 		}
 	}
 	return p, nil
@@ -327,7 +329,7 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 func (s *Server) insufficientAuth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="insufficient_user_authentication", error_description="A login at a higher level is required", acr_values="%s"`,
 		strings.Join(s.cfg.ACR, " ")))
-	writeProblem(w, r, problem(http.StatusUnauthorized, "insufficient_user_authentication",
+	writeProblem(w, r, problem(http.StatusUnauthorized, api.InsufficientUserAuthentication,
 		"Log in with BankID or another high-level eID ("+strings.Join(s.cfg.ACR, ", ")+")."))
 }
 

@@ -27,6 +27,8 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/helsekiosk/helsekiosk/api"
 )
 
 // A Fault is one way the network or the backend fails.
@@ -213,7 +215,7 @@ func (n *Net) take(r *http.Request) Fault {
 	return n.fault
 }
 
-func problem(w http.ResponseWriter, status int, code string, retryAfter string) {
+func problem(w http.ResponseWriter, status int, code api.ProblemCode, retryAfter string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	if retryAfter != "" {
 		w.Header().Set("Retry-After", retryAfter)
@@ -227,13 +229,13 @@ func (n *Net) handler(rp *httputil.ReverseProxy) http.Handler {
 		n.seen.Add(1)
 		switch n.take(r) {
 		case Status500:
-			problem(w, http.StatusInternalServerError, "internal", "")
+			problem(w, http.StatusInternalServerError, api.Internal, "")
 			return
 		case Status503:
-			problem(w, http.StatusServiceUnavailable, "unavailable", "1")
+			problem(w, http.StatusServiceUnavailable, api.Unavailable, "1")
 			return
 		case Status429:
-			problem(w, http.StatusTooManyRequests, "rate_limited", "1")
+			problem(w, http.StatusTooManyRequests, api.RateLimited, "1")
 			return
 		case ResetAfterSave:
 			// Let the backend process the request completely, then reset the connection instead of answering.

@@ -217,6 +217,13 @@ func (e *Env) validating(next http.Handler) http.Handler {
 			if !strings.HasPrefix(ct, "application/problem+json") && !(strings.HasPrefix(r.URL.Path, "/oauth/") && strings.HasPrefix(ct, "application/json")) {
 				e.errorf("backendtest: %s %s: error %d with Content-Type %q", r.Method, r.URL.Path, res.StatusCode, ct)
 			}
+			// Also where no route matched (so the contract's schema was not applied): every problem's code is
+			// one of the contract's ProblemCode enum.
+			var p api.Problem
+			if strings.HasPrefix(ct, "application/problem+json") && json.Unmarshal(resBody, &p) == nil && p.Code != nil &&
+				!api.ProblemCode(*p.Code).Valid() {
+				e.errorf("backendtest: %s %s: problem code %q is not in the contract's ProblemCode enum", r.Method, r.URL.Path, *p.Code)
+			}
 		}
 		if res.StatusCode >= 500 {
 			e.errorf("backendtest: %s %s: server error %d: %s", r.Method, r.URL.Path, res.StatusCode, resBody)

@@ -47,6 +47,10 @@ func TestValidatorCatches(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte("no"))
+		case "/v1/persons/p-1/services", "/v1/unrouted":
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"title":"Unauthorized","status":401,"code":"no_such_code"}`))
 		default:
 			w.WriteHeader(http.StatusOK)
 		}
@@ -63,6 +67,8 @@ func TestValidatorCatches(t *testing.T) {
 		{"bad request accepted with 2xx even when allowed", "PUT", "/v1/consent", map[string]any{"termsVersion": 5}, true, "request breaks the contract"},
 		{"unknown operation", "GET", "/v1/nothing", nil, false, "not an operation of the contract"},
 		{"unknown operation allowed", "GET", "/v1/nothing", nil, true, ""},
+		{"problem code outside the enum", "GET", "/v1/persons/p-1/services", nil, false, "response 401 breaks the contract"},
+		{"problem code outside the enum, no route", "GET", "/v1/unrouted", nil, true, `problem code "no_such_code" is not in the contract's ProblemCode enum`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

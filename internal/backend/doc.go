@@ -1,0 +1,36 @@
+// Package backend is the reference backend of Helsekiosk: it implements the whole api.ServerInterface (the
+// contract in api/openapi.yaml) on SQLite, as a resource server that verifies every bearer token as a JWT
+// access token of a trusted issuer. With Demo (or registered kiosk clients) it runs its own small
+// authorization server, whose /device page stands in for BankID, and Demo seeds demo data. It also serves
+// the staff page (help requests) behind an OpenID Connect login. It is for development, demos and tests,
+// and the kiosk runs it in-process when started without --api.
+//
+// Files, by what they hold:
+//
+//   - server.go: Config and its defaults, New and Start, the database and its migrations, the handler type
+//     that implements api.ServerInterface, GET /v1/health
+//   - http.go: the middleware (recover, access log, body limit, UTF-8, routing and request validation against
+//     the contract) and strict JSON decoding
+//   - problems.go: RFC 9457 problems; every code is an api.ProblemCode (the contract's enum)
+//   - idempotency.go: writeTx, one transaction per write together with its Idempotency-Key record
+//   - auth.go: who is calling: authenticate (a citizen's token: pid, acr, person, age limit) and
+//     authenticateKiosk (a kiosk's client-credentials token)
+//   - access.go: whom the citizen reaches (self, fullmakt givers, children under 18) and actFor, the access
+//     check of every person-scoped call (consent, reach, scopes)
+//   - tokens.go: JWT access tokens: the own issuer's key and tokens, trusted issuers, verifyToken, revocation
+//   - oauth.go: the own authorization server: discovery, JWKS, device authorization, the token endpoint
+//     (device code, refresh, client credentials grants), revocation
+//   - device.go: the demo /device page (approve or deny a login as a test person) and user codes
+//   - ratelimit.go: the rate limit on wrong user codes (RFC 8628 section 5.1)
+//   - kioskclients.go: registered kiosk clients (--kiosk-clients) and their client authentication
+//   - persons.go: the persons row, consent and age
+//   - rows.go: small helpers for rows: ids, random tokens, SHA-256, times and dates
+//   - me.go: GET /v1/me and consent
+//   - overview.go, messages.go, appointments.go (with the cancellation rule), settings.go (notification
+//     settings and fullmakt), helprequests.go: the API's resources
+//   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
+//   - seed.go: the demo data and SeedBulk
+//   - migrations/: the SQLite schema, embedded and applied with goose
+//
+// backendtest serves this backend to tests, validating every request and response against the contract.
+package backend
