@@ -92,7 +92,8 @@ deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nf
 	done
 	@ls -1 dist/*.deb
 
-deb-test: ## install, check (files, user, unit, lintian), remove and purge both .deb in a debootstrap chroot (root)
+deb-test: deb ## make deb, then check both .deb (files, lintian) and install, remove, purge them in a debootstrap chroot (root)
+	@bash scripts/deps.sh --test
 	bash scripts/deb-test.sh dist/helsekiosk_$(VERSION)-1_amd64.deb dist/helsekiosk-backend_$(VERSION)-1_amd64.deb
 
 startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
