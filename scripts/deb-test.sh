@@ -167,8 +167,11 @@ mount --bind /dev "$root/dev"
 mkdir -p "$root/var/cache/apt/archives"
 mount --bind "$cache/archives" "$root/var/cache/apt/archives"
 # The host's apt sources (release, updates, security) and keyrings, so the chroot sees what the host sees.
-cp -a /etc/apt/sources.list "$root/etc/apt/" 2>/dev/null || true
-cp -a /etc/apt/sources.list.d/. "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+if [[ -e /etc/apt/sources.list ]] || compgen -G '/etc/apt/sources.list.d/*' >/dev/null; then
+  rm -f "$root/etc/apt/sources.list"
+  cp -a /etc/apt/sources.list "$root/etc/apt/" 2>/dev/null || true
+  cp -a /etc/apt/sources.list.d/. "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+fi
 cp -a /etc/apt/trusted.gpg.d/. "$root/etc/apt/trusted.gpg.d/" 2>/dev/null || true
 # No service starts inside the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
