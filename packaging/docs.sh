@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Writes the Debian documentation files of both packages into BUILD (make deb calls it):
 #   BUILD/doc/PKG/copyright            machine-readable (DEP-5): the project, then every Go module
-#                                      compiled into the binary with its licence (from go version -m
-#                                      and the module's LICENSE file in the module cache)
+#                                      compiled into the binary with its licence name and full text
+#                                      (from go version -m and the module's licence file in the module cache)
 #   BUILD/doc/PKG/changelog.Debian.gz  one entry for VERSION, dated by the last commit
 #   BUILD/man/PKG.1.gz
 # usage: packaging/docs.sh BUILD VERSION MAINTAINER
@@ -51,7 +51,13 @@ HEAD
         echo "Files: compiled-in/$mod"
         echo "Copyright: the authors of $mod $ver"
         echo "License: $(licence "$dir")"
-        echo " See the licence file of $mod $ver; its full text is distributed with the module."
+        # the module's own licence text (BSD and MIT licences ask for it in binary distributions)
+        f=$(ls "$dir"/LICENSE* "$dir"/LICENCE* "$dir"/COPYING* "$dir"/license* 2>/dev/null | head -1 || true)
+        if [[ -n $f ]]; then
+          sed -e 's/[[:space:]]*$//' -e 's/^$/./' -e 's/^/ /' "$f"
+        else
+          echo " No licence file found in $mod $ver."
+        fi
       done
   } > "$out"
   cl="$build/doc/$pkg/changelog.Debian"
