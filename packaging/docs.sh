@@ -2,6 +2,7 @@
 # Writes the Debian documentation files of both packages into BUILD (make deb calls it):
 #   BUILD/doc/PKG/copyright            machine-readable (DEP-5): the project, then every Go module
 #                                      compiled into the binary with its licence name and full text
+#                                      (Apache-2.0 and MPL-2.0 by reference to /usr/share/common-licenses)
 #                                      (from go version -m and the module's licence file in the module cache)
 #   BUILD/doc/PKG/changelog.Debian.gz  one entry for VERSION, dated by the last commit
 #   BUILD/man/PKG.1.gz
@@ -50,10 +51,18 @@ HEAD
         echo
         echo "Files: compiled-in/$mod"
         echo "Copyright: the authors of $mod $ver"
-        echo "License: $(licence "$dir")"
-        # the module's own licence text (BSD and MIT licences ask for it in binary distributions)
+        lic=$(licence "$dir")
+        echo "License: $lic"
+        # the module's own licence text (BSD and MIT licences ask for it in binary distributions);
+        # Debian's common licences by reference, with the module's NOTICE file if it has one
         f=$(ls "$dir"/LICENSE* "$dir"/LICENCE* "$dir"/COPYING* "$dir"/license* 2>/dev/null | head -1 || true)
-        if [[ -n $f ]]; then
+        if [[ $lic == Apache-2.0 || $lic == MPL-2.0 ]]; then
+          echo " On Debian systems the full text is in /usr/share/common-licenses/$lic."
+          if [[ -f $dir/NOTICE ]]; then
+            echo " ."
+            sed -e 's/[[:space:]]*$//' -e 's/^$/./' -e 's/^/ /' "$dir/NOTICE"
+          fi
+        elif [[ -n $f ]]; then
           sed -e 's/[[:space:]]*$//' -e 's/^$/./' -e 's/^/ /' "$f"
         else
           echo " No licence file found in $mod $ver."
