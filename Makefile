@@ -87,7 +87,7 @@ deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nf
 	objcopy --remove-section=.comment $(DEB_BUILD)/helsekiosk-backend
 	bash packaging/docs.sh $(DEB_BUILD) $(VERSION) "$(DEB_MAINTAINER)"
 	@for p in helsekiosk helsekiosk-backend; do \
-		DEB_VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" \
+		DEB_VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) \
 		$(GO) tool nfpm package --config packaging/$$p/nfpm.yaml --packager deb --target dist/ || exit 1; \
 	done
 	@ls -1 dist/*.deb
