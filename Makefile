@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test build generate bench screenshot screenshots clean package startup soak load fuzz
+.PHONY: help deps run backend test build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -70,11 +70,31 @@ screenshots: ## render every screen in nn and nb at 1920x1080, normal and extra 
 	@mkdir -p docs/screenshots
 	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestShotsScreens' ./ui/
 
-package: deps ## build dist/Helsekiosk.tar.xz with fyne package (fyne.io/tools v1.7.4): unpack, then sudo make install
-	$(GO) build -tags $(TAGS) -trimpath -ldflags "-s -w" -o bin/helsekiosk ./cmd/helsekiosk
-	$(GO) run fyne.io/tools/cmd/fyne@v1.7.4 package -os linux --exe bin/helsekiosk --name Helsekiosk \
-		--icon assets/icon.png --app-id no.kommune.helsekiosk --release
-	@mkdir -p dist && mv Helsekiosk.tar.xz dist/ && echo "dist/Helsekiosk.tar.xz"
+# make deb: dist/helsekiosk_VERSION-1_amd64.deb and dist/helsekiosk-backend_VERSION-1_amd64.deb with nfpm
+# (a Go tool in go.mod). VERSION from git (scripts/version.sh) unless given: make deb VERSION=1.0.0
+VERSION       ?= $(shell bash scripts/version.sh)
+DEB_MAINTAINER ?= Helsekiosk maintainers <helsekiosk@example.org>
+DEB_BUILD     := dist/deb-build
+# Hardening as lintian checks it: PIE, relro and bindnow, fortified and stack-protected cgo code.
+DEB_LDFLAGS   := -s -w -linkmode=external -extldflags "-Wl,-z,relro,-z,now"
+DEB_CGO_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+
+deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nfpm)
+	@rm -rf $(DEB_BUILD) dist/helsekiosk_*.deb dist/helsekiosk-backend_*.deb && mkdir -p $(DEB_BUILD)
+	CGO_CFLAGS="$(DEB_CGO_CFLAGS)" $(GO) build -tags $(TAGS) -trimpath -buildmode=pie -ldflags '$(DEB_LDFLAGS)' \
+		-o $(DEB_BUILD)/ ./cmd/helsekiosk ./cmd/helsekiosk-backend
+	objcopy --remove-section=.comment $(DEB_BUILD)/helsekiosk
+	objcopy --remove-section=.comment $(DEB_BUILD)/helsekiosk-backend
+	bash packaging/docs.sh $(DEB_BUILD) $(VERSION) "$(DEB_MAINTAINER)"
+	@for p in helsekiosk helsekiosk-backend; do \
+		DEB_VERSION="$(VERSION)" DEB_MAINTAINER="$(DEB_MAINTAINER)" SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) \
+		$(GO) tool nfpm package --config packaging/$$p/nfpm.yaml --packager deb --target dist/ || exit 1; \
+	done
+	@ls -1 dist/*.deb
+
+deb-test: deb ## make deb, then check both .deb (files, lintian) and install, remove, purge them in a debootstrap chroot (root)
+	@bash scripts/deps.sh --test
+	bash scripts/deb-test.sh dist/helsekiosk_$(VERSION)-1_amd64.deb dist/helsekiosk-backend_$(VERSION)-1_amd64.deb
 
 startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk

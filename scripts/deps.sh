@@ -8,6 +8,7 @@
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
 #   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
+#   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -15,7 +16,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium)
+[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap)
 
 missing=()
 for p in "${packages[@]}"; do
