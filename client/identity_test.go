@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -27,6 +28,8 @@ type fakeOP struct {
 	mu    sync.Mutex
 	forms []recordedForm
 	auths []string // the Authorization header of each token request
+	// deviceAuths is the Authorization header of each device authorization request.
+	deviceAuths []string
 	// token answers a token request (status, JSON body).
 	token func(form url.Values) (int, string)
 	// deviceError, when set, is the OAuth error the device authorization endpoint answers.
@@ -47,8 +50,11 @@ func newFakeOP(t *testing.T) *fakeOP {
 		r.ParseForm()
 		op.mu.Lock()
 		op.forms = append(op.forms, recordedForm{r.URL.Path, r.PostForm})
-		if r.URL.Path == "/token" {
+		switch r.URL.Path {
+		case "/token":
 			op.auths = append(op.auths, r.Header.Get("Authorization"))
+		case "/device_authorization":
+			op.deviceAuths = append(op.deviceAuths, r.Header.Get("Authorization"))
 		}
 		op.mu.Unlock()
 		switch r.URL.Path {
@@ -185,6 +191,10 @@ func TestDeviceFlowPendingSlowDownResource(t *testing.T) {
 		if !strings.HasPrefix(a, "Basic ") {
 			t.Errorf("token request Authorization = %q, want client_secret_basic", a)
 		}
+	}
+	// RFC 8628 3.1: a confidential client authenticates at the device authorization endpoint too.
+	if len(op.deviceAuths) != 1 || op.deviceAuths[0] != "Basic "+base64.StdEncoding.EncodeToString([]byte("kiosk-7:s3cret")) {
+		t.Errorf("device authorization Authorization = %q, want client_secret_basic", op.deviceAuths)
 	}
 }
 

@@ -115,6 +115,38 @@ func (c *Client) oauthContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c.http)
 }
 
+// deviceAuthContext is oauthContext for the device authorization request. x/oauth2 sends only client_id
+// there, but a confidential client must authenticate at that endpoint as at the token endpoint (RFC 8628
+// 3.1; Keycloak and the reference backend insist): the secret goes in HTTP Basic, as at the token endpoint.
+func (c *Client) deviceAuthContext(ctx context.Context) context.Context {
+	if c.secret == "" {
+		return c.oauthContext(ctx)
+	}
+	hc := *c.http
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	hc.Transport = basicAuth{next: next, id: c.clientID, secret: c.secret}
+	return context.WithValue(ctx, oauth2.HTTPClient, &hc)
+}
+
+// basicAuth adds client_secret_basic (RFC 6749 2.3.1: both parts form-encoded) to a request that has no
+// Authorization header.
+type basicAuth struct {
+	next       http.RoundTripper
+	id, secret string
+}
+
+func (b basicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") != "" {
+		return b.next.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.SetBasicAuth(url.QueryEscape(b.id), url.QueryEscape(b.secret))
+	return b.next.RoundTrip(r)
+}
+
 // resourceParams is the RFC 8707 resource for the device authorization and token requests, when set.
 func (c *Client) resourceParams() []oauth2.AuthCodeOption {
 	if c.resource == "" {
@@ -195,7 +227,7 @@ func (c *Client) StartLogin(ctx context.Context, kioskName string) (*Login, erro
 		opts = append(opts, oauth2.SetAuthURLParam("kiosk_name", kioskName))
 	}
 	opts = append(opts, c.resourceParams()...)
-	da, err := cfg.DeviceAuth(c.oauthContext(ctx), opts...)
+	da, err := cfg.DeviceAuth(c.deviceAuthContext(ctx), opts...)
 	if err != nil {
 		return nil, oauthError(ctx, err)
 	}

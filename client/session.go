@@ -171,19 +171,45 @@ func (s *Session) LoggedIn() bool {
 }
 
 // do runs one authorised call. key, when not empty, is sent as Idempotency-Key (and makes a write retryable).
+//
+// When the backend says token_expired although the token was fresh by the kiosk's clock (the kiosk's clock
+// runs behind the issuer's, or the issuer shortened the token's life), the session refreshes once – by the
+// same rule as always, so never after the idle timeout – and sends the call again: the backend refused it
+// before doing anything, and a write carries its Idempotency-Key.
 func (s *Session) do(ctx context.Context, method, path, key string, body, out any) error {
-	tok, err := s.token(ctx)
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		tok, err := s.token(ctx)
+		if err != nil {
+			return err
+		}
+		r := s.c.request(ctx, tok)
+		if key != "" {
+			r.SetHeader("Idempotency-Key", key)
+		}
+		if body != nil {
+			r.SetHeader("Content-Type", "application/json").SetBody(body)
+		}
+		err = s.c.call(r, method, s.c.apiPath(path), out)
+		if attempt == 0 && CodeOf(err) == "token_expired" && s.expire(tok) {
+			continue
+		}
 		return err
 	}
-	r := s.c.request(ctx, tok)
-	if key != "" {
-		r.SetHeader("Idempotency-Key", key)
+}
+
+// expire marks the access token tok as expired, so that the next call refreshes, and reports whether a
+// refresh can follow (the session still holds a refresh token). A tok another call has replaced already is
+// left alone: the next call uses the new one.
+func (s *Session) expire(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil || s.tok.RefreshToken == "" {
+		return false
 	}
-	if body != nil {
-		r.SetHeader("Content-Type", "application/json").SetBody(body)
+	if s.tok.AccessToken == tok {
+		s.expiry = s.c.now().Add(-refreshMargin - time.Second)
 	}
-	return s.c.call(r, method, s.c.apiPath(path), out)
+	return true
 }
 
 func personPath(personID string, parts ...string) string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 )
@@ -113,7 +114,9 @@ func apptSetup(t *testing.T, lang string) (*harness, *backendtest.Env, *backendt
 func apptSetupAt(t *testing.T, lang string, now time.Time) (*harness, *backendtest.Env, *backendtest.Clock, *writeProxy) {
 	t.Helper()
 	clk := backendtest.NewClock(now)
-	env := backendtest.New(t, backendtest.WithClock(clk))
+	// Tokens that outlive the test's clock jumps (the kiosk's client counts their life on the real clock).
+	env := backendtest.New(t, backendtest.WithClock(clk),
+		backendtest.WithConfig(func(c *backend.Config) { c.AccessTokenTTL = 24 * time.Hour }))
 	proxy := newWriteProxy(t, env.URL)
 	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang})
 	h.k.now = clk.Now

@@ -66,11 +66,18 @@ func (k *Kiosk) refreshHelp() {
 		if h.failed != "" {
 			l := widget.NewLabel(h.failed)
 			l.Importance = widget.DangerImportance
-			slot.Add(l)
+			l.Wrapping = fyne.TextWrapWord
+			slot.Add(widgets.NewCapped(k.helpFailedWidth(), l))
 		}
 		slot.Add(widgets.NewIconButton(k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
 	}
 	k.relayout()
+}
+
+// helpFailedWidth is how wide a failed help request's message may be beside the button: about a third of a
+// 1280-wide screen at normal text, more at larger text sizes.
+func (k *Kiosk) helpFailedWidth() float32 {
+	return 420 * fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameText) / 20
 }
 
 // screenName is the kind of the screen shown (welcome, inbox, thread, …): no personal data.

@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image/png"
-	"os"
-	"path/filepath"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +47,7 @@ func newInjector(t *testing.T, env *backendtest.Env) *injector {
 	}
 	in := &injector{}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = func(res *http.Response) error { return viaProxy(res, env.URL, in.URL) }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in.mu.Lock()
 		in.reqs = append(in.reqs, r.Method+" "+r.URL.Path)
@@ -419,4 +423,23 @@ func TestLoginWithoutCompleteURI(t *testing.T) {
 			f.Close()
 		}
 	}
+}
+
+// viaProxy rewrites the backend's discovery document so that its endpoints (token, revocation, device
+// authorization) name the proxy at proxyURL instead of the backend at backendURL: the kiosk's OAuth traffic
+// then passes the proxy too, as its API calls do.
+func viaProxy(res *http.Response, backendURL, proxyURL string) error {
+	if res.Request.URL.Path != "/.well-known/openid-configuration" {
+		return nil
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return err
+	}
+	b = bytes.ReplaceAll(b, []byte(backendURL), []byte(proxyURL))
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	res.ContentLength = int64(len(b))
+	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	return nil
 }

@@ -319,7 +319,8 @@ func TestKioskModeFirstStartAsksForPIN(t *testing.T) {
 
 func TestCallStaffUntilHandled(t *testing.T) {
 	env := backendtest.New(t)
-	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", KioskName: "Kiosk A", Location: "Servicetorget"},
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", KioskName: "Kiosk A", Location: "Servicetorget",
+		ClientID: backendtest.KioskID, ClientSecret: config.Secret(backendtest.KioskSecret)},
 		withOpsTiming(time.Hour, time.Hour, 30*time.Millisecond))
 	h.k.startOps()
 	ctx := context.Background()
@@ -389,7 +390,7 @@ func TestWelcomeWhileBackendDown(t *testing.T) {
 	h.k.startOps()
 	h.waitForText("Tenesta er ikkje tilgjengeleg akkurat no. Vi prøver igjen automatisk.")
 
-	srv, err := backend.New(backend.Config{Demo: true})
+	srv, err := backend.New(backend.Config{Demo: true, PublicURL: "http://" + addr})
 	if err != nil {
 		t.Fatal(err)
 	}
