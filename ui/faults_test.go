@@ -258,7 +258,8 @@ func TestFaultMatrixUI(t *testing.T) {
 	}
 }
 
-// TestFaultExpiredTokenUI: a 401 (the token expired at the backend) logs the citizen out with a translated
+// TestFaultExpiredTokenUI: a 401 (the login expired at the backend: the access token and, past its 8 hours,
+// the refresh token too, so the kiosk's one refresh is refused) logs the citizen out with a translated
 // notice. The typed reply is deliberately not kept: after a logout no personal text may remain on a shared
 // screen, which outranks keeping the draft. Nothing is stored.
 func TestFaultExpiredTokenUI(t *testing.T) {
@@ -269,7 +270,7 @@ func TestFaultExpiredTokenUI(t *testing.T) {
 	}
 	draft := "Dette utkastet skal ikkje bli ståande på skjermen."
 	test.Type(th.reply, draft)
-	clk.Advance(31 * time.Minute) // past the access token's 30 minutes
+	clk.Advance(9 * time.Hour) // past the access token's 5 minutes and the refresh token's 8 hours
 	tapFast(h, h.k.tr("Send"))
 	waitResponsive(h, "the logout notice", 20*time.Second, func() bool { return h.hasText(h.k.tr("NoticeLoggedOut")) })
 	if h.k.sess != nil {
@@ -285,10 +286,10 @@ func TestFaultExpiredTokenUI(t *testing.T) {
 	}
 
 	// Reading with an expired token: the same.
-	clk.Advance(-31 * time.Minute)
+	clk.Advance(-9 * time.Hour)
 	logIn(t, h, env, backend.DemoIngrid)
 	h.waitFor("home", func() bool { _, ok := h.k.cur.(*home); return ok })
-	clk.Advance(31 * time.Minute)
+	clk.Advance(9 * time.Hour)
 	h.k.show(newThread(h.k, faultThreadID))
 	waitResponsive(h, "the logout notice", 20*time.Second, func() bool { return h.hasText(h.k.tr("NoticeLoggedOut")) })
 }
