@@ -72,7 +72,11 @@ func hostileValues(maxLen int) []hostile {
 func dbState(t testing.TB, e *backendtest.Env) map[string]int {
 	t.Helper()
 	db := e.Server.DB()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'goose_%'`)
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'goose_%'`
+	if e.Server.Store() == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'goose_%'`
+	}
+	rows, err := db.Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,6 +163,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	r = r.WithContext(context.WithValue(r.Context(), rawBodyKey, body))
 
+	if hasNUL(r, body) {
+		if strings.HasPrefix(r.URL.Path, "/oauth/") {
+			writeOAuthError(w, oauthErr("invalid_request", "The request holds a NUL character."))
+		} else {
+			writeProblem(w, r, badRequest("", "The request holds a NUL character (U+0000)."))
+		}
+		return
+	}
 	if r.URL.Path == "/device" {
 		s.devicePage(w, r)
 		return

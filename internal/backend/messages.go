@@ -233,20 +233,23 @@ func insertThread(ctx context.Context, q querier, id, personID, serviceID, subje
 // makes the thread unread; the citizen's own message makes it read.
 func addMessage(ctx context.Context, q querier, threadID string, m newMessage) (api.Message, error) {
 	id := newID("m")
+	unread := 0
+	if m.Author == api.AuthorKindService {
+		unread = 1
+	}
+	// The thread's row first: on PostgreSQL its row lock makes two replicas' replies to one thread take
+	// their turns, so the second sees the first's seq.
+	if _, err := q.ExecContext(ctx, `UPDATE threads SET last_message_at = CASE WHEN last_message_at > ?1 THEN last_message_at ELSE ?1 END,
+		last_preview = ?2, last_author = ?3, message_count = message_count + 1, unread = ?4 WHERE id = ?5`,
+		ms(m.SentAt), preview(m.Body), string(m.Author), unread, threadID); err != nil {
+		return api.Message{}, err
+	}
 	var seq int64
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE thread_id = ?`, threadID).Scan(&seq); err != nil {
 		return api.Message{}, err
 	}
 	if _, err := q.ExecContext(ctx, `INSERT INTO messages (id, thread_id, seq, author, author_name, staff_role, body, sent_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, threadID, seq, string(m.Author), m.AuthorName, m.StaffRole, m.Body, ms(m.SentAt)); err != nil {
-		return api.Message{}, err
-	}
-	unread := 0
-	if m.Author == api.AuthorKindService {
-		unread = 1
-	}
-	if _, err := q.ExecContext(ctx, `UPDATE threads SET last_message_at = MAX(last_message_at, ?), last_preview = ?, last_author = ?,
-		message_count = message_count + 1, unread = ? WHERE id = ?`, ms(m.SentAt), preview(m.Body), string(m.Author), unread, threadID); err != nil {
 		return api.Message{}, err
 	}
 	out := api.Message{Id: id, Author: m.Author, Body: m.Body, SentAt: fromMS(ms(m.SentAt))}

@@ -318,7 +318,7 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 	)
 	hash := sha256Hex(code)
 	err := tx.QueryRowContext(ctx, `SELECT status, kiosk_name, client_id, scope, expires_at, interval_ms, last_poll_at, person_id
-		FROM device_codes WHERE device_code_hash = ?`, hash).Scan(&status, &kiosk, &codeClient, &scope, &expires, &intervalMS, &lastPoll, &personID)
+		FROM device_codes WHERE device_code_hash = ?`+s.dialect.forUpdate(), hash).Scan(&status, &kiosk, &codeClient, &scope, &expires, &intervalMS, &lastPoll, &personID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && codeClient != clientID) {
 		writeOAuthError(w, oauthErr("invalid_grant", "Unknown device code."))
 		return
@@ -378,7 +378,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request) {
 	var used, revoked sql.NullInt64
 	hash := sha256Hex(rt)
 	err := tx.QueryRowContext(ctx, `SELECT family_id, person_id, client_id, kiosk_name, scope, expires_at, used_at, revoked_at
-		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&family, &personID, &rtClient, &kiosk, &scope, &expires, &used, &revoked)
+		FROM refresh_tokens WHERE token_hash = ?`+s.dialect.forUpdate(), hash).Scan(&family, &personID, &rtClient, &kiosk, &scope, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && rtClient != clientID) {
 		writeOAuthError(w, oauthErr("invalid_grant", "Unknown refresh token."))
 		return

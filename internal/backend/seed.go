@@ -162,18 +162,22 @@ const (
 )
 
 func (s *Server) seedDemo(ctx context.Context) error {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE id = ?`, DemoIngrid).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil // a file database seeded before
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	// Replicas starting together on one PostgreSQL database seed it once.
+	if err := s.dialect.lockXact(ctx, tx, lockSeed); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM persons WHERE id = ?`, DemoIngrid).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil // a file database seeded before
+	}
 	sd := &seeder{ctx: ctx, tx: tx, now: s.now()}
 
 	for i, p := range DemoPersons() {
@@ -327,7 +331,7 @@ func (s *Server) SeedBulk(ctx context.Context, personID string, threads, message
 		return err
 	}
 	if len(svcs) == 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO services (id, code, name) VALUES (?, 'home_nursing', 'Heimesjukepleie')`, ServiceHomeNursing); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO services (id, code, name) VALUES (?, 'home_nursing', 'Heimesjukepleie') ON CONFLICT DO NOTHING`, ServiceHomeNursing); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO person_services (person_id, service_id) VALUES (?, ?)`, personID, ServiceHomeNursing); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -52,7 +53,8 @@ const MaxBodyBytes = 64 << 10
 
 // Config configures a Server. The zero value is usable: a private in-memory database without demo data.
 type Config struct {
-	// DSN is the SQLite database file path, or "" for a private in-memory database.
+	// DSN is the database: a postgres:// or postgresql:// URL for PostgreSQL, else an SQLite database file
+	// path, or "" for a private in-memory SQLite database.
 	DSN string
 	// Demo seeds the demo persons, threads and appointments (relative to Now).
 	Demo bool
@@ -107,13 +109,14 @@ type Server struct {
 	httpClient *http.Client
 	codes      *codeLimiter
 	db         *sql.DB
+	dialect    dialect
 	log        *slog.Logger
 	router     routers.Router
 	doc        *openapi3.T
 	handler    http.Handler
 }
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationsFS embed.FS
 
 var memCounter atomic.Int64
@@ -163,11 +166,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	db, err := openDB(cfg.DSN)
+	d := dialectSQLite
+	open := openDB
+	if isPostgresDSN(cfg.DSN) {
+		d, open = dialectPostgres, openPostgres
+	}
+	db, err := open(cfg.DSN)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter()}
+	s := &Server{cfg: cfg, db: db, dialect: d, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter()}
 	if cfg.Demo || len(cfg.KioskClients) > 0 {
 		if s.key, err = newIssuerKey(cfg.SigningKey); err != nil {
 			db.Close()
@@ -227,11 +235,20 @@ func openDB(dsn string) (*sql.DB, error) {
 }
 
 func (s *Server) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationsFS, "migrations")
+	dir, gd, opts := "migrations", goose.DialectSQLite3, []goose.ProviderOption(nil)
+	if s.dialect == dialectPostgres {
+		// Replicas may start together: a session-level advisory lock lets one migrate while the others wait.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("backend: migrations: %w", err)
+		}
+		dir, gd, opts = "migrations/postgres", goose.DialectPostgres, []goose.ProviderOption{goose.WithSessionLocker(locker)}
+	}
+	sub, err := fs.Sub(migrationsFS, dir)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub)
+	p, err := goose.NewProvider(gd, s.db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("backend: migrations: %w", err)
 	}
@@ -263,6 +280,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // DB is the underlying database, for tests and tools.
 func (s *Server) DB() *sql.DB { return s.db }
+
+// Store is the database the server runs on: "sqlite" or "postgres".
+func (s *Server) Store() string { return s.dialect.String() }
 
 // PublicURL is the backend's public base URL (its own issuer).
 func (s *Server) PublicURL() string { return s.cfg.PublicURL }

@@ -388,7 +388,11 @@ func TestTokensStoredHashed(t *testing.T) {
 		t.Errorf("refresh tokens stored: %d %v", n, err)
 	}
 	// Access tokens are signed JWTs: nothing of them is stored (revocation keeps only the jti).
-	if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_tokens'`).Scan(&n); err != nil || n != 0 {
+	tables := `SELECT COUNT(*) FROM sqlite_master WHERE name = 'access_tokens'`
+	if e.Server.Store() == "postgres" {
+		tables = `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'access_tokens'`
+	}
+	if err := e.Server.DB().QueryRow(tables).Scan(&n); err != nil || n != 0 {
 		t.Errorf("the opaque access_tokens table is still there: %d %v", n, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/backend"
+	"github.com/helsekiosk/helsekiosk/internal/backend/pgtest"
 )
 
 // Env is a running backend.
@@ -42,11 +44,41 @@ type Env struct {
 
 type options struct {
 	cfg         backend.Config
+	store       string
 	allowBadReq bool
 }
 
 // Option changes how New sets up the backend.
 type Option func(*options)
+
+// Stores are the databases the backend runs on in tests: SQLite in memory and PostgreSQL (pgtest).
+var Stores = []string{"sqlite", "postgres"}
+
+// WithStore runs the backend on store: "sqlite" (a private in-memory database, the default) or "postgres"
+// (a fresh database on pgtest's cluster; skipped without PostgreSQL, failed under CI=true). Without this
+// option HELSEKIOSK_TEST_DB chooses, so HELSEKIOSK_TEST_DB=postgres runs every backendtest on PostgreSQL.
+func WithStore(store string) Option { return func(o *options) { o.store = store } }
+
+// ForEachStore runs f as a subtest per store (Stores), each with the WithStore option to pass to New.
+func ForEachStore(t *testing.T, f func(t *testing.T, store Option)) {
+	t.Helper()
+	for _, st := range Stores {
+		t.Run(st, func(t *testing.T) { f(t, WithStore(st)) })
+	}
+}
+
+// StoreDSN is the Config.DSN for store: "" (in memory) for sqlite, a fresh database for postgres.
+func StoreDSN(t testing.TB, store string) string {
+	t.Helper()
+	switch store {
+	case "", "sqlite":
+		return ""
+	case "postgres":
+		return pgtest.DSN(t)
+	}
+	t.Fatalf("backendtest: unknown store %q (sqlite, postgres)", store)
+	return ""
+}
 
 // WithConfig edits the backend.Config before the server is built (Demo is true and PollInterval
 // tiny by default).
@@ -137,6 +169,12 @@ func New(t testing.TB, opts ...Option) *Env {
 		}}}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.store == "" {
+		o.store = os.Getenv("HELSEKIOSK_TEST_DB")
+	}
+	if o.cfg.DSN == "" {
+		o.cfg.DSN = StoreDSN(t, o.store)
 	}
 	router, err := contractRouter()
 	if err != nil {

@@ -1,0 +1,214 @@
+package backend_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
+	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/backend/pgtest"
+)
+
+// replicas starts two backends on one PostgreSQL database, as two replicas behind a load balancer: one
+// public URL (issuer), one signing key, demo data seeded once.
+func replicas(t *testing.T) (a, b *backendtest.Env) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := backendtest.WithConfig(func(c *backend.Config) {
+		c.DSN, c.SigningKey, c.PublicURL = dsn, key, "http://helsekiosk-api.test"
+	})
+	var envs [2]*backendtest.Env
+	var wg sync.WaitGroup
+	for i := range envs { // started together: the migrations (goose's advisory lock) and the seed run once
+		wg.Go(func() { envs[i] = backendtest.New(t, same) })
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return envs[0], envs[1]
+}
+
+func oauthCode(t *testing.T, b []byte) string {
+	t.Helper()
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(b, &e)
+	return e.Error
+}
+
+func countRows(t *testing.T, e *backendtest.Env, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := e.Server.DB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestReplicas runs two backends on one PostgreSQL database: whatever a kiosk starts on one replica it can
+// finish on the other, and no race between them uses a device code or refresh token twice or applies one
+// idempotency key twice.
+func TestReplicas(t *testing.T) {
+	a, b := replicas(t)
+
+	t.Run("login started on A is completed by polling B", func(t *testing.T) {
+		da := a.StartLogin(t)
+		res, body := pollToken(t, b, da.DeviceCode)
+		if res.StatusCode != http.StatusBadRequest || oauthCode(t, body) != "authorization_pending" {
+			t.Fatalf("poll before approval on B: %d %s", res.StatusCode, body)
+		}
+		b.Approve(t, da.UserCode, backend.DemoIngrid) // the phone reaches B
+		res, body = pollToken(t, b, da.DeviceCode)
+		wantStatus(t, res, body, http.StatusOK)
+		tr := decode[api.TokenResponse](t, body)
+		res, body = pollToken(t, a, da.DeviceCode)
+		if res.StatusCode != http.StatusBadRequest || oauthCode(t, body) != "invalid_grant" {
+			t.Errorf("the used code polled on A: %d %s", res.StatusCode, body)
+		}
+		for _, e := range []*backendtest.Env{a, b} {
+			res, body := e.Do(t, http.MethodGet, "/v1/me", tr.AccessToken, nil)
+			wantStatus(t, res, body, http.StatusOK)
+		}
+	})
+
+	t.Run("an approved code polled on both at once gives one token", func(t *testing.T) {
+		da := a.StartLogin(t)
+		a.Approve(t, da.UserCode, backend.DemoKari)
+		var mu sync.Mutex
+		ok, used := 0, 0
+		var wg sync.WaitGroup
+		for i := range 12 {
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := pollToken(t, e, da.DeviceCode)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case res.StatusCode == http.StatusOK:
+					ok++
+				case oauthCode(t, body) == "invalid_grant":
+					used++
+				default:
+					t.Errorf("poll: %d %s", res.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 || used != 11 {
+			t.Errorf("%d tokens and %d refusals, want 1 and 11", ok, used)
+		}
+	})
+
+	t.Run("a refresh token used on both at once rotates once", func(t *testing.T) {
+		form := url.Values{"client_id": {backend.ClientID}, "kiosk_name": {"Testkiosken"}, "scope": {"openid helsekiosk offline_access"}}
+		res, body := postForm(t, a, "/oauth/device_authorization", form)
+		wantStatus(t, res, body, http.StatusOK)
+		da := decode[api.DeviceAuthorization](t, body)
+		b.Approve(t, da.UserCode, backend.DemoIngrid)
+		res, body = pollToken(t, a, da.DeviceCode)
+		wantStatus(t, res, body, http.StatusOK)
+		tr := decode[api.TokenResponse](t, body)
+		if tr.RefreshToken == nil {
+			t.Fatalf("no refresh token: %s", body)
+		}
+		var mu sync.Mutex
+		ok := 0
+		var wg sync.WaitGroup
+		for i := range 8 {
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := postForm(t, e, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {*tr.RefreshToken}, "client_id": {backend.ClientID}})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case res.StatusCode == http.StatusOK:
+					ok++
+				case oauthCode(t, body) != "invalid_grant":
+					t.Errorf("refresh: %d %s", res.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 {
+			t.Errorf("%d refreshes succeeded, want 1", ok)
+		}
+	})
+
+	tok := a.Token(t, backend.DemoIngrid)
+
+	t.Run("an idempotent write sent to A and retried on B stores one row", func(t *testing.T) {
+		in := api.NewThread{ServiceId: backend.ServiceHomeNursing, Subject: "Replikaer", Body: "Sendt til A, på nytt til B"}
+		res, first := a.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, in, "Idempotency-Key", "replica-retry")
+		wantStatus(t, res, first, http.StatusCreated)
+		res, again := b.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, in, "Idempotency-Key", "replica-retry")
+		wantStatus(t, res, again, http.StatusCreated)
+		if res.Header.Get("Idempotent-Replayed") != "true" || string(again) != string(first) {
+			t.Errorf("B did not replay A's answer: %s vs %s", again, first)
+		}
+		if n := countRows(t, a, `SELECT COUNT(*) FROM threads WHERE subject = ?`, in.Subject); n != 1 {
+			t.Errorf("%d threads stored, want 1", n)
+		}
+	})
+
+	t.Run("concurrent same-key writes on both store one row", func(t *testing.T) {
+		in := api.NewThread{ServiceId: backend.ServiceHomeNursing, Subject: "Samtidig på to", Body: "Hei"}
+		var wg sync.WaitGroup
+		bodies := make([]string, 16)
+		for i := range bodies {
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, in, "Idempotency-Key", "replica-same")
+				if res.StatusCode != http.StatusCreated {
+					t.Errorf("status %d: %s", res.StatusCode, body)
+				}
+				bodies[i] = string(body)
+			})
+		}
+		wg.Wait()
+		for i := range bodies {
+			if bodies[i] != bodies[0] {
+				t.Errorf("answer %d differs: %s vs %s", i, bodies[i], bodies[0])
+			}
+		}
+		if n := countRows(t, a, `SELECT COUNT(*) FROM threads WHERE subject = ?`, in.Subject); n != 1 {
+			t.Errorf("%d threads stored, want 1", n)
+		}
+	})
+
+	t.Run("concurrent replies to one thread on both get one seq each", func(t *testing.T) {
+		thread := "t-ingrid-1"
+		before := countRows(t, a, `SELECT COUNT(*) FROM messages WHERE thread_id = ?`, thread)
+		var wg sync.WaitGroup
+		for i := range 16 {
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads/"+thread+"/messages", tok,
+					api.NewMessage{Body: fmt.Sprintf("Svar %d", i)}, "Idempotency-Key", fmt.Sprintf("reply-%d", i))
+				if res.StatusCode != http.StatusCreated {
+					t.Errorf("status %d: %s", res.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+		if n := countRows(t, a, `SELECT COUNT(*) FROM messages WHERE thread_id = ?`, thread); n != before+16 {
+			t.Errorf("%d messages, want %d", n, before+16)
+		}
+		if n := countRows(t, a, `SELECT COUNT(*) FROM threads WHERE id = ? AND message_count = ?`, thread, before+16); n != 1 {
+			t.Error("message_count does not match the messages")
+		}
+	})
+}
