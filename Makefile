@@ -49,8 +49,12 @@ bench: deps ## run the benchmarks (placeholder: figures follow with the messages
 soak: ## 500 whole kiosk sessions: goroutines and live heap back to baseline (about 11 min)
 	HELSEKIOSK_SOAK=1 FYNE_CACHE=3s $(GO) test -tags $(TAGS) -count=1 -timeout 60m -run '^TestSoakSessions$$' -v ./ui/
 
-load: ## 200 simulated kiosks for 60 s on the reference backend: p50/p95/p99 latency, errors
-	HELSEKIOSK_LOAD=1 $(GO) test -tags $(TAGS) -count=1 -timeout 30m -run '^TestLoad$$' -v ./client/
+# make load LOAD_DB=postgres: two helsekiosk-backend replicas on one PostgreSQL (pgtest); LOAD_KILL=1 kills one
+# with SIGKILL halfway. HELSEKIOSK_LOAD_KIOSKS and HELSEKIOSK_LOAD_DURATION (e.g. 20s) in the environment.
+LOAD_DB   ?= sqlite
+LOAD_KILL ?=
+load: ## 200 simulated kiosks for 60 s on the reference backend: p50/p95/p99 latency, errors (LOAD_DB=postgres LOAD_KILL=1)
+	HELSEKIOSK_LOAD=1 HELSEKIOSK_LOAD_DB=$(LOAD_DB) HELSEKIOSK_LOAD_KILL=$(LOAD_KILL) $(GO) test -tags $(TAGS) -count=1 -timeout 30m -run '^TestLoad$$' -v ./client/
 
 FUZZTIME ?= 60s
 fuzz: ## run every fuzz target for FUZZTIME (default 60s) each

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -38,6 +37,8 @@ type loadKiosk struct {
 	sess     *client.Session
 	pid, tid string
 	sent     int
+	acked    map[string]bool // replies answered with success
+	failed   []string        // replies that ended in an error
 	lat      map[string][]time.Duration
 	errs     map[string][]string
 }
@@ -62,8 +63,13 @@ func pct(d []time.Duration, p float64) time.Duration {
 // TestLoad runs 200 simulated kiosks (HELSEKIOSK_LOAD_KIOSKS) for 60 s (HELSEKIOSK_LOAD_DURATION) against the
 // reference backend over HTTP: each polls the home overview, reads its thread and every third round sends a
 // reply, with a think time of 0.5–1.5 s (HELSEKIOSK_LOAD_THINK=1s) between calls. It prints p50/p95/p99
-// latency and the errors per call, and fails on any error or any reply stored other than exactly once.
-// It runs only with HELSEKIOSK_LOAD=1 (make load).
+// latency and the errors per call, and fails on any error, any answered reply stored other than exactly
+// once, or an unanswered one stored more than once. It runs only with HELSEKIOSK_LOAD=1 (make load).
+//
+// HELSEKIOSK_LOAD_DB picks the backend: sqlite (default) is one in-process backend on SQLite in memory;
+// postgres is two helsekiosk-backend processes on one PostgreSQL database (pgtest), kiosks alternating
+// between them (load_targets_test.go). With HELSEKIOSK_LOAD_KILL=1 replica B is killed with SIGKILL halfway
+// through, and the kiosks' retries (same Idempotency-Key) go to the survivor.
 func TestLoad(t *testing.T) {
 	if os.Getenv("HELSEKIOSK_LOAD") == "" {
 		t.Skip("set HELSEKIOSK_LOAD=1 (make load)")
@@ -72,12 +78,15 @@ func TestLoad(t *testing.T) {
 	dur := envDuration("HELSEKIOSK_LOAD_DURATION", time.Minute)
 	think := envDuration("HELSEKIOSK_LOAD_THINK", time.Second)
 
-	srv, err := backend.New(backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Lasttest"})
-	if err != nil {
-		t.Fatal(err)
+	var tg *loadTarget
+	switch db := os.Getenv("HELSEKIOSK_LOAD_DB"); db {
+	case "", "sqlite":
+		tg = sqliteTarget(t)
+	case "postgres":
+		tg = replicaTarget(t, os.Getenv("HELSEKIOSK_LOAD_KILL") != "")
+	default:
+		t.Fatalf("HELSEKIOSK_LOAD_DB=%q: sqlite or postgres", db)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
 
 	// Log every kiosk in through the device flow, 20 at a time.
 	who := []struct{ citizen, person string }{
@@ -100,7 +109,7 @@ func TestLoad(t *testing.T) {
 				setupErr = append(setupErr, fmt.Sprintf("kiosk %d: %v", i, err))
 				mu.Unlock()
 			}
-			c, err := client.New(hs.URL, client.WithHTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}))
+			c, err := client.New(tg.url, client.WithHTTPClient(&http.Client{Transport: tg.transport(i)}))
 			if err != nil {
 				fail(err)
 				return
@@ -131,7 +140,7 @@ func TestLoad(t *testing.T) {
 				fail(err)
 				return
 			}
-			ks[i] = &loadKiosk{sess: sess, pid: w.person, tid: th.Id, lat: map[string][]time.Duration{}, errs: map[string][]string{}}
+			ks[i] = &loadKiosk{sess: sess, pid: w.person, tid: th.Id, lat: map[string][]time.Duration{}, errs: map[string][]string{}, acked: map[string]bool{}}
 		})
 	}
 	wg.Wait()
@@ -145,6 +154,14 @@ func TestLoad(t *testing.T) {
 		time.Sleep(time.Duration(float64(think) * (0.5 + rand.Float64())))
 	}
 	start := time.Now()
+	var killedAt time.Duration
+	if tg.kill != nil {
+		wg.Go(func() {
+			time.Sleep(dur / 2)
+			tg.kill()
+			killedAt = time.Since(start)
+		})
+	}
 	for i, k := range ks {
 		wg.Go(func() {
 			ctx := context.Background()
@@ -160,6 +177,9 @@ func TestLoad(t *testing.T) {
 						_, err := k.sess.Reply(ctx, k.pid, k.tid, client.NewIdempotencyKey(), body)
 						if err == nil {
 							k.sent++
+							k.acked[body] = true
+						} else {
+							k.failed = append(k.failed, body)
 						}
 						return err
 					})
@@ -183,8 +203,11 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "load: %d kiosks for %v, think time %v ±50%%: %d calls, %.0f calls/s\n", kiosks, took.Round(time.Second), think,
+	fmt.Fprintf(&b, "load on %s: %d kiosks for %v, think time %v ±50%%: %d calls, %.0f calls/s\n", tg.desc, kiosks, took.Round(time.Second), think,
 		len(total), float64(len(total))/took.Seconds())
+	if tg.kill != nil {
+		fmt.Fprintf(&b, "replica B killed with SIGKILL at %v; %d attempts failed over to the survivor\n", killedAt.Round(100*time.Millisecond), tg.failovers.Load())
+	}
 	fmt.Fprintf(&b, "| call | count | p50 | p95 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	row := func(name string, d []time.Duration, nerr int) {
 		slices.Sort(d)
@@ -203,14 +226,40 @@ func TestLoad(t *testing.T) {
 			t.Errorf("%s: %d errors, e.g. %s", op, len(errs[op]), errs[op][0])
 		}
 	}
-	// Every reply that was answered is stored exactly once (plus the thread's first message).
+	// Every reply that was answered is stored exactly once (plus the thread's first message), and one that
+	// was not at most once.
+	storedUnacked := 0
 	for i, k := range ks {
-		var n int
-		if err := srv.DB().QueryRow(`SELECT COUNT(*) FROM messages WHERE thread_id = ?`, k.tid).Scan(&n); err != nil {
-			t.Fatal(err)
+		stored := tg.stored(t, k.tid)
+		n := 0
+		for body, c := range stored {
+			n += c
+			switch {
+			case body == "Start" || k.acked[body]:
+				if c != 1 {
+					t.Errorf("kiosk %d: %q stored %d times", i, body, c)
+				}
+			case slices.Contains(k.failed, body):
+				storedUnacked++
+				if c != 1 {
+					t.Errorf("kiosk %d: unanswered %q stored %d times", i, body, c)
+				}
+			default:
+				t.Errorf("kiosk %d: %q stored, never sent", i, body)
+			}
 		}
-		if n != k.sent+1 {
-			t.Errorf("kiosk %d: %d messages stored, %d replies answered", i, n-1, k.sent)
+		for body := range k.acked {
+			if stored[body] != 1 {
+				t.Errorf("kiosk %d: answered reply %q stored %d times", i, body, stored[body])
+			}
+		}
+		if stored["Start"] != 1 {
+			t.Errorf("kiosk %d: the thread's first message stored %d times", i, stored["Start"])
 		}
 	}
+	sent := 0
+	for _, k := range ks {
+		sent += k.sent
+	}
+	t.Logf("load: %d replies answered, each stored exactly once; %d unanswered replies stored once", sent, storedUnacked)
 }

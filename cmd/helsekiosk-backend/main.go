@@ -1,8 +1,8 @@
 // Command helsekiosk-backend runs the Helsekiosk reference backend.
 //
-//	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--public-url URL] [--demo]
+//	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE|postgres://…] [--public-url URL] [--demo]
 //	    [--trust-issuer URL]... [--audience AUD] [--pid-claim pid] [--acr idporten-loa-high[,…]]
-//	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME]
+//	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME] [--poll-interval 5s]
 //
 // It serves the API as a resource server: every bearer token is a JWT from a trusted issuer (--trust-issuer,
 // and with --demo its own demo authorization server), checked for iss, aud, exp, the pid claim and acr. With
@@ -50,7 +50,7 @@ func publicHost(addr string) string {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	db := flag.String("db", "", "SQLite database file (default: in memory)")
+	db := flag.String("db", "", "the database: postgres://USER@HOST/DB (PostgreSQL; any number of replicas may share it) or an SQLite file (default: SQLite in memory)")
 	demo := flag.Bool("demo", false, "demo: seed demo persons, messages and appointments, and run the demo login (/device, device flow)")
 	kiosk := flag.String("kiosk-name", "", "kiosk name shown on the verification page when the kiosk sends none")
 	// Staff login (issue 11): the staff page's OpenID Connect login.
@@ -67,6 +67,7 @@ func run() error {
 	acr := flag.String("acr", backend.ACRHigh, "accepted assurance levels (acr), comma-separated")
 	ageLimit := flag.Int("age-limit", backend.DefaultAgeLimit, "persons under this age cannot log in on their own")
 	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location)")
+	pollInterval := flag.Duration("poll-interval", 5*time.Second, "the device flow's polling interval (--demo)")
 	signingKey := flag.String("signing-key", "", "PEM file with the EC P-256 key the own authorization server signs with (default: generated at start)")
 	flag.Parse()
 	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole}
@@ -79,7 +80,7 @@ func run() error {
 	}
 
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
-		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit}
+		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit, PollInterval: *pollInterval}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + publicHost(*addr)
 	}
