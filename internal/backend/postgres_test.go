@@ -9,9 +9,10 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/backend/pgtest"
 )
 
-// onPostgres are the tests that TestOnPostgreSQL runs again on PostgreSQL. Together they run every SQL
-// statement of the backend (go test -coverprofile with HELSEKIOSK_TEST_DB=postgres and -run of these shows
-// each function with SQL covered): every endpoint through the contract's access matrix, the device flow,
+// onPostgres are the tests that TestOnPostgreSQL runs again on PostgreSQL. Together with TestReplicas and
+// TestReplicasStaffLogin (which run on PostgreSQL always) they run every SQL statement of the backend but
+// the removal of an expired staff session: checked with HELSEKIOSK_TEST_DB=postgres go test -coverprofile
+// -run of these, listing the uncovered blocks that hold SQL. They cover every endpoint through the contract's access matrix, the device flow,
 // refresh and revocation, idempotency (also concurrent), threads and paging, appointments and their
 // requests, settings and fullmakt, help requests, consent, the demo seed and SeedBulk, and refused input.
 var onPostgres = []string{

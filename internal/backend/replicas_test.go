@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -211,4 +214,71 @@ func TestReplicas(t *testing.T) {
 			t.Error("message_count does not match the messages")
 		}
 	})
+}
+
+// TestReplicasStaffLogin: the staff page's login and session live in the database, so a staff member is
+// served whichever replica each request reaches: a load balancer in front of two backends on one PostgreSQL
+// database sends the requests to them in turn (the login's start, the callback and the page on different
+// replicas), and a logout on one ends the session on both.
+func TestReplicasStaffLogin(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	var next atomic.Int64
+	var handlers [2]http.Handler
+	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handlers[next.Add(1)%2].ServeHTTP(w, r)
+	}))
+	t.Cleanup(lb.Close)
+	o := startStaffOP(t, lb.URL+"/staff/callback")
+	var srvs [2]*backend.Server
+	for i := range srvs {
+		srv, err := backend.New(backend.Config{DSN: dsn, PublicURL: lb.URL, KioskClients: helperKioskClients(), Staff: backend.StaffConfig{
+			Issuer: o.ts.URL, ClientID: testStaffClient, ClientSecret: testStaffSecret, RoleClaim: "realm_access.roles", Role: testStaffRole,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		srvs[i], handlers[i] = srv, srv.HandlerWithStaff()
+	}
+	e := &staffEnv{srv: srvs[0], ts: lb, op: o}
+	b := browser(t, nil)
+	status, page := e.login(t, b, "kari.staff")
+	if status != http.StatusOK || !strings.Contains(page, "Kari Tilsett") {
+		t.Fatalf("login across replicas: %d %s", status, page)
+	}
+	token := csrfOf(t, page)
+	for i := range 4 { // both replicas know the session
+		res, err := b.Get(lb.URL + "/staff")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := read(t, res); res.StatusCode != http.StatusOK || res.Request.URL.Path != "/staff" {
+			t.Fatalf("GET /staff #%d: %d at %s: %.200s", i, res.StatusCode, res.Request.URL, body)
+		}
+	}
+	if n := countRowsDB(t, srvs[1], `SELECT COUNT(*) FROM staff_sessions`); n != 1 {
+		t.Errorf("%d staff sessions stored, want 1", n)
+	}
+	req, _ := http.NewRequest(http.MethodPost, lb.URL+"/staff/logout", strings.NewReader(url.Values{"csrf": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", lb.URL)
+	res, err := b.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := read(t, res); res.StatusCode != http.StatusOK {
+		t.Fatalf("logout: %d %s", res.StatusCode, body)
+	}
+	if n := countRowsDB(t, srvs[0], `SELECT COUNT(*) FROM staff_sessions`); n != 0 {
+		t.Errorf("%d staff sessions after logout, want 0", n)
+	}
+}
+
+func countRowsDB(t *testing.T, s *backend.Server, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

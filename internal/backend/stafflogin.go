@@ -3,6 +3,8 @@ package backend
 import (
 	"context"
 	"crypto/subtle"
+	"database/sql"
+	"errors"
 	"fmt"
 	"html/template"
 	"net"
@@ -82,7 +84,8 @@ type pendingLogin struct {
 	Expires  time.Time
 }
 
-// staffAuth is the staff login: the OIDC relying party and the in-memory session store.
+// staffAuth is the staff login: the OIDC relying party; its sessions and logins under way are in the
+// database (staff_sessions, staff_logins), so any replica serves a staff member.
 type staffAuth struct {
 	s          *Server
 	cfg        StaffConfig
@@ -93,9 +96,7 @@ type staffAuth struct {
 	cookiePath string
 	disabled   string // why staff login is off ("" when on)
 
-	mu       sync.Mutex
-	sessions map[string]*staffSession
-	pending  map[string]*pendingLogin
+	mu       sync.Mutex // guards the relying party below
 	provider *oidc.Provider
 	verifier *oidc.IDTokenVerifier
 	oauth    *oauth2.Config
@@ -112,7 +113,7 @@ func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
 	}
-	a := &staffAuth{s: s, cfg: cfg, sessions: map[string]*staffSession{}, pending: map[string]*pendingLogin{}}
+	a := &staffAuth{s: s, cfg: cfg}
 	var demoIdP http.Handler
 	switch {
 	case cfg.PublicURL == "" && (cfg.Issuer != "" || s.cfg.Demo):
@@ -201,18 +202,24 @@ func (a *staffAuth) session(r *http.Request) *staffSession {
 	if err != nil || c.Value == "" {
 		return nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	ctx := r.Context()
 	now := a.s.now()
-	sess := a.sessions[c.Value]
-	if sess == nil {
+	var sess staffSession
+	var expires int64
+	err = a.s.db.QueryRowContext(ctx, `SELECT subject, name, csrf, expires_at FROM staff_sessions WHERE id_hash = ?`, sha256Hex(c.Value)).
+		Scan(&sess.Subject, &sess.Name, &sess.CSRF, &expires)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			a.s.log.Error("staff session", "err", err)
+		}
 		return nil
 	}
+	sess.Expires = time.UnixMilli(expires)
 	if !now.Before(sess.Expires) {
-		delete(a.sessions, c.Value)
+		_, _ = a.s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE id_hash = ?`, sha256Hex(c.Value))
 		return nil
 	}
-	return sess
+	return &sess
 }
 
 // require wraps a staff handler: without staff login configured 503, without a session a GET starts the
@@ -277,20 +284,26 @@ func (a *staffAuth) startLogin(w http.ResponseWriter, r *http.Request) {
 		browser = c.Value // several tabs logging in at once share the binding
 	}
 	now := a.s.now()
-	a.mu.Lock()
-	for k, p := range a.pending {
-		if !now.Before(p.Expires) {
-			delete(a.pending, k)
-		}
+	ctx := r.Context()
+	var pending int
+	_, err = a.s.db.ExecContext(ctx, `DELETE FROM staff_logins WHERE expires_at <= ?`, ms(now))
+	if err == nil {
+		err = a.s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_logins`).Scan(&pending)
 	}
-	if len(a.pending) >= maxPendingStaffLogins {
-		a.mu.Unlock()
+	if err == nil && pending < maxPendingStaffLogins {
+		_, err = a.s.db.ExecContext(ctx, `INSERT INTO staff_logins (state_hash, nonce, verifier, browser, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			sha256Hex(state), nonce, verifier, browser, ms(now.Add(staffLoginTTL)))
+	}
+	if err != nil {
+		a.s.log.Error("staff login", "err", err)
+		http.Error(w, "The staff login is not available just now. Try again shortly.", http.StatusServiceUnavailable)
+		return
+	}
+	if pending >= maxPendingStaffLogins {
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "Too many logins under way. Try again in a minute.", http.StatusServiceUnavailable)
 		return
 	}
-	a.pending[state] = &pendingLogin{Nonce: nonce, Verifier: verifier, Browser: browser, Expires: now.Add(staffLoginTTL)}
-	a.mu.Unlock()
 	a.setCookie(w, a.loginName, browser, int(staffLoginTTL/time.Second))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, oc.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
@@ -306,10 +319,7 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	state := q.Get("state")
-	a.mu.Lock()
-	p := a.pending[state]
-	delete(a.pending, state) // one use
-	a.mu.Unlock()
+	p := a.takePending(r.Context(), state) // one use, on whichever replica the callback reaches
 	c, cerr := r.Cookie(a.loginName)
 	if state == "" || p == nil || !a.s.now().Before(p.Expires) || cerr != nil ||
 		subtle.ConstantTimeCompare([]byte(c.Value), []byte(p.Browser)) != 1 {
@@ -382,25 +392,47 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	id := randomToken()
 	now := a.s.now()
-	a.mu.Lock()
-	for k, s := range a.sessions {
-		if !now.Before(s.Expires) {
-			delete(a.sessions, k)
-		}
+	_, err = a.s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, ms(now))
+	if err == nil {
+		_, err = a.s.db.ExecContext(ctx, `INSERT INTO staff_sessions (id_hash, subject, name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			sha256Hex(id), idt.Subject, name, randomToken(), ms(now.Add(a.cfg.SessionTTL)))
 	}
-	a.sessions[id] = &staffSession{Subject: idt.Subject, Name: name, CSRF: randomToken(), Expires: now.Add(a.cfg.SessionTTL)}
-	a.mu.Unlock()
+	if err != nil {
+		a.s.log.Error("staff session", "err", err)
+		http.Error(w, "The staff login is not available just now. Try again shortly.", http.StatusServiceUnavailable)
+		return
+	}
 	a.setCookie(w, a.cookieName, id, int(a.cfg.SessionTTL/time.Second))
 	a.s.log.Info("staff logged in")
 	http.Redirect(w, r, "/staff", http.StatusSeeOther)
 }
 
+// takePending removes and returns the login under way with this state, or nil: DELETE … RETURNING, so two
+// replicas cannot both use one state.
+func (a *staffAuth) takePending(ctx context.Context, state string) *pendingLogin {
+	if state == "" {
+		return nil
+	}
+	var p pendingLogin
+	var expires int64
+	err := a.s.db.QueryRowContext(ctx, `DELETE FROM staff_logins WHERE state_hash = ? RETURNING nonce, verifier, browser, expires_at`,
+		sha256Hex(state)).Scan(&p.Nonce, &p.Verifier, &p.Browser, &expires)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			a.s.log.Error("staff login", "err", err)
+		}
+		return nil
+	}
+	p.Expires = time.UnixMilli(expires)
+	return &p
+}
+
 // logout ends the session (POST /staff/logout, CSRF-checked by require).
 func (a *staffAuth) logout(w http.ResponseWriter, r *http.Request, _ *staffSession) {
 	if c, err := r.Cookie(a.cookieName); err == nil {
-		a.mu.Lock()
-		delete(a.sessions, c.Value)
-		a.mu.Unlock()
+		if _, err := a.s.db.ExecContext(r.Context(), `DELETE FROM staff_sessions WHERE id_hash = ?`, sha256Hex(c.Value)); err != nil {
+			a.s.log.Error("staff logout", "err", err)
+		}
 	}
 	a.setCookie(w, a.cookieName, "", -1)
 	staffPageHeaders(w)
