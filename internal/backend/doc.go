@@ -1,5 +1,5 @@
 // Package backend is the reference backend of Helsekiosk: it implements the whole api.ServerInterface (the
-// contract in api/openapi.yaml) on SQLite, as a resource server that verifies every bearer token as a JWT
+// contract in api/openapi.yaml) on SQLite or PostgreSQL, as a resource server that verifies every bearer token as a JWT
 // access token of a trusted issuer. With Demo (or registered kiosk clients) it runs its own small
 // authorization server, whose /device page stands in for BankID, and Demo seeds demo data. It also serves
 // the staff page (help requests) behind an OpenID Connect login. It is for development, demos and tests,
@@ -9,10 +9,13 @@
 //
 //   - server.go: Config and its defaults, New and Start, the database and its migrations, the handler type
 //     that implements api.ServerInterface, GET /v1/health
+//   - dialect.go: SQLite or PostgreSQL: the PostgreSQL connections (pgx) that rebind the SQLite-style
+//     placeholders to $N, the few differences (row locks, advisory locks), and the refusal of U+0000
 //   - http.go: the middleware (recover, access log, body limit, UTF-8, routing and request validation against
 //     the contract) and strict JSON decoding
 //   - problems.go: RFC 9457 problems; every code is an api.ProblemCode (the contract's enum)
-//   - idempotency.go: writeTx, one transaction per write together with its Idempotency-Key record
+//   - idempotency.go: writeTx, one transaction per write together with its Idempotency-Key record (inserted
+//     first, so concurrent replicas apply a key once)
 //   - auth.go: who is calling: authenticate (a citizen's token: pid, acr, person, age limit) and
 //     authenticateKiosk (a kiosk's client-credentials token)
 //   - access.go: whom the citizen reaches (self, fullmakt givers, children under 18) and actFor, the access
@@ -30,7 +33,9 @@
 //     settings and fullmakt), helprequests.go: the API's resources
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
-//   - migrations/: the SQLite schema, embedded and applied with goose
+//   - migrations/: the SQLite schema, migrations/postgres/: the same for PostgreSQL, embedded and applied with
+//     goose (on PostgreSQL under its advisory session lock)
+//   - pgtest/: a private PostgreSQL cluster for tests
 //
 // backendtest serves this backend to tests, validating every request and response against the contract.
 package backend
