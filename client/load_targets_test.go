@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"database/sql"
 	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -30,17 +32,22 @@ type loadTarget struct {
 	url       string                            // the backend's public URL, as the kiosks are configured
 	transport func(kiosk int) http.RoundTripper // each kiosk's own connections
 	stored    func(t *testing.T, threadID string) map[string]int
-	kill      func()       // SIGKILL one replica (nil: not this run)
+	kill      func()       // SIGKILL one replica, returning when it is dead (nil: not this run)
 	failovers atomic.Int64 // attempts that found their replica dead
+	inFlight  atomic.Bool  // the kill came while a reply was being answered
 }
 
 // sqliteTarget is one in-process backend on SQLite in memory (make load as before).
 func sqliteTarget(t *testing.T) *loadTarget {
-	srv, err := backend.New(backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Lasttest"})
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := backend.New(backend.Config{Demo: true, PollInterval: time.Nanosecond, KioskName: "Lasttest",
+		PublicURL: "http://" + hs.Listener.Addr().String()}) // the discovery document's URLs
 	if err != nil {
+		hs.Close()
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	return &loadTarget{
 		desc:      "SQLite (one in-process backend)",
@@ -88,7 +95,8 @@ func freeAddr(t *testing.T) string {
 // database (pgtest), with one public URL and signing key, as behind a load balancer. Kiosk i is sent to
 // replica i%2; an attempt that cannot reach its replica marks it down for a while (as a load balancer's
 // health check would) and fails, so the client's retry, with its Idempotency-Key, goes to the other one.
-// With kill, kill SIGKILLs replica B.
+// With kill, kill SIGKILLs replica B: right after the next reply sent to it has been sent whole (so it dies
+// with a write in flight: committed or not, the kiosk's retry on A must store it once), or after 2 s.
 func replicaTarget(t *testing.T, kill bool) *loadTarget {
 	dsn := pgtest.DSN(t)
 	dir := t.TempDir()
@@ -163,9 +171,20 @@ func replicaTarget(t *testing.T, kill bool) *loadTarget {
 			return storedBodies(t, db, `SELECT body, COUNT(*) FROM messages WHERE thread_id = $1 GROUP BY body`, tid)
 		},
 	}
+	var armed atomic.Bool
+	var once sync.Once
+	killed := make(chan struct{})
+	killB := func() { once.Do(func() { _ = reps[1].cmd.Process.Kill(); close(killed) }) }
 	if kill {
 		tg.desc = "PostgreSQL (two replicas, B killed mid-run)"
-		tg.kill = func() { _ = reps[1].cmd.Process.Kill() }
+		tg.kill = func() {
+			armed.Store(true)
+			select {
+			case <-killed:
+			case <-time.After(2 * time.Second):
+				killB()
+			}
+		}
 	}
 	tg.transport = func(kiosk int) http.RoundTripper {
 		base := &http.Transport{MaxIdleConnsPerHost: 4}
@@ -181,6 +200,14 @@ func replicaTarget(t *testing.T, kill bool) *loadTarget {
 			}
 			out := req.Clone(req.Context())
 			out.URL.Host, out.Host = r.addr, ""
+			if r == reps[1] && out.Body != nil && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/messages") &&
+				armed.CompareAndSwap(true, false) {
+				out.Body = &afterBody{ReadCloser: out.Body, done: func() {
+					time.Sleep(2 * time.Millisecond) // the backend has the request and is at work on it
+					tg.inFlight.Store(true)
+					killB()
+				}}
+			}
 			res, err := base.RoundTrip(out)
 			if err != nil && req.Context().Err() == nil {
 				r.mu.Lock()
@@ -192,6 +219,21 @@ func replicaTarget(t *testing.T, kill bool) *loadTarget {
 		})
 	}
 	return tg
+}
+
+// afterBody calls done (once, in a goroutine) when the request body has been read to its end.
+type afterBody struct {
+	io.ReadCloser
+	done func()
+	once sync.Once
+}
+
+func (b *afterBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(func() { go b.done() })
+	}
+	return n, err
 }
 
 func tail(s string, n int) string {

@@ -206,7 +206,8 @@ func TestLoad(t *testing.T) {
 	fmt.Fprintf(&b, "load on %s: %d kiosks for %v, think time %v ±50%%: %d calls, %.0f calls/s\n", tg.desc, kiosks, took.Round(time.Second), think,
 		len(total), float64(len(total))/took.Seconds())
 	if tg.kill != nil {
-		fmt.Fprintf(&b, "replica B killed with SIGKILL at %v; %d attempts failed over to the survivor\n", killedAt.Round(100*time.Millisecond), tg.failovers.Load())
+		fmt.Fprintf(&b, "replica B killed with SIGKILL at %v (a reply in flight: %v); %d attempts failed over to the survivor\n",
+			killedAt.Round(100*time.Millisecond), tg.inFlight.Load(), tg.failovers.Load())
 	}
 	fmt.Fprintf(&b, "| call | count | p50 | p95 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	row := func(name string, d []time.Duration, nerr int) {
