@@ -108,7 +108,8 @@ func clientFaults() []clientFault {
 		// key resolves without a second copy.
 		{fault: faults.MalformedJSON, read: isBadResponse, write: isBadResponse, stored: 1},
 		{fault: "401 expired token", read: client.IsUnauthorized, write: client.IsUnauthorized,
-			setup: func(fc *faultCase) { fc.clk.Advance(31 * time.Minute) },
+			// past the refresh token's 8 hours too: the kiosk refreshes once on token_expired, and that must fail
+			setup: func(fc *faultCase) { fc.clk.Advance(8*time.Hour + time.Minute) },
 			heal: func(fc *faultCase) {
 				fc.sess = faultLogin(fc.t, fc.env, fc.c, backend.DemoIngrid) // the citizen logs in again
 			}},
