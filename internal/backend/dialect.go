@@ -60,18 +60,17 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
-// Advisory lock keys (PostgreSQL) of lockXact.
-const (
-	lockSeed int64 = 0x48656c7365 + iota // "Helse"
-)
+// lockSeed is lockXact's name for seeding the demo data.
+const lockSeed = "helsekiosk:seed"
 
-// lockXact takes a transaction-scoped lock on key (pg_advisory_xact_lock) on PostgreSQL, for work that
-// replicas must not do twice at once (seeding the demo data). On SQLite the transaction is alone already.
-func (d dialect) lockXact(ctx context.Context, tx *sql.Tx, key int64) error {
+// lockXact takes a transaction-scoped lock named name (pg_advisory_xact_lock of its hashtext) on
+// PostgreSQL, for a check-then-insert that replicas must not both pass (seeding the demo data, a second
+// fullmakt between the same two persons). On SQLite the transaction is alone already.
+func (d dialect) lockXact(ctx context.Context, tx *sql.Tx, name string) error {
 	if d != dialectPostgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, key)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, name)
 	return err
 }
 

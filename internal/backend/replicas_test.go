@@ -192,6 +192,32 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("one fullmakt granted on both at once with different keys is stored once", func(t *testing.T) {
+		in := api.NewFullmakt{ReceiverName: "Ola Berg", ReceiverNationalId: ninOf(backend.DemoOla), Scopes: []api.Scope{api.Messages}}
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var wg sync.WaitGroup
+		for i := range 8 {
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/fullmakt", tok, in, "Idempotency-Key", fmt.Sprintf("grant-%d", i))
+				mu.Lock()
+				codes[res.StatusCode]++
+				mu.Unlock()
+				if res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusConflict {
+					t.Errorf("grant: %d %s", res.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+		if codes[http.StatusCreated] != 1 || codes[http.StatusConflict] != 7 {
+			t.Errorf("answers %v, want one 201 and seven 409", codes)
+		}
+		if n := countRows(t, a, `SELECT COUNT(*) FROM fullmakter WHERE giver_id = ? AND receiver_id = ? AND revoked_at IS NULL`, backend.DemoIngrid, backend.DemoOla); n != 1 {
+			t.Errorf("%d fullmakter stored, want 1", n)
+		}
+	})
+
 	t.Run("concurrent replies to one thread on both get one seq each", func(t *testing.T) {
 		thread := "t-ingrid-1"
 		before := countRows(t, a, `SELECT COUNT(*) FROM messages WHERE thread_id = ?`, thread)

@@ -191,6 +191,10 @@ func (h handler) GrantFullmakt(w http.ResponseWriter, r *http.Request, personID 
 				return 0, nil, fieldProblem(http.StatusUnprocessableEntity, api.EndDateNotFuture, "validUntil", "The end date must be in the future.")
 			}
 		}
+		// One active fullmakt per giver and receiver, also when two replicas grant it at once.
+		if err := s.dialect.lockXact(ctx, tx, "fullmakt:"+giver.ID+":"+rc.ID); err != nil {
+			return 0, nil, err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM fullmakter WHERE giver_id = ?3 AND receiver_id = ?2 AND `+activeFullmaktWhere,
 			today, rc.ID, giver.ID).Scan(&n); err != nil {
