@@ -274,9 +274,22 @@ func (s *Server) devicePost(w http.ResponseWriter, r *http.Request) {
 			s.renderPage(w, http.StatusBadRequest, d)
 			return
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE device_codes SET status = 'approved', person_id = ? WHERE user_code = ?`, personID, d.UserCode)
+	}
+	// Only a pending code: of two answers at once (two replicas, or two taps) the first one counts, and the
+	// second is answered like a used code.
+	var res sql.Result
+	if action == "approve" {
+		res, err = tx.ExecContext(ctx, `UPDATE device_codes SET status = 'approved', person_id = ? WHERE user_code = ? AND status = 'pending'`, personID, d.UserCode)
 	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE device_codes SET status = 'denied' WHERE user_code = ?`, d.UserCode)
+		res, err = tx.ExecContext(ctx, `UPDATE device_codes SET status = 'denied' WHERE user_code = ? AND status = 'pending'`, d.UserCode)
+	}
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err == nil && n == 0 {
+		s.unknownCode(w, r, d)
+		return
 	}
 	if err == nil {
 		err = tx.Commit()
