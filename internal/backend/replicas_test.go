@@ -308,3 +308,52 @@ func countRowsDB(t *testing.T, s *backend.Server, q string, args ...any) int {
 	}
 	return n
 }
+
+// TestSchemasAlike: the PostgreSQL migrations (migrations/postgres) give the same tables and columns, in the
+// same order, and the same goose version as SQLite's (migrations).
+func TestSchemasAlike(t *testing.T) {
+	lite, err := backend.New(backend.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	pg, err := backend.New(backend.Config{DSN: pgtest.DSN(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	columns := func(s *backend.Server, q string) []string {
+		rows, err := s.DB().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var tb, col string
+			if err := rows.Scan(&tb, &col); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tb+"."+col)
+		}
+		return out
+	}
+	a := columns(lite, `SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'goose_%' ORDER BY m.name, c.cid`)
+	b := columns(pg, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND table_name NOT LIKE 'goose_%' ORDER BY table_name, ordinal_position`)
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("the schemas differ:\nSQLite:     %v\nPostgreSQL: %v", a, b)
+	}
+	version := func(s *backend.Server) int {
+		var v int
+		if err := s.DB().QueryRow(`SELECT MAX(version_id) FROM goose_db_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if va, vb := version(lite), version(pg); va != vb || va == 0 {
+		t.Errorf("goose versions: SQLite %d, PostgreSQL %d", va, vb)
+	}
+	t.Logf("%d columns alike", len(a))
+}
