@@ -692,8 +692,8 @@ type Problem struct {
 // - `fullmakt_to_self`: 422: a fullmakt to oneself
 // - `end_date_not_future`: 422: a fullmakt's end date is not in the future
 // - `fullmakt_exists`: 409: the receiver already holds a fullmakt from this giver
-// - `rate_limited`: 429: too many requests (from a gateway in front of the backend; the reference backend itself does not send it)
-// - `unavailable`: 503: the backend or the identity provider it depends on cannot answer; try again
+// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows (with `Retry-After`), or from a gateway in front of the backend
+// - `unavailable`: 503: the backend or the identity provider it depends on cannot answer, or its database is full, read-only, failing or busy (with `Retry-After`); try again
 // - `internal`: 500: something went wrong in the backend
 type ProblemCode string
 
@@ -782,6 +782,9 @@ type TokenResponse struct {
 	TokenType    string  `json:"token_type"`
 }
 
+// AcceptLanguage defines model for AcceptLanguage.
+type AcceptLanguage = string
+
 // AppointmentId defines model for AppointmentId.
 type AppointmentId = Id
 
@@ -797,27 +800,38 @@ type PersonId = Id
 // ThreadId defines model for ThreadId.
 type ThreadId = Id
 
+// ServiceUnavailable defines model for ServiceUnavailable.
+type ServiceUnavailable = Problem
+
 // WithdrawConsentParams defines parameters for WithdrawConsent.
 type WithdrawConsentParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GiveConsentParams defines parameters for GiveConsent.
 type GiveConsentParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateHelpRequestParams defines parameters for CreateHelpRequest.
 type CreateHelpRequestParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawHelpRequestParams defines parameters for WithdrawHelpRequest.
 type WithdrawHelpRequestParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -831,31 +845,41 @@ type ListAppointmentsParams struct {
 
 // RequestCancellationParams defines parameters for RequestCancellation.
 type RequestCancellationParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RequestChangeParams defines parameters for RequestChange.
 type RequestChangeParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GrantFullmaktParams defines parameters for GrantFullmakt.
 type GrantFullmaktParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RevokeFullmaktParams defines parameters for RevokeFullmakt.
 type RevokeFullmaktParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // PutNotificationSettingsParams defines parameters for PutNotificationSettings.
 type PutNotificationSettingsParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -868,19 +892,25 @@ type ListThreadsParams struct {
 
 // CreateThreadParams defines parameters for CreateThread.
 type CreateThreadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ReplyToThreadParams defines parameters for ReplyToThread.
 type ReplyToThreadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // MarkThreadReadParams defines parameters for MarkThreadRead.
 type MarkThreadReadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1006,6 +1036,9 @@ type ServerInterface interface {
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/read)
 	MarkThreadRead(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params MarkThreadReadParams)
+	// GetReady Readiness
+	// (GET /v1/ready)
+	GetReady(w http.ResponseWriter, r *http.Request)
 	// GetCancellationRule The municipality's cancellation deadline rule
 	// (GET /v1/rules/cancellation)
 	GetCancellationRule(w http.ResponseWriter, r *http.Request)
@@ -2060,6 +2093,20 @@ func (siw *ServerInterfaceWrapper) MarkThreadRead(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// GetReady operation middleware
+func (siw *ServerInterfaceWrapper) GetReady(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetReady(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetCancellationRule operation middleware
 func (siw *ServerInterfaceWrapper) GetCancellationRule(w http.ResponseWriter, r *http.Request) {
 
@@ -2200,6 +2247,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/token", wrapper.Token)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/revoke", wrapper.Revoke)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/health", wrapper.GetHealth)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/ready", wrapper.GetReady)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/me", wrapper.GetMe)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/consent", wrapper.WithdrawConsent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/consent", wrapper.GetConsent)

@@ -647,7 +647,7 @@ func TestLogsHoldNoToken(t *testing.T) {
 	postForm(t, e, "/oauth/revoke", url.Values{"token": {tr2.AccessToken}})
 	postForm(t, e, "/oauth/revoke", url.Values{"token": {*tr2.RefreshToken}})
 	log := buf.String()
-	if !strings.Contains(log, "path=/v1/me") {
+	if !strings.Contains(log, "route=/v1/me") {
 		t.Fatalf("nothing logged: %s", log)
 	}
 	for _, s := range secrets {
