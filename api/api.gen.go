@@ -841,6 +841,19 @@ type ListAppointmentsParams struct {
 
 	// To Exclusive; at most 400 days after `from`.
 	To openapi_types.Date `form:"to" json:"to"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// GetAppointmentParams defines parameters for GetAppointment.
+type GetAppointmentParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // RequestCancellationParams defines parameters for RequestCancellation.
@@ -883,19 +896,53 @@ type PutNotificationSettingsParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetOverviewParams defines parameters for GetOverview.
+type GetOverviewParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// ListServicesParams defines parameters for ListServices.
+type ListServicesParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
 // ListThreadsParams defines parameters for ListThreads.
 type ListThreadsParams struct {
 	// Cursor The `nextCursor` of the previous page; absent for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // CreateThreadParams defines parameters for CreateThread.
 type CreateThreadParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
 	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
 	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
 	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetThreadParams defines parameters for GetThread.
+type GetThreadParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // ReplyToThreadParams defines parameters for ReplyToThread.
@@ -993,7 +1040,7 @@ type ServerInterface interface {
 	ListAppointments(w http.ResponseWriter, r *http.Request, personId PersonId, params ListAppointmentsParams)
 
 	// (GET /v1/persons/{personId}/appointments/{appointmentId})
-	GetAppointment(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId)
+	GetAppointment(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId, params GetAppointmentParams)
 	// RequestCancellation Ask the service to cancel (it also appears in the service's message thread)
 	// (POST /v1/persons/{personId}/appointments/{appointmentId}/cancellation)
 	RequestCancellation(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId, params RequestCancellationParams)
@@ -1017,10 +1064,10 @@ type ServerInterface interface {
 	PutNotificationSettings(w http.ResponseWriter, r *http.Request, personId PersonId, params PutNotificationSettingsParams)
 	// GetOverview What the home screen shows, in one call
 	// (GET /v1/persons/{personId}/overview)
-	GetOverview(w http.ResponseWriter, r *http.Request, personId PersonId)
+	GetOverview(w http.ResponseWriter, r *http.Request, personId PersonId, params GetOverviewParams)
 	// ListServices Services this person can write to
 	// (GET /v1/persons/{personId}/services)
-	ListServices(w http.ResponseWriter, r *http.Request, personId PersonId)
+	ListServices(w http.ResponseWriter, r *http.Request, personId PersonId, params ListServicesParams)
 	// ListThreads Message threads, newest activity first, cursor-paged
 	// (GET /v1/persons/{personId}/threads)
 	ListThreads(w http.ResponseWriter, r *http.Request, personId PersonId, params ListThreadsParams)
@@ -1029,7 +1076,7 @@ type ServerInterface interface {
 	CreateThread(w http.ResponseWriter, r *http.Request, personId PersonId, params CreateThreadParams)
 
 	// (GET /v1/persons/{personId}/threads/{threadId})
-	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId)
+	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params GetThreadParams)
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/messages)
 	ReplyToThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ReplyToThreadParams)
@@ -1408,6 +1455,27 @@ func (siw *ServerInterfaceWrapper) ListAppointments(w http.ResponseWriter, r *ht
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListAppointments(w, r, personId, params)
 	}))
@@ -1443,8 +1511,32 @@ func (siw *ServerInterfaceWrapper) GetAppointment(w http.ResponseWriter, r *http
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAppointmentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetAppointment(w, r, personId, appointmentId)
+		siw.Handler.GetAppointment(w, r, personId, appointmentId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1798,8 +1890,32 @@ func (siw *ServerInterfaceWrapper) GetOverview(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOverviewParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOverview(w, r, personId)
+		siw.Handler.GetOverview(w, r, personId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1824,8 +1940,32 @@ func (siw *ServerInterfaceWrapper) ListServices(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServicesParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListServices(w, r, personId)
+		siw.Handler.ListServices(w, r, personId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1879,6 +2019,27 @@ func (siw *ServerInterfaceWrapper) ListThreads(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListThreads(w, r, personId, params)
 	}))
@@ -1909,6 +2070,25 @@ func (siw *ServerInterfaceWrapper) CreateThread(w http.ResponseWriter, r *http.R
 	var params CreateThreadParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
 
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
@@ -1964,8 +2144,32 @@ func (siw *ServerInterfaceWrapper) GetThread(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetThreadParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetThread(w, r, personId, threadId)
+		siw.Handler.GetThread(w, r, personId, threadId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

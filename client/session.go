@@ -34,7 +34,23 @@ type Session struct {
 	expiry       time.Time     // when tok's access token expires by c.now (zero: not known)
 	lastActivity func() time.Time
 	idleTimeout  time.Duration
-	idleOut      bool // a call came after the idle timeout: the session is over, its tokens kept for Logout
+	idleOut      bool   // a call came after the idle timeout: the session is over, its tokens kept for Logout
+	lang         string // the citizen's language for Accept-Language; "" uses the Client's
+}
+
+// SetLanguage sets the citizen's language ("nn", "nb", "en") for this session's calls: the backend's labels
+// (service names, staff roles) then come in it. The UI must call it when the session starts (with the
+// language on screen) and whenever the citizen changes language in the Aa · Språk panel.
+func (s *Session) SetLanguage(lang string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lang = lang
+}
+
+func (s *Session) language() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lang
 }
 
 // refreshMargin is how long before its expiry an access token is renewed, so that a call does not arrive
@@ -183,6 +199,9 @@ func (s *Session) do(ctx context.Context, method, path, key string, body, out an
 			return err
 		}
 		r := s.c.request(ctx, tok)
+		if l := s.language(); l != "" {
+			r.SetHeader("Accept-Language", l)
+		}
 		if key != "" {
 			r.SetHeader("Idempotency-Key", key)
 		}

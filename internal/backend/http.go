@@ -188,7 +188,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.inputError(rec, r, p)
 			return
 		}
-		s.serve(rec, r, next)
+		s.serve(rec, withLang(r), next)
 	})
 }
 

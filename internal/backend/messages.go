@@ -44,7 +44,7 @@ func listServices(ctx context.Context, q querier, personID string) ([]api.Servic
 	return out, rows.Err()
 }
 
-func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId) {
+func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.ListServicesParams) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
 		return
@@ -54,6 +54,7 @@ func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID a
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, out)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -153,6 +154,7 @@ func (h handler) ListThreads(w http.ResponseWriter, r *http.Request, personID ap
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, &page)
 	writeJSON(w, http.StatusOK, page)
 }
 
@@ -200,7 +202,7 @@ func scanMessage(row interface{ Scan(...any) error }) (api.Message, error) {
 	return m, nil
 }
 
-func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId) {
+func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, _ api.GetThreadParams) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
 		return
@@ -210,6 +212,7 @@ func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, &t)
 	writeJSON(w, http.StatusOK, t)
 }
 
@@ -309,6 +312,7 @@ func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID a
 		if err != nil {
 			return 0, nil, err
 		}
+		localize(w, r, &t)
 		return http.StatusCreated, t, nil
 	})
 }

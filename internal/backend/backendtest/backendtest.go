@@ -34,15 +34,17 @@ type Env struct {
 	// Client is a plain HTTP client for the server.
 	Client *http.Client
 
-	t           testing.TB
-	mu          sync.Mutex
-	allowBadReq bool
-	router      routers.Router
+	t            testing.TB
+	mu           sync.Mutex
+	allowBadReq  bool
+	allowUnavail bool
+	router       routers.Router
 }
 
 type options struct {
-	cfg         backend.Config
-	allowBadReq bool
+	cfg          backend.Config
+	allowBadReq  bool
+	allowUnavail bool
 }
 
 // Option changes how New sets up the backend.
@@ -64,6 +66,9 @@ func WithoutDemo() Option { return func(o *options) { o.cfg.Demo = false } }
 // AllowInvalidRequests stops reporting requests that break the contract (for tests that send bad
 // input on purpose). Responses are still validated.
 func AllowInvalidRequests() Option { return func(o *options) { o.allowBadReq = true } }
+
+// AllowUnavailable lets 503 answers pass (tests that make the database fail); other 5xx still fail the test.
+func AllowUnavailable() Option { return func(o *options) { o.allowUnavail = true } }
 
 // Clock is a settable clock for WithClock.
 type Clock struct {
@@ -151,7 +156,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		hs.Close()
 		t.Fatalf("backendtest: %v", err)
 	}
-	e := &Env{Server: srv, t: t, allowBadReq: o.allowBadReq, router: router}
+	e := &Env{Server: srv, t: t, allowBadReq: o.allowBadReq, allowUnavail: o.allowUnavail, router: router}
 	hs.Config.Handler = e.validating(srv.Handler())
 	hs.Start()
 	e.URL = hs.URL
@@ -225,7 +230,7 @@ func (e *Env) validating(next http.Handler) http.Handler {
 				e.errorf("backendtest: %s %s: problem code %q is not in the contract's ProblemCode enum", r.Method, r.URL.Path, *p.Code)
 			}
 		}
-		if res.StatusCode >= 500 {
+		if res.StatusCode >= 500 && !(e.allowUnavail && res.StatusCode == http.StatusServiceUnavailable) {
 			e.errorf("backendtest: %s %s: server error %d: %s", r.Method, r.URL.Path, res.StatusCode, resBody)
 		}
 		for k, v := range res.Header {
