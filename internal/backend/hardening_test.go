@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -311,26 +310,47 @@ func TestStaffPageShowsControlsEscaped(t *testing.T) {
 	}
 }
 
-// TestGracefulShutdown: a request in flight when Close begins (its body still arriving) is finished and
-// answered; new connections are refused meanwhile.
+// TestGracefulShutdown: a slow request in flight when Close begins is finished and answered; the listener
+// refuses new connections meanwhile; Close returns once it is done.
 func TestGracefulShutdown(t *testing.T) {
-	run, err := backend.Start(context.Background(), backend.Config{Demo: true})
+	entered, release := make(chan struct{}), make(chan struct{})
+	cfg := backend.Config{Demo: true}
+	backend.WrapHandler(&cfg, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/slow" {
+				close(entered)
+				<-release
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, "done")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	run, err := backend.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := strings.TrimPrefix(run.URL, "http://")
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	type answer struct {
+		status int
+		body   string
+		err    error
 	}
-	defer conn.Close()
-	const form = "client_id=helsekiosk"
-	fmt.Fprintf(conn, "POST /oauth/device_authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(form), form[:5])
-	// Close now: the connection is new or active (its body unfinished), and Shutdown waits for both.
-	var closed sync.WaitGroup
-	closed.Add(1)
-	var closeErr error
-	go func() { defer closed.Done(); closeErr = run.Close() }()
+	answered := make(chan answer, 1)
+	go func() {
+		res, err := http.Get(run.URL + "/slow")
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		answered <- answer{res.StatusCode, string(b), err}
+	}()
+	<-entered
+	closed := make(chan error, 1)
+	go func() { closed <- run.Close() }()
 	// Shutdown has begun once the listener refuses.
 	for i := 0; ; i++ {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -338,23 +358,22 @@ func TestGracefulShutdown(t *testing.T) {
 			break
 		}
 		c.Close()
-		if i > 500 {
+		if i > 1000 {
 			t.Fatal("the listener never closed")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	fmt.Fprint(conn, form[5:])
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("the request in flight was not answered: %v", err)
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while a request was in flight", err)
+	default:
 	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("in-flight request: %d %s", res.StatusCode, b)
+	close(release)
+	a := <-answered
+	if a.err != nil || a.status != http.StatusOK || a.body != "done" {
+		t.Fatalf("the request in flight: %d %q %v", a.status, a.body, a.err)
 	}
-	closed.Wait()
-	if closeErr != nil {
-		t.Errorf("Close: %v", closeErr)
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

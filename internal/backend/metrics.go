@@ -37,7 +37,7 @@ func newMetrics(s *Server) *metrics {
 		}, []string{"route", "method"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "helsekiosk_logins_total",
-			Help: "Citizen logins at the own authorization server by outcome (ok, denied, expired, invalid) and approvals on the /device page (approved, declined).",
+			Help: "Citizen logins at the own authorization server (device code grant) by outcome: ok, denied, expired, invalid.",
 		}, []string{"outcome"}),
 		dbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "helsekiosk_db_errors_total",

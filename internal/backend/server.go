@@ -105,6 +105,9 @@ type Config struct {
 
 	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
 	Staff StaffConfig
+
+	// wrap, when set (tests only, export_test.go), wraps the handler Start serves.
+	wrap func(http.Handler) http.Handler
 }
 
 // Server is the backend. Handler serves it; Close closes its database.
@@ -330,7 +333,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		ln.Close()
 		return nil, err
 	}
-	hs := s.HTTPServer("", s.Handler())
+	h := s.Handler()
+	if cfg.wrap != nil {
+		h = cfg.wrap(h)
+	}
+	hs := s.HTTPServer("", h)
 	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
