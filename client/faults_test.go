@@ -108,7 +108,7 @@ func clientFaults() []clientFault {
 		// key resolves without a second copy.
 		{fault: faults.MalformedJSON, read: isBadResponse, write: isBadResponse, stored: 1},
 		{fault: "401 expired token", read: client.IsUnauthorized, write: client.IsUnauthorized,
-			setup: func(fc *faultCase) { fc.clk.Advance(31 * time.Minute) },
+			setup: func(fc *faultCase) { fc.clk.Advance(9 * time.Hour) }, // past the access token and the refresh token's 8 hours
 			heal: func(fc *faultCase) {
 				fc.sess = faultLogin(fc.t, fc.env, fc.c, backend.DemoIngrid) // the citizen logs in again
 			}},
