@@ -114,7 +114,7 @@ func run() error {
 
 	var log *slog.Logger
 	switch *logFormat {
-	case "text":
+	case "text", "": // "" : an older /etc/helsekiosk-backend/defaults without LOG_FORMAT
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	case "json":
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
