@@ -198,6 +198,13 @@ func TestBadHeadersAndForms(t *testing.T) {
 	const threads = "/v1/persons/p-ingrid/threads"
 	body := `{"serviceId":"svc-home-nursing","subject":"Hei","body":"Hei"}`
 	form := "application/x-www-form-urlencoded"
+	deviceCodes := func() int {
+		var n int
+		if err := e.Server.DB().QueryRow(`SELECT COUNT(*) FROM device_codes`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	tests := []struct {
 		name, method, path, ct, body string
 		headers                      []string
@@ -219,7 +226,7 @@ func TestBadHeadersAndForms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := dbState(t, e)
+			before, codesBefore := dbState(t, e), deviceCodes()
 			var rb any
 			if tc.body != "" {
 				rb = tc.body
@@ -242,6 +249,9 @@ func TestBadHeadersAndForms(t *testing.T) {
 			}
 			if after := dbState(t, e); !sameState(before, after) {
 				t.Errorf("state changed: %v → %v", before, after)
+			}
+			if n := deviceCodes(); n != codesBefore {
+				t.Errorf("%d device codes stored, had %d", n, codesBefore)
 			}
 		})
 	}
