@@ -387,3 +387,28 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// TestReadOnlySecondServer: a second Server on the same file opened read-only (?mode=ro) answers readiness
+// and writes with 503 unavailable and Retry-After, while the first, read-write, keeps writing.
+func TestReadOnlySecondServer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "helsekiosk.db")
+	rw := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.DSN = path }))
+	tok := rw.Token(t, backend.DemoIngrid)
+	ro := backendtest.New(t, backendtest.AllowUnavailable(), backendtest.WithConfig(func(c *backend.Config) {
+		c.DSN = "file:" + path + "?mode=ro"
+		c.Demo, c.KioskClients = false, nil
+		c.TrustIssuers, c.Audience = []string{rw.URL}, rw.URL // it trusts the first one's tokens
+	}))
+	res, b := ro.Do(t, http.MethodGet, "/v1/ready", "", nil)
+	wantUnavailable(t, res, b)
+	res, b = ro.Do(t, http.MethodGet, "/v1/persons/p-ingrid/threads/t-ingrid-1", tok, nil)
+	wantStatus(t, res, b, http.StatusOK) // reads still work
+	res, b = ro.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, newThread("Hei", "Frå den skrivebeskytta"), "Idempotency-Key", "ro-1")
+	wantUnavailable(t, res, b)
+	res, b = ro.Do(t, http.MethodGet, "/v1/health", "", nil)
+	wantStatus(t, res, b, http.StatusOK)
+	res, b = rw.Do(t, http.MethodGet, "/v1/ready", "", nil)
+	wantStatus(t, res, b, http.StatusOK)
+	res, b = rw.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, newThread("Hei", "Frå den skrivbare"), "Idempotency-Key", "ro-1")
+	wantStatus(t, res, b, http.StatusCreated)
+}
