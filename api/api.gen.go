@@ -559,6 +559,15 @@ type Message struct {
 	StaffRole *string `json:"staffRole,omitempty"`
 }
 
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	// Items Oldest first (newest last)
+	Items []Message `json:"items"`
+
+	// OlderCursor Present when older messages exist: the `before` of the page before this one
+	OlderCursor *string `json:"olderCursor,omitempty"`
+}
+
 // NewFullmakt defines model for NewFullmakt.
 type NewFullmakt struct {
 	ReceiverName string `json:"receiverName"`
@@ -719,11 +728,16 @@ type Service struct {
 
 // Thread defines model for Thread.
 type Thread struct {
-	Id       Id        `json:"id"`
+	Id Id `json:"id"`
+
+	// Messages The newest messages (at most the `limit` asked for), oldest first, so the newest is last
 	Messages []Message `json:"messages"`
-	Service  Service   `json:"service"`
-	Subject  string    `json:"subject"`
-	Unread   bool      `json:"unread"`
+
+	// OlderCursor Present when older messages exist; pass it as `before` to listMessages. Absent when `messages` holds the whole thread.
+	OlderCursor *string `json:"olderCursor,omitempty"`
+	Service     Service `json:"service"`
+	Subject     string  `json:"subject"`
+	Unread      bool    `json:"unread"`
 }
 
 // ThreadPage defines model for ThreadPage.
@@ -872,6 +886,19 @@ type CreateThreadParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetThreadParams defines parameters for GetThread.
+type GetThreadParams struct {
+	// Limit How many of the newest messages to include.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Before An `olderCursor` from getThread or the previous page; absent for the newest page.
+	Before *string `form:"before,omitempty" json:"before,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ReplyToThreadParams defines parameters for ReplyToThread.
 type ReplyToThreadParams struct {
 	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
@@ -999,7 +1026,10 @@ type ServerInterface interface {
 	CreateThread(w http.ResponseWriter, r *http.Request, personId PersonId, params CreateThreadParams)
 
 	// (GET /v1/persons/{personId}/threads/{threadId})
-	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId)
+	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params GetThreadParams)
+	// ListMessages A thread's messages, newest last, cursor-paged towards older ones
+	// (GET /v1/persons/{personId}/threads/{threadId}/messages)
+	ListMessages(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ListMessagesParams)
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/messages)
 	ReplyToThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ReplyToThreadParams)
@@ -1931,8 +1961,88 @@ func (siw *ServerInterfaceWrapper) GetThread(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetThreadParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetThread(w, r, personId, threadId)
+		siw.Handler.GetThread(w, r, personId, threadId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "personId" -------------
+	var personId PersonId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "personId", r.PathValue("personId"), &personId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "personId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "threadId" -------------
+	var threadId ThreadId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "threadId", r.PathValue("threadId"), &threadId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "threadId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMessages(w, r, personId, threadId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2209,6 +2319,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.CreateThread)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}", wrapper.GetThread)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ListMessages)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ReplyToThread)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/read", wrapper.MarkThreadRead)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/appointments", wrapper.ListAppointments)

@@ -26,7 +26,7 @@
 //   - persons.go: the persons row, consent and age
 //   - rows.go: small helpers for rows: ids, random tokens, SHA-256, times and dates
 //   - me.go: GET /v1/me and consent
-//   - overview.go, messages.go, appointments.go (with the cancellation rule), settings.go (notification
+//   - overview.go, messages.go (threads and their messages, both cursor-paged), appointments.go (with the cancellation rule), settings.go (notification
 //     settings and fullmakt), helprequests.go: the API's resources
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
