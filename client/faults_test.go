@@ -108,7 +108,9 @@ func clientFaults() []clientFault {
 		// key resolves without a second copy.
 		{fault: faults.MalformedJSON, read: isBadResponse, write: isBadResponse, stored: 1},
 		{fault: "401 expired token", read: client.IsUnauthorized, write: client.IsUnauthorized,
-			setup: func(fc *faultCase) { fc.clk.Advance(31 * time.Minute) },
+			// past the access token's 5 minutes and the refresh token's 8 hours, so the one refresh the session
+			// tries on token_expired is refused too
+			setup: func(fc *faultCase) { fc.clk.Advance(9 * time.Hour) },
 			heal: func(fc *faultCase) {
 				fc.sess = faultLogin(fc.t, fc.env, fc.c, backend.DemoIngrid) // the citizen logs in again
 			}},
