@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test lint-api build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
+.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test: deps ## Spectral on the contract, go vet + all tests with the race detecto
 
 lint-api: ## lint api/openapi.yaml with Spectral (spectral:oas, no warning allowed)
 	bash scripts/spectral.sh
+
+conformance: ## run the conformance kit: make conformance ARGS="--config persons.toml --api URL" (default: the demo example)
+	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-conformance $(if $(ARGS),$(ARGS),--config internal/conformance/testdata/example.toml)
 
 build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...

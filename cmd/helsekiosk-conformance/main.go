@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"time"
@@ -17,11 +18,12 @@ import (
 )
 
 func main() {
-	os.Exit(run())
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run() int {
+func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("helsekiosk-conformance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "TOML file with the test persons, their credentials and relations (required)")
 	apiURL := fs.String("api", "", "base URL of the implementation (overrides api in the file)")
 	issuer := fs.String("issuer", "", "OpenID Provider for device logins (overrides issuer; default: the API URL)")
@@ -33,7 +35,7 @@ func run() int {
 		fmt.Fprintf(fs.Output(), "usage: helsekiosk-conformance --config FILE [--api URL] [--issuer URL]\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *cfgPath == "" {
@@ -42,7 +44,7 @@ func run() int {
 	}
 	cfg, err := conformance.LoadConfig(*cfgPath)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	if *apiURL != "" {
@@ -58,12 +60,12 @@ func run() int {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	rep, err := conformance.Run(ctx, cfg, conformance.Options{Log: os.Stderr, ThreadPageSize: *threadPage, MessagePageSize: *messagePage})
+	rep, err := conformance.Run(ctx, cfg, conformance.Options{Log: stderr, ThreadPageSize: *threadPage, MessagePageSize: *messagePage})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	rep.WriteTable(os.Stdout)
+	rep.WriteTable(stdout)
 	if rep.Failed() {
 		return 1
 	}

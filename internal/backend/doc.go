@@ -32,5 +32,6 @@
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose
 //
-// backendtest serves this backend to tests, validating every request and response against the contract.
+// backendtest serves this backend to tests, validating every request and response against the contract
+// (internal/contract, which the conformance kit internal/conformance shares).
 package backend
