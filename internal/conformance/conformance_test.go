@@ -3,10 +3,12 @@ package conformance_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +158,43 @@ func TestConfigRefusesMistakes(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("testdata/example.toml: %v", err)
+	}
+}
+
+// A double whose thread pages lose unreadCount and whose refusals are plain text fails the contract checks.
+func TestOffContractBackendFails(t *testing.T) {
+	clk := backendtest.NewClock(wednesday)
+	e := backendtest.New(t, backendtest.WithClock(clk))
+	u, _ := url.Parse(e.URL)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ModifyResponse = func(res *http.Response) error {
+		switch {
+		case res.StatusCode == http.StatusOK && strings.HasSuffix(res.Request.URL.Path, "/threads"):
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			b = bytes.Replace(b, []byte(`"unreadCount":`), []byte(`"unread_count":`), 1)
+			res.Body = io.NopCloser(bytes.NewReader(b))
+			res.ContentLength = int64(len(b))
+			res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		case res.StatusCode == http.StatusUnauthorized:
+			res.Body.Close()
+			res.Body = io.NopCloser(strings.NewReader("no"))
+			res.ContentLength = 2
+			res.Header.Set("Content-Length", "2")
+			res.Header.Set("Content-Type", "text/plain")
+		}
+		return nil
+	}
+	s := httptest.NewServer(proxy)
+	t.Cleanup(s.Close)
+	rep := run(t, e, clk, s.URL)
+	for _, name := range []string{"contract: every answer matches", "contract: every error is application/problem+json"} {
+		cs := rep.Find(name)
+		if len(cs) != 1 || cs[0].Status != conformance.Fail {
+			t.Errorf("%q did not fail: %+v", name, cs)
+		}
+	}
+	if cs := rep.Find("contract: every answer matches"); len(cs) == 1 && !strings.Contains(cs[0].Detail, "unreadCount") {
+		t.Errorf("the missing unreadCount is not reported: %s", cs[0].Detail)
 	}
 }
