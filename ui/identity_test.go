@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
-	"os"
-	"path/filepath"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 )
@@ -36,7 +38,9 @@ type injector struct {
 	body   string
 }
 
-func newInjector(t *testing.T, env *backendtest.Env) *injector {
+// newInjector starts the injector on ln (its URL is the backend's public URL, so that the endpoints in
+// the backend's discovery, revocation included, lead through it) in front of env.
+func newInjector(t *testing.T, env *backendtest.Env, ln net.Listener) *injector {
 	t.Helper()
 	target, err := url.Parse(env.URL)
 	if err != nil {
@@ -44,7 +48,7 @@ func newInjector(t *testing.T, env *backendtest.Env) *injector {
 	}
 	in := &injector{}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in.mu.Lock()
 		in.reqs = append(in.reqs, r.Method+" "+r.URL.Path)
 		hit, status, body := in.hit, in.status, in.body
@@ -60,6 +64,9 @@ func newInjector(t *testing.T, env *backendtest.Env) *injector {
 		}
 		rp.ServeHTTP(w, r)
 	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 	in.URL = srv.URL
 	return in
@@ -98,8 +105,15 @@ func path(p string) func(*http.Request) bool {
 
 // identityHarness is a kiosk whose issuer and API are the injector in front of a real backend.
 func identityHarness(t *testing.T, lang string) (*harness, *backendtest.Env, *injector) {
-	env := backendtest.New(t)
-	in := newInjector(t, env)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := "http://" + ln.Addr().String()
+	// The backend's discovery names its endpoints by its public URL, never by the request's Host: the
+	// injector's, so the kiosk's revocation at logout passes the injector too.
+	env := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.PublicURL = public }))
+	in := newInjector(t, env, ln)
 	h := newHarness(t, config.Config{API: in.URL, Issuer: in.URL, Lang: lang})
 	return h, env, in
 }
