@@ -119,9 +119,9 @@ func identityHarness(t *testing.T, lang string) (*harness, *backendtest.Env, *in
 }
 
 // TestRefusedLoginScreens: a login the backend refuses on its first call (too low a level, no identity
-// number, an unknown person, under age) ends on the refusal screen that says what to do, in the language
-// the citizen chose; no person-scoped call is made, nothing of the person is kept, and both the session's
-// tokens are revoked.
+// number, an unknown person, under age; or the token itself: another audience, an untrusted issuer, expired)
+// ends on the refusal screen that says what to do, in the language the citizen chose; no person-scoped
+// call is made, nothing of the person is kept, and both the session's tokens are revoked.
 func TestRefusedLoginScreens(t *testing.T) {
 	cases := []struct {
 		lang, code string
@@ -138,6 +138,10 @@ func TestRefusedLoginScreens(t *testing.T) {
 		{"en", "unknown_person", 401, []string{"You are not registered with the service", "23 32 70 00"}},
 		{"nb", "under_age", 403, []string{"aldersgrensen"}},
 		{"nn", "under_age", 403, []string{"aldersgrensa"}},
+		// The token itself refused on the first call: the login cannot be used here (not «you are logged out»).
+		{"nn", "wrong_audience", 401, []string{"Innlogginga di kunne ikkje brukast", "23 32 70 00"}},
+		{"nb", "token_invalid", 401, []string{"Innloggingen din kunne ikke brukes", "23 32 70 00"}},
+		{"en", "token_expired", 401, []string{"Your login could not be used", "23 32 70 00"}},
 	}
 	for _, c := range cases {
 		t.Run(c.lang+"/"+c.code, func(t *testing.T) {

@@ -95,14 +95,15 @@ func (w *idpUIWorld) kiosk(t *testing.T, op *testop.OP, lang string, edit ...fun
 // idpLogIn taps «Logg inn», waits for the code from the OP and approves it on the phone as u, with what the
 // screen shows: with «type the code» the phone opens the address shown and types the code shown; else the
 // citizen scans the QR code (verification_uri_complete, no code to type). It returns the login screen.
-func idpLogIn(t *testing.T, h *harness, u testop.User) *login {
+func idpLogIn(t *testing.T, h *harness, wire *idpWire, u testop.User) *login {
 	t.Helper()
 	h.tap(h.k.tr("Login"))
 	h.waitFor("the code from the OP", func() bool { s, ok := h.k.cur.(*login); return ok && s.current != nil && s.code.Visible() })
 	s := h.k.cur.(*login)
 	l := s.current
-	if s.code.Text != groupCode(l.UserCode) || s.url.Text != shortURL(l.VerificationURI) || s.qr.Resource == nil {
-		t.Errorf("login screen: code %q, address %q, QR %v; the OP gave %q at %q", s.code.Text, s.url.Text, s.qr.Resource != nil, l.UserCode, l.VerificationURI)
+	d := wire.lastDevice(t) // what the OP sent
+	if ungroupCode(s.code.Text) != d.userCode || s.url.Text != shortURL(d.uri) || s.qr.Resource == nil {
+		t.Errorf("login screen: code %q, address %q, QR %v; the OP gave %q at %q", s.code.Text, s.url.Text, s.qr.Resource != nil, d.userCode, d.uri)
 	}
 	uri, code := l.VerificationURIComplete, ""
 	if s.typeCode.Visible() {
@@ -148,15 +149,15 @@ func TestIdPWholeVisit(t *testing.T) {
 	}{{"nn", w.shortNoComplete, true}, {"nb", w.short, false}} {
 		t.Run(c.lang, func(t *testing.T) {
 			h, wire := w.kiosk(t, c.op, c.lang)
-			s := idpLogIn(t, h, w.ingrid)
+			s := idpLogIn(t, h, wire, w.ingrid)
 			if got := s.typeCode.Visible(); got != c.typeCode {
 				t.Errorf("«type the code» shown %v, want %v", got, c.typeCode)
 			}
 			if c.typeCode && s.typeCode.Text != h.k.tr("LoginTypeCode") {
 				t.Errorf("hint %q", s.typeCode.Text)
 			}
-			if c.typeCode && !strings.HasSuffix(s.url.Text, "/device") {
-				t.Errorf("the address shown is %q, want the OP's verification_uri", s.url.Text)
+			if d := wire.lastDevice(t); s.url.Text != shortURL(c.op.Issuer+"/device") || (d.complete == "") != c.typeCode {
+				t.Errorf("the address shown is %q; the OP's answer %+v", s.url.Text, d)
 			}
 
 			h.waitFor("Ingrid's home screen", func() bool { _, ok := h.k.cur.(*home); return ok && h.containsText("Ingrid Haugen") })
@@ -172,6 +173,9 @@ func TestIdPWholeVisit(t *testing.T) {
 			h.waitFor("the first token's exp", func() bool { return time.Now().After(first.Expiry.Time()) })
 			if h.k.sess == nil {
 				t.Fatal("the session ended before the token's exp")
+			}
+			if d := time.Since(first.IssuedAt.Time()); d < h.k.cfg.IdleTimeout {
+				t.Fatalf("the visit has lasted %v, less than the idle timeout %v", d, h.k.cfg.IdleTimeout)
 			}
 			refreshes := wire.grants("refresh_token")
 			h.tap(h.k.tr("TileMessages"))
@@ -253,7 +257,7 @@ func TestIdPRefusals(t *testing.T) {
 				}
 				h.k.loggedIn(h.k.client.NewSession(&oauth2.Token{AccessToken: tok, TokenType: "Bearer"}))
 			} else {
-				idpLogIn(t, h, c.user)
+				idpLogIn(t, h, wire, c.user)
 			}
 			h.waitFor("the refusal screen", func() bool { _, ok := h.k.cur.(*refusal); return ok })
 			msg := h.k.trd(c.msgID, map[string]any{"Phone": HelpLine})
@@ -304,6 +308,20 @@ type idpWire struct {
 	tokens []string       // access tokens from the token endpoint, in order
 	grant  map[string]int // grant_type → successful token answers
 	calls  []idpAPICall
+	device []idpDeviceAnswer // the device authorization endpoint's answers
+}
+
+type idpDeviceAnswer struct{ userCode, uri, complete string }
+
+// lastDevice is the OP's last device authorization answer, as it came on the wire.
+func (r *idpWire) lastDevice(t *testing.T) idpDeviceAnswer {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.device) == 0 {
+		t.Fatal("no device authorization answer seen from the OP")
+	}
+	return r.device[len(r.device)-1]
 }
 
 type idpAPICall struct {
@@ -333,8 +351,9 @@ func (r *idpWire) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	isToken := req.URL.Path == "/oauth/token" && resp.StatusCode == http.StatusOK
+	isDevice := req.URL.Path == "/device_authorization" && resp.StatusCode == http.StatusOK
 	isAPI := strings.HasPrefix(req.URL.Path, "/v1/")
-	if !isToken && !isAPI {
+	if !isToken && !isDevice && !isAPI {
 		return resp, nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -345,6 +364,17 @@ func (r *idpWire) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if isDevice {
+		var d struct {
+			UserCode        string `json:"user_code"`
+			VerificationURI string `json:"verification_uri"`
+			Complete        string `json:"verification_uri_complete"`
+		}
+		if json.Unmarshal(body, &d) == nil {
+			r.device = append(r.device, idpDeviceAnswer{d.UserCode, d.VerificationURI, d.Complete})
+		}
+		return resp, nil
+	}
 	if isToken {
 		var t struct {
 			AccessToken string `json:"access_token"`
