@@ -354,7 +354,7 @@ func TestShotsIdentity(t *testing.T) {
 		for _, c := range []struct {
 			code   string
 			status int
-		}{{"insufficient_user_authentication", 401}, {"pid_missing", 401}, {"unknown_person", 401}, {"under_age", 403}} {
+		}{{"insufficient_user_authentication", 401}, {"pid_missing", 401}, {"unknown_person", 401}, {"under_age", 403}, {"wrong_audience", 401}} {
 			h, env, in := identityHarness(t, lang)
 			in.inject(path("/v1/me"), c.status, c.code, "")
 			logIn(t, h, env, "p-ingrid")
