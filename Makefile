@@ -32,10 +32,11 @@ run: deps ## open the kiosk; no --api starts the demo backend in-process (make r
 backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
 
-test: deps ## go vet + all tests with the race detector (includes the Xvfb smoke test)
+test: deps ## go vet + all tests with the race detector (includes the Xvfb smoke test), then the package test
 	@bash scripts/deps.sh --test
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory deb-test
 
 build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...
