@@ -32,11 +32,12 @@ run: deps ## open the kiosk; no --api starts the demo backend in-process (make r
 backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
 
-test: deps ## Spectral on the contract, go vet + all tests with the race detector (includes the Xvfb smoke test)
+test: deps ## Spectral on the contract, go vet + all tests with the race detector (includes the Xvfb smoke test), then the package test
 	@bash scripts/deps.sh --test
 	bash scripts/spectral.sh
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory deb-test
 
 lint-api: ## lint api/openapi.yaml with Spectral (spectral:oas, no warning allowed)
 	bash scripts/spectral.sh
