@@ -559,6 +559,15 @@ type Message struct {
 	StaffRole *string `json:"staffRole,omitempty"`
 }
 
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	// Items Oldest first (newest last)
+	Items []Message `json:"items"`
+
+	// OlderCursor Present when older messages exist: the `before` of the page before this one
+	OlderCursor *string `json:"olderCursor,omitempty"`
+}
+
 // NewFullmakt defines model for NewFullmakt.
 type NewFullmakt struct {
 	ReceiverName string `json:"receiverName"`
@@ -719,11 +728,16 @@ type Service struct {
 
 // Thread defines model for Thread.
 type Thread struct {
-	Id       Id        `json:"id"`
+	Id Id `json:"id"`
+
+	// Messages The newest messages (at most the `limit` asked for), oldest first, so the newest is last
 	Messages []Message `json:"messages"`
-	Service  Service   `json:"service"`
-	Subject  string    `json:"subject"`
-	Unread   bool      `json:"unread"`
+
+	// OlderCursor Present when older messages exist; pass it as `before` to listMessages. Absent when `messages` holds the whole thread.
+	OlderCursor *string `json:"olderCursor,omitempty"`
+	Service     Service `json:"service"`
+	Subject     string  `json:"subject"`
+	Unread      bool    `json:"unread"`
 }
 
 // ThreadPage defines model for ThreadPage.
@@ -939,6 +953,21 @@ type CreateThreadParams struct {
 
 // GetThreadParams defines parameters for GetThread.
 type GetThreadParams struct {
+	// Limit How many of the newest messages to include.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Before An `olderCursor` from getThread or the previous page; absent for the newest page.
+	Before *string `form:"before,omitempty" json:"before,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+
 	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
 	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
 	// `Content-Language`.
@@ -1077,6 +1106,9 @@ type ServerInterface interface {
 
 	// (GET /v1/persons/{personId}/threads/{threadId})
 	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params GetThreadParams)
+	// ListMessages A thread's messages, newest last, cursor-paged towards older ones
+	// (GET /v1/persons/{personId}/threads/{threadId}/messages)
+	ListMessages(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ListMessagesParams)
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/messages)
 	ReplyToThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ReplyToThreadParams)
@@ -2147,6 +2179,19 @@ func (siw *ServerInterfaceWrapper) GetThread(w http.ResponseWriter, r *http.Requ
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetThreadParams
 
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
 	headers := r.Header
 
 	// ------------- Optional header parameter "Accept-Language" -------------
@@ -2170,6 +2215,91 @@ func (siw *ServerInterfaceWrapper) GetThread(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetThread(w, r, personId, threadId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "personId" -------------
+	var personId PersonId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "personId", r.PathValue("personId"), &personId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "personId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "threadId" -------------
+	var threadId ThreadId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "threadId", r.PathValue("threadId"), &threadId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "threadId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMessages(w, r, personId, threadId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2461,6 +2591,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.CreateThread)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}", wrapper.GetThread)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ListMessages)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ReplyToThread)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/read", wrapper.MarkThreadRead)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/appointments", wrapper.ListAppointments)

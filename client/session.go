@@ -293,10 +293,30 @@ func (s *Session) Threads(ctx context.Context, personID, cursor string, limit in
 	return &out, s.do(ctx, http.MethodGet, p, "", nil, &out)
 }
 
-// Thread returns one thread with its messages, oldest first.
+// Thread returns one thread with its newest messages (the backend's default page, 50), oldest first so the
+// newest is last; OlderCursor, when set, is the before of Messages for the page before.
 func (s *Session) Thread(ctx context.Context, personID, threadID string) (*api.Thread, error) {
 	var out api.Thread
 	return &out, s.do(ctx, http.MethodGet, personPath(personID, "threads", threadID), "", nil, &out)
+}
+
+// Messages returns one page of a thread's messages, oldest first (newest last): the newest page when before
+// is "", else the page just before that cursor (a Thread's or a page's OlderCursor). limit 0 takes the
+// backend's default.
+func (s *Session) Messages(ctx context.Context, personID, threadID, before string, limit int) (*api.MessagePage, error) {
+	q := url.Values{}
+	if before != "" {
+		q.Set("before", before)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	p := personPath(personID, "threads", threadID, "messages")
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	var out api.MessagePage
+	return &out, s.do(ctx, http.MethodGet, p, "", nil, &out)
 }
 
 // CreateThread starts a thread. key is the draft's idempotency key: reuse it when retrying the same draft.

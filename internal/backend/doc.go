@@ -34,12 +34,13 @@
 //   - persons.go: the persons row, consent and age
 //   - rows.go: small helpers for rows: ids, random tokens, SHA-256, times and dates
 //   - me.go: GET /v1/me and consent
-//   - overview.go, messages.go, appointments.go (with the cancellation rule), settings.go (notification
+//   - overview.go, messages.go (threads and their messages, both cursor-paged), appointments.go (with the cancellation rule), settings.go (notification
 //     settings and fullmakt), helprequests.go: the API's resources
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
 //     the idempotency records' age index)
 //
-// backendtest serves this backend to tests, validating every request and response against the contract.
+// backendtest serves this backend to tests, validating every request and response against the contract
+// (internal/contract, which the conformance kit internal/conformance shares).
 package backend

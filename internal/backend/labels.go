@@ -113,6 +113,10 @@ func localize(w http.ResponseWriter, r *http.Request, v any) {
 		for i := range x.Messages {
 			localRole(l, x.Messages[i].StaffRole)
 		}
+	case *api.MessagePage:
+		for i := range x.Items {
+			localRole(l, x.Items[i].StaffRole)
+		}
 	case []api.Appointment:
 		for i := range x {
 			localAppointment(l, &x[i])

@@ -49,6 +49,10 @@ func TestLabelsInTheCitizensLanguage(t *testing.T) {
 			if th.Service.Name != tc.service || th.Messages[0].StaffRole == nil || *th.Messages[0].StaffRole != tc.role {
 				t.Errorf("thread: service %q, role %v; want %s, %s", th.Service.Name, th.Messages[0].StaffRole, tc.service, tc.role)
 			}
+			mp := decode[api.MessagePage](t, get("/v1/persons/p-ingrid/threads/t-ingrid-5/messages"))
+			if mp.Items[0].StaffRole == nil || *mp.Items[0].StaffRole != tc.role {
+				t.Errorf("messages: role %v, want %s", mp.Items[0].StaffRole, tc.role)
+			}
 			page := decode[api.ThreadPage](t, get("/v1/persons/p-ingrid/threads?limit=100"))
 			for _, it := range page.Items {
 				if it.Service.Code == "home_nursing" && it.Service.Name != tc.service {
