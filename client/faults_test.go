@@ -107,9 +107,10 @@ func clientFaults() []clientFault {
 		// The backend stores the reply, the answer is garbage: an unknown outcome, which a retry with the same
 		// key resolves without a second copy.
 		{fault: faults.MalformedJSON, read: isBadResponse, write: isBadResponse, stored: 1},
+		// The login has expired: the access token and, past its 8 hours, the refresh token (so the client's one
+		// refresh after token_expired is refused too).
 		{fault: "401 expired token", read: client.IsUnauthorized, write: client.IsUnauthorized,
-			// past the refresh token's 8 hours too: the kiosk refreshes once on token_expired, and that must fail
-			setup: func(fc *faultCase) { fc.clk.Advance(8*time.Hour + time.Minute) },
+			setup: func(fc *faultCase) { fc.clk.Advance(9 * time.Hour) },
 			heal: func(fc *faultCase) {
 				fc.sess = faultLogin(fc.t, fc.env, fc.c, backend.DemoIngrid) // the citizen logs in again
 			}},

@@ -9,6 +9,7 @@
 #   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
+#   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
 #   postgresql (--test)             - the backend's tests on PostgreSQL (internal/backend/pgtest: a private
 #                                     cluster with initdb in a temp dir) and make load against two replicas
 #
@@ -18,7 +19,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap postgresql)
+[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap nodejs npm postgresql)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,18 +1,16 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image/png"
-	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 )
@@ -39,7 +38,9 @@ type injector struct {
 	body   string
 }
 
-func newInjector(t *testing.T, env *backendtest.Env) *injector {
+// newInjector starts the injector on ln (its URL is the backend's public URL, so that the endpoints in
+// the backend's discovery, revocation included, lead through it) in front of env.
+func newInjector(t *testing.T, env *backendtest.Env, ln net.Listener) *injector {
 	t.Helper()
 	target, err := url.Parse(env.URL)
 	if err != nil {
@@ -47,8 +48,7 @@ func newInjector(t *testing.T, env *backendtest.Env) *injector {
 	}
 	in := &injector{}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.ModifyResponse = func(res *http.Response) error { return viaProxy(res, env.URL, in.URL) }
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in.mu.Lock()
 		in.reqs = append(in.reqs, r.Method+" "+r.URL.Path)
 		hit, status, body := in.hit, in.status, in.body
@@ -64,6 +64,9 @@ func newInjector(t *testing.T, env *backendtest.Env) *injector {
 		}
 		rp.ServeHTTP(w, r)
 	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 	in.URL = srv.URL
 	return in
@@ -102,16 +105,23 @@ func path(p string) func(*http.Request) bool {
 
 // identityHarness is a kiosk whose issuer and API are the injector in front of a real backend.
 func identityHarness(t *testing.T, lang string) (*harness, *backendtest.Env, *injector) {
-	env := backendtest.New(t)
-	in := newInjector(t, env)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := "http://" + ln.Addr().String()
+	// The backend's discovery names its endpoints by its public URL, never by the request's Host: the
+	// injector's, so the kiosk's revocation at logout passes the injector too.
+	env := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.PublicURL = public }))
+	in := newInjector(t, env, ln)
 	h := newHarness(t, config.Config{API: in.URL, Issuer: in.URL, Lang: lang})
 	return h, env, in
 }
 
 // TestRefusedLoginScreens: a login the backend refuses on its first call (too low a level, no identity
-// number, an unknown person, under age) ends on the refusal screen that says what to do, in the language
-// the citizen chose; no person-scoped call is made, nothing of the person is kept, and both the session's
-// tokens are revoked.
+// number, an unknown person, under age; or the token itself: another audience, an untrusted issuer, expired)
+// ends on the refusal screen that says what to do, in the language the citizen chose; no person-scoped
+// call is made, nothing of the person is kept, and both the session's tokens are revoked.
 func TestRefusedLoginScreens(t *testing.T) {
 	cases := []struct {
 		lang, code string
@@ -128,6 +138,10 @@ func TestRefusedLoginScreens(t *testing.T) {
 		{"en", "unknown_person", 401, []string{"You are not registered with the service", "23 32 70 00"}},
 		{"nb", "under_age", 403, []string{"aldersgrensen"}},
 		{"nn", "under_age", 403, []string{"aldersgrensa"}},
+		// The token itself refused on the first call: the login cannot be used here (not «you are logged out»).
+		{"nn", "wrong_audience", 401, []string{"Innlogginga di kunne ikkje brukast", "23 32 70 00"}},
+		{"nb", "token_invalid", 401, []string{"Innloggingen din kunne ikke brukes", "23 32 70 00"}},
+		{"en", "token_expired", 401, []string{"Your login could not be used", "23 32 70 00"}},
 	}
 	for _, c := range cases {
 		t.Run(c.lang+"/"+c.code, func(t *testing.T) {
@@ -340,7 +354,7 @@ func TestShotsIdentity(t *testing.T) {
 		for _, c := range []struct {
 			code   string
 			status int
-		}{{"insufficient_user_authentication", 401}, {"pid_missing", 401}, {"unknown_person", 401}, {"under_age", 403}} {
+		}{{"insufficient_user_authentication", 401}, {"pid_missing", 401}, {"unknown_person", 401}, {"under_age", 403}, {"wrong_audience", 401}} {
 			h, env, in := identityHarness(t, lang)
 			in.inject(path("/v1/me"), c.status, c.code, "")
 			logIn(t, h, env, "p-ingrid")
@@ -423,23 +437,4 @@ func TestLoginWithoutCompleteURI(t *testing.T) {
 			f.Close()
 		}
 	}
-}
-
-// viaProxy rewrites the backend's discovery document so that its endpoints (token, revocation, device
-// authorization) name the proxy at proxyURL instead of the backend at backendURL: the kiosk's OAuth traffic
-// then passes the proxy too, as its API calls do.
-func viaProxy(res *http.Response, backendURL, proxyURL string) error {
-	if res.Request.URL.Path != "/.well-known/openid-configuration" {
-		return nil
-	}
-	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		return err
-	}
-	b = bytes.ReplaceAll(b, []byte(backendURL), []byte(proxyURL))
-	res.Body = io.NopCloser(bytes.NewReader(b))
-	res.ContentLength = int64(len(b))
-	res.Header.Set("Content-Length", strconv.Itoa(len(b)))
-	return nil
 }

@@ -319,7 +319,8 @@ func (k *Kiosk) fail(err error, retry func()) {
 
 // handleUnauthorized handles what ends or redirects a session, whatever screen the call came from: a
 // login the backend refuses (too low a level, no identity number, an unknown person, under age) ends on
-// the refusal screen; any other 401 logs out with "you are logged out"; the citizen's own consent missing
+// the refusal screen, and so does a token refused on the session's first call (tokenRefused); any other
+// 401 logs out with "you are logged out"; the citizen's own consent missing
 // (consent_required without another person) goes to the consent screen.
 func (k *Kiosk) handleUnauthorized(err error) bool {
 	if k.sess == nil {
@@ -327,6 +328,13 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 	}
 	if msg := refusalMessage(client.CodeOf(err)); msg != "" && (client.IsUnauthorized(err) || client.IsForbidden(err)) {
 		k.refuse(err, msg)
+		return true
+	}
+	if k.me == nil && tokenRefused(err) {
+		// The first call (Me) refused the token itself: the login just made cannot be used here (an issuer the
+		// backend does not trust, another audience, a token already expired). "You are logged out" would
+		// puzzle a citizen who has only just logged in.
+		k.refuse(err, id("RefusedToken"))
 		return true
 	}
 	if client.IsUnauthorized(err) {

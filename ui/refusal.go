@@ -5,6 +5,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 
+	"github.com/helsekiosk/helsekiosk/client"
+
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -23,6 +25,22 @@ func refusalMessage(code string) string {
 		return id("RefusedUnderAge")
 	}
 	return ""
+}
+
+// tokenRefused reports whether err is the backend (or the session, for a token it knows has expired and
+// cannot renew) refusing the access token itself rather than the person: not a JWT or an issuer it does not
+// trust (token_invalid), a token for another audience (wrong_audience), an expired one (token_expired). On
+// the first call of a session this means the login cannot be used at this kiosk (RefusedToken); later in
+// a visit it is an ended login ("you are logged out").
+func tokenRefused(err error) bool {
+	if !client.IsUnauthorized(err) {
+		return false
+	}
+	switch client.CodeOf(err) {
+	case "token_invalid", "wrong_audience", "token_expired":
+		return true
+	}
+	return false
 }
 
 // refuse ends a login the backend refused: the tokens are dropped and revoked and everything of the session

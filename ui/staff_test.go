@@ -436,7 +436,8 @@ func TestStoreHoldsNothingPersonal(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recordingTransport{}
-	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", Dir: dir}, WithStore(st, nil),
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", Dir: dir,
+		ClientID: backendtest.KioskID, ClientSecret: config.Secret(backendtest.KioskSecret)}, WithStore(st, nil),
 		WithHTTPClient(&http.Client{Transport: rec}), withOpsTiming(time.Hour, time.Hour, 30*time.Millisecond))
 	h.k.startOps()
 
@@ -472,7 +473,7 @@ func TestStoreHoldsNothingPersonal(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.mu.Lock()
-	secrets := append([]string{name, "Ingrid", "Haugen", nin, nin[:6], body, "Besøk fredag", draft, "vondt i kneet"}, rec.tokens...)
+	secrets := append([]string{name, "Ingrid", "Haugen", nin, nin[:6], body, "Besøk fredag", draft, "vondt i kneet", backendtest.KioskSecret}, rec.tokens...)
 	rec.mu.Unlock()
 	if len(secrets) < 10 {
 		t.Fatal("no bearer token was seen: the test would prove nothing about tokens")

@@ -11,7 +11,8 @@ import (
 
 // onPostgres are the tests that TestOnPostgreSQL runs again on PostgreSQL. Together with TestReplicas and
 // TestReplicasStaffLogin (which run on PostgreSQL always) they run every SQL statement of the backend but
-// the removal of an expired staff session: checked with HELSEKIOSK_TEST_DB=postgres go test -coverprofile
+// three plain ones (the removal of an expired staff session, taking over an expired idempotency record not
+// yet pruned, the metrics' count of open help requests): checked with HELSEKIOSK_TEST_DB=postgres go test -coverprofile
 // -run of these, listing the uncovered blocks that hold SQL. They cover every endpoint through the contract's access matrix, the device flow,
 // refresh and revocation, idempotency (also concurrent), threads and paging, appointments and their
 // requests, settings and fullmakt, help requests, consent, the demo seed and SeedBulk, and refused input.
@@ -24,6 +25,8 @@ var onPostgres = []string{
 	"TestNotificationSettings", "TestFullmaktLifecycle", "TestGrantFullmaktRules", "TestGiverTooYoung",
 	"TestHelpRequests", "TestHelpRequestsBelongToTheKiosk", "TestConsent", "TestMePersons", "TestSmokeLoginMeThreads",
 	"TestHostileText", "TestHostileNumbersAndDates", "TestBadInput", "TestCancelledRequestIsNot500",
+	"TestIdempotencyNamespaces", "TestIdempotencyStoredSealedAndPruned", "TestLabelsInTheCitizensLanguage",
+	"TestBadHeadersAndForms", "TestNoRedirects",
 }
 
 // TestOnPostgreSQL runs the tests in onPostgres again with HELSEKIOSK_TEST_DB=postgres, in a child of this

@@ -68,6 +68,20 @@ func countRows(t *testing.T, e *backendtest.Env, q string, args ...any) int {
 func TestReplicas(t *testing.T) {
 	a, b := replicas(t)
 
+	t.Run("both replicas are ready", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 8 { // the readiness probes of both at once
+			e := []*backendtest.Env{a, b}[i%2]
+			wg.Go(func() {
+				res, body := e.Do(t, http.MethodGet, "/v1/ready", "", nil)
+				if res.StatusCode != http.StatusOK {
+					t.Errorf("GET /v1/ready: %d %s", res.StatusCode, body)
+				}
+			})
+		}
+		wg.Wait()
+	})
+
 	t.Run("login started on A is completed by polling B", func(t *testing.T) {
 		da := a.StartLogin(t)
 		res, body := pollToken(t, b, da.DeviceCode)

@@ -1,4 +1,4 @@
--- PostgreSQL twin of ../00003_staff_sessions.sql: the same schema, BIGINT for integers and millisecond times, BYTEA for blobs.
+-- PostgreSQL twin of ../00004_staff_sessions.sql: the same schema, BIGINT for integers and millisecond times, BYTEA for blobs.
 -- +goose Up
 -- The staff page's sessions and its logins under way (state, nonce, PKCE verifier), in the database so that
 -- any replica serves a staff member. Both keyed by the SHA-256 of the cookie value or state.
