@@ -61,10 +61,15 @@ func run(t *testing.T, e *backendtest.Env, clk *backendtest.Clock, apiURL string
 	return rep
 }
 
-// The reference backend passes every check, none skipped.
+// The reference backend passes every check, none skipped, on SQLite and on PostgreSQL (pgtest; skipped
+// without it, except under CI=true).
 func TestReferenceBackendConforms(t *testing.T) {
+	backendtest.ForEachStore(t, func(t *testing.T, store backendtest.Option) { referenceBackendConforms(t, store) })
+}
+
+func referenceBackendConforms(t *testing.T, store backendtest.Option) {
 	clk := backendtest.NewClock(wednesday)
-	e := backendtest.New(t, backendtest.WithClock(clk))
+	e := backendtest.New(t, backendtest.WithClock(clk), store)
 	rep := run(t, e, clk, e.URL)
 	for _, c := range rep.Checks {
 		if c.Status != conformance.Pass {
