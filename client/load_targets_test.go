@@ -129,7 +129,7 @@ func replicaTarget(t *testing.T, kill bool) *loadTarget {
 	for _, r := range reps { // started together: goose's advisory lock lets one migrate, the seed runs once
 		r.addr = freeAddr(t)
 		r.cmd = exec.Command(bin, "--addr", r.addr, "--db", dsn, "--demo", "--public-url", public, "--signing-key", keyFile,
-			"--poll-interval", "1ms", "--kiosk-name", "Lasttest")
+			"--poll-interval", "1ms", "--kiosk-name", "Lasttest", "--metrics-addr", freeAddr(t))
 		r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 		r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := r.cmd.Start(); err != nil {
