@@ -109,13 +109,13 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.comment = widgets.NewMultiLineEntry()
+	s.comment = widgets.NewMultiLineEntry(k.hooks)
 	s.comment.Wrapping = fyne.TextWrapWord
 	s.comment.SetMinRowsVisible(2)
 	s.comment.SetPlaceHolder(k.tr("ApptCommentPlaceholder"))
 	s.commentHint = para("")
 	s.cancelErr = errorLabel()
-	s.wish = widgets.NewMultiLineEntry()
+	s.wish = widgets.NewMultiLineEntry(k.hooks)
 	s.wish.Wrapping = fyne.TextWrapWord
 	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))
@@ -125,7 +125,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	}
 	s.loadRule()
 	s.refresh()
-	back := widgets.NewIconButton(k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
 	return container.NewBorder(top, nil, nil, nil, s.scroll)
@@ -252,7 +252,7 @@ func (s *appointment) viewActions() {
 	if a.PendingRequest != nil && *a.PendingRequest == api.AppointmentPendingRequestCancellation {
 		return // asked to cancel already: the service answers in the messages
 	}
-	cancel := widgets.NewIconButton(k.tr("ApptCancel"), theme.CancelIcon(), func() {
+	cancel := widgets.NewIconButton(k.hooks, k.tr("ApptCancel"), theme.CancelIcon(), func() {
 		s.say(s.notice, "")
 		if s.deadlinePassed() {
 			s.setMode(apptDeadline)
@@ -260,7 +260,7 @@ func (s *appointment) viewActions() {
 		}
 		s.setMode(apptCancel)
 	})
-	change := widgets.NewIconButton(k.tr("ApptChange"), theme.HistoryIcon(), func() {
+	change := widgets.NewIconButton(k.hooks, k.tr("ApptChange"), theme.HistoryIcon(), func() {
 		s.say(s.notice, "")
 		s.setMode(apptChange)
 	})
@@ -294,7 +294,7 @@ func (s *appointment) cancelForm() {
 	}
 	grid := container.NewGridWithColumns(2)
 	for _, c := range cancelReasons {
-		b := widgets.NewButton(k.tr(c.id), func() {
+		b := widgets.NewButton(k.hooks, k.tr(c.id), func() {
 			s.reason = c.r
 			s.say(s.cancelErr, "")
 			s.refresh()
@@ -318,8 +318,8 @@ func (s *appointment) cancelForm() {
 	s.body.Add(s.comment)
 	s.body.Add(s.cancelErr)
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
-		widgets.NewPrimaryButton(k.tr("ApptNext"), s.checkCancel)))
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
+		widgets.NewPrimaryButton(k.hooks, k.tr("ApptNext"), s.checkCancel)))
 }
 
 // checkCancel checks the form at the kiosk, then asks for confirmation.
@@ -353,12 +353,12 @@ func (s *appointment) confirmForm() {
 	}
 	s.body.Add(para(k.tr("ApptConfirmThread")))
 	s.body.Add(s.cancelErr)
-	send := widgets.NewPrimaryButton(k.tr("ApptConfirmYes"), s.sendCancel)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptConfirmYes"), s.sendCancel)
 	if s.sending {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
+		widgets.NewButton(k.hooks, k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
 		send))
 }
 
@@ -445,7 +445,7 @@ func (s *appointment) deadlineInfo() {
 	phone.TextStyle = fyne.TextStyle{Bold: true}
 	s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
 	s.body.Add(para(k.tr("HelpLineHours")))
-	s.body.Add(container.NewHBox(widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
+	s.body.Add(container.NewHBox(widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
 }
 
 // ---- change request ----
@@ -497,7 +497,7 @@ func (s *appointment) changeForm() {
 			p.winSel.SetSelectedIndex(p.window)
 		}
 		p.winSel.OnChanged = func(string) { p.window = p.winSel.SelectedIndex(); s.say(s.changeErr, "") }
-		remove := widgets.NewIconButton(k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
+		remove := widgets.NewIconButton(k.hooks, k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
 			s.proposals = append(s.proposals[:i:i], s.proposals[i+1:]...)
 			s.refresh()
 		})
@@ -506,7 +506,7 @@ func (s *appointment) changeForm() {
 		s.body.Add(container.NewBorder(nil, nil, container.NewCenter(label), remove, container.NewGridWithColumns(2, p.daySel, p.winSel)))
 	}
 	if len(s.proposals) < maxProposals {
-		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
 			s.addProposal()
 			s.refresh()
 		})))
@@ -514,12 +514,12 @@ func (s *appointment) changeForm() {
 	s.body.Add(para(k.tr("ApptWishLabel")))
 	s.body.Add(s.wish)
 	s.body.Add(s.changeErr)
-	send := widgets.NewPrimaryButton(k.tr("ApptSendChange"), s.sendChange)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptSendChange"), s.sendChange)
 	if s.sending {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
 		send))
 }
 

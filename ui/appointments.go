@@ -57,8 +57,8 @@ func (s *appointments) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.status = para(k.tr("Loading"))
 	s.list = container.NewStack()
-	s.upcoming = widgets.NewButton(k.tr("ApptUpcoming"), func() { s.setPast(false) })
-	s.earlier = widgets.NewButton(k.tr("ApptPast"), func() { s.setPast(true) })
+	s.upcoming = widgets.NewButton(k.hooks, k.tr("ApptUpcoming"), func() { s.setPast(false) })
+	s.earlier = widgets.NewButton(k.hooks, k.tr("ApptPast"), func() { s.setPast(true) })
 	s.markTabs()
 	s.load()
 	head := container.NewBorder(nil, nil, nil, container.NewHBox(s.upcoming, s.earlier), heading(k.tr("TileAppointments")))

@@ -54,12 +54,12 @@ func (k *Kiosk) refreshHelp() {
 	case h.id != "":
 		text := widget.NewLabel(k.tr("CallStaffComing"))
 		text.TextStyle = fyne.TextStyle{Bold: true}
-		withdraw := widgets.NewButton(k.tr("CallStaffWithdraw"), k.withdrawHelp)
+		withdraw := widgets.NewButton(k.hooks, k.tr("CallStaffWithdraw"), k.withdrawHelp)
 		bg := canvas.NewRectangle(kt.ActingFor)
 		bg.CornerRadius = 8
 		slot.Add(container.NewStack(bg, container.NewHBox(text, withdraw)))
 	case h.sending:
-		b := widgets.NewIconButton(k.tr("CallStaffSending"), theme.HelpIcon(), nil)
+		b := widgets.NewIconButton(k.hooks, k.tr("CallStaffSending"), theme.HelpIcon(), nil)
 		b.Disable()
 		slot.Add(b)
 	default:
@@ -69,7 +69,7 @@ func (k *Kiosk) refreshHelp() {
 			l.Wrapping = fyne.TextWrapWord
 			slot.Add(widgets.NewCapped(k.helpFailedWidth(), l))
 		}
-		slot.Add(widgets.NewIconButton(k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
+		slot.Add(widgets.NewIconButton(k.hooks, k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
 	}
 	k.relayout()
 }

@@ -22,7 +22,7 @@ func (s *choosePerson) buildUI() fyne.CanvasObject {
 	list := container.NewVBox(heading(k.tr("ChoosePersonHeading")))
 	for _, p := range k.me.Persons {
 		label := p.Person.Name + " – " + k.relationText(p.Relation)
-		b := widgets.NewButton(label, func() { k.actFor(p) })
+		b := widgets.NewButton(k.hooks, label, func() { k.actFor(p) })
 		b.Alignment = widget.ButtonAlignLeading
 		if p.Relation == api.PersonAccessRelationSelf {
 			b.Importance = widget.HighImportance

@@ -154,7 +154,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.service.Horizontal = true
 	s.service.Hide()
 
-	s.subject = widgets.NewEntry()
+	s.subject = widgets.NewEntry(k.hooks)
 	s.subject.SetPlaceHolder(k.tr("MsgComposeSubjectPlaceholder"))
 	s.subject.SetText(s.d.subject)
 	s.subjectCount = widget.NewLabel("")
@@ -165,7 +165,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
-	s.text = widgets.NewMultiLineEntry()
+	s.text = widgets.NewMultiLineEntry(k.hooks)
 	s.text.Wrapping = fyne.TextWrapWord
 	s.text.SetMinRowsVisible(4)
 	s.text.SetPlaceHolder(k.tr("ReplyPlaceholder"))
@@ -179,10 +179,10 @@ func (s *compose) editView() fyne.CanvasObject {
 	k.setCounter(s.textCount, utf8.RuneCountInString(s.d.text), maxReply)
 
 	s.editErr = errorLabel()
-	s.readBack = widgets.NewPrimaryButton(k.tr("MsgReadBack"), s.review)
+	s.readBack = widgets.NewPrimaryButton(k.hooks, k.tr("MsgReadBack"), s.review)
 	s.readBack.Icon = theme.VisibilityIcon()
 	s.readBack.Disable()
-	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
 
 	form := container.NewVBox(
 		fieldLabel(k.tr("MsgComposeService")), s.status, s.service,
@@ -303,7 +303,7 @@ func (s *compose) review() {
 	s.sendErr = errorLabel()
 	s.sendState = widget.NewLabel("")
 	s.sendState.Hide()
-	s.edit = widgets.NewIconButton(k.tr("MsgEdit"), theme.DocumentCreateIcon(), func() {
+	s.edit = widgets.NewIconButton(k.hooks, k.tr("MsgEdit"), theme.DocumentCreateIcon(), func() {
 		k.touch()
 		if s.sending {
 			return
@@ -312,9 +312,9 @@ func (s *compose) review() {
 		s.body.Refresh()
 		s.setServices(s.services)
 	})
-	s.send = widgets.NewPrimaryButton(k.tr("Send"), s.sendNow)
+	s.send = widgets.NewPrimaryButton(k.hooks, k.tr("Send"), s.sendNow)
 	s.send.Icon = theme.MailSendIcon()
-	s.retry = widgets.NewIconButton(k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendNow)
+	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendNow)
 	s.retry.Hide()
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.sendErr),

@@ -26,8 +26,8 @@ func newConsent(k *Kiosk) *consent { return &consent{k: k, key: client.NewIdempo
 func (s *consent) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.errText = errorLabel()
-	s.accept = widgets.NewPrimaryButton(k.tr("ConsentAccept"), s.give)
-	s.decline = widgets.NewButton(k.tr("ConsentDecline"), func() { k.logout("") })
+	s.accept = widgets.NewPrimaryButton(k.hooks, k.tr("ConsentAccept"), s.give)
+	s.decline = widgets.NewButton(k.hooks, k.tr("ConsentDecline"), func() { k.logout("") })
 	terms := container.NewVBox(
 		heading(k.tr("ConsentHeading")),
 		para(k.tr("ConsentIntro")),

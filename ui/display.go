@@ -42,7 +42,6 @@ func (k *Kiosk) initDisplay() {
 		k.disp.speaker = speech.New()
 	}
 	k.applyTheme()
-	widgets.OnTextFocus = k.textFocused
 }
 
 func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
@@ -118,7 +117,7 @@ func (k *Kiosk) setDisplay(size kt.TextSize, hc bool) {
 
 // displayButton is the frame's "Aa" button: language, text size and contrast.
 func (k *Kiosk) displayButton() fyne.CanvasObject {
-	return widgets.NewButton(k.tr("DisplayButton"), k.showDisplayPanel)
+	return widgets.NewButton(k.hooks, k.tr("DisplayButton"), k.showDisplayPanel)
 }
 
 var sizeIDs = map[kt.TextSize]string{
@@ -146,18 +145,18 @@ func (k *Kiosk) showDisplayPanel() {
 	}
 	langs := container.NewGridWithColumns(len(langNames))
 	for _, l := range langNames {
-		langs.Add(chosen(widgets.NewButton(l.name, again(func() { k.switchLang(l.code) })), l.code == k.lang))
+		langs.Add(chosen(widgets.NewButton(k.hooks, l.name, again(func() { k.switchLang(l.code) })), l.code == k.lang))
 	}
 	sizes := container.NewGridWithColumns(len(kt.TextSizes))
 	for _, sz := range kt.TextSizes {
-		sizes.Add(chosen(widgets.NewButton(k.tr(sizeIDs[sz]), again(func() { k.setDisplay(sz, k.disp.hc) })), sz == k.disp.size))
+		sizes.Add(chosen(widgets.NewButton(k.hooks, k.tr(sizeIDs[sz]), again(func() { k.setDisplay(sz, k.disp.hc) })), sz == k.disp.size))
 	}
 	hcText := k.tr("DisplayHighContrastOff")
 	if k.disp.hc {
 		hcText = k.tr("DisplayHighContrastOn")
 	}
-	hc := chosen(widgets.NewButton(hcText, again(func() { k.setDisplay(k.disp.size, !k.disp.hc) })), k.disp.hc)
-	closeBtn := widgets.NewPrimaryButton(k.tr("DisplayClose"), k.hideDisplayPanel)
+	hc := chosen(widgets.NewButton(k.hooks, hcText, again(func() { k.setDisplay(k.disp.size, !k.disp.hc) })), k.disp.hc)
+	closeBtn := widgets.NewPrimaryButton(k.hooks, k.tr("DisplayClose"), k.hideDisplayPanel)
 	title := subheading(k.tr("DisplayTitle"))
 	box := container.NewVBox(title,
 		fieldLabel(k.tr("ChooseLanguage")), langs,
@@ -200,7 +199,7 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 		return
 	}
 	if k.disp.kb == nil {
-		k.disp.kb = widgets.NewKeyboard(k.win.Canvas(), widgets.KeyboardLabels{
+		k.disp.kb = widgets.NewKeyboard(k.hooks, k.win.Canvas(), widgets.KeyboardLabels{
 			Shift: k.tr("KeyboardShift"), Backspace: k.tr("KeyboardBackspace"),
 			Space: k.tr("KeyboardSpace"), Enter: k.tr("KeyboardEnter"),
 		})
@@ -209,7 +208,7 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 	if k.disp.kbSlot.Visible() {
 		return
 	}
-	hide := widgets.NewIconButton(k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
+	hide := widgets.NewIconButton(k.hooks, k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
 	bg := canvas.NewRectangle(kt.Background) // set off from the screen by a border line
 	bg.StrokeColor = kt.TileBorder
 	bg.StrokeWidth = 1
@@ -246,7 +245,7 @@ func (k *Kiosk) readAloud(text func() string) *widgets.Button {
 		return nil
 	}
 	var b *widgets.Button
-	b = widgets.NewIconButton(k.tr("ReadAloud"), theme.VolumeUpIcon(), func() {
+	b = widgets.NewIconButton(k.hooks, k.tr("ReadAloud"), theme.VolumeUpIcon(), func() {
 		if k.disp.reading == b {
 			k.stopSpeech()
 			return

@@ -51,9 +51,9 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
 	if _, home := k.cur.(*home); !home && k.person != nil {
-		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
+		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
-	right.Add(widgets.NewIconButton(k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
+	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
 	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer()), right, who))
 }
 

@@ -86,11 +86,11 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.name = widgets.NewEntry()
+	s.name = widgets.NewEntry(k.hooks)
 	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
 	s.name.OnChanged = func(string) { s.say(s.nameErr, ""); s.say(s.grantErr, "") }
 	s.nameErr = errorLabel()
-	s.nin = widgets.NewEntry()
+	s.nin = widgets.NewEntry(k.hooks)
 	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
 	s.ninErr = errorLabel()
 	s.nin.OnChanged = func(v string) {
@@ -104,7 +104,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 			s.say(s.ninErr, "")
 		}
 	}
-	s.until = widgets.NewEntry()
+	s.until = widgets.NewEntry(k.hooks)
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
 	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()
@@ -172,11 +172,11 @@ func (s *fullmaktScreen) showLists() {
 		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name})))
 		s.body.Add(para(k.tr("FullmaktSwitchToSelf")))
 		if len(k.me.Persons) > 1 {
-			s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
+			s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
 		}
 	} else {
 		s.body.Add(para(k.tr("FullmaktIntro")))
-		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
 			s.say(s.notice, "")
 			s.setMode(fmGrant)
 		})))
@@ -192,7 +192,7 @@ func (s *fullmaktScreen) showLists() {
 		f := s.lists.GrantedByMe[i]
 		var action fyne.CanvasObject
 		if s.mayManage() {
-			action = widgets.NewButton(k.tr("FullmaktRevoke"), func() {
+			action = widgets.NewButton(k.hooks, k.tr("FullmaktRevoke"), func() {
 				s.say(s.notice, "")
 				s.say(s.revokeErr, "")
 				s.revoke = &f
@@ -270,12 +270,12 @@ func (s *fullmaktScreen) grantForm() {
 		field(k.tr("FullmaktScopesLabel"), checks, s.scopeErr),
 		field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)))
 	s.body.Add(s.grantErr)
-	send := widgets.NewPrimaryButton(k.tr("FullmaktGrantSend"), s.grant)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktGrantSend"), s.grant)
 	if s.busy {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
 		send))
 }
 
@@ -452,12 +452,12 @@ func (s *fullmaktScreen) confirmRevoke() {
 	s.body.Add(subheading(k.trd("FullmaktRevokeQuestion", map[string]any{"Name": f.Receiver.Name})))
 	s.body.Add(para(k.trd("FullmaktRevokeExplain", map[string]any{"Name": f.Receiver.Name})))
 	s.body.Add(s.revokeErr)
-	yes := widgets.NewPrimaryButton(k.tr("FullmaktRevokeYes"), s.doRevoke)
+	yes := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktRevokeYes"), s.doRevoke)
 	if s.busy {
 		yes.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
+		widgets.NewButton(k.hooks, k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
 		yes))
 }
 

@@ -34,24 +34,24 @@ func (s *home) buildUI() fyne.CanvasObject {
 	title := heading(k.tr("HomeHeading"))
 	grid := container.NewGridWithColumns(2)
 	if k.may(api.Messages) {
-		s.messages = widgets.NewTile(k.tr("TileMessages"), k.tr("Loading"), theme.MailComposeIcon(), func() { k.show(newInbox(k)) })
+		s.messages = widgets.NewTile(k.hooks, k.tr("TileMessages"), k.tr("Loading"), theme.MailComposeIcon(), func() { k.show(newInbox(k)) })
 		grid.Add(s.messages)
 	}
 	if k.may(api.Appointments) {
-		s.appointments = widgets.NewTile(k.tr("TileAppointments"), k.tr("Loading"), theme.HistoryIcon(), func() { k.show(newAppointments(k)) })
+		s.appointments = widgets.NewTile(k.hooks, k.tr("TileAppointments"), k.tr("Loading"), theme.HistoryIcon(), func() { k.show(newAppointments(k)) })
 		grid.Add(s.appointments)
 	}
 	if k.may(api.Settings) {
-		grid.Add(widgets.NewTile(k.tr("TileSettings"), k.tr("TileSettingsDetail"), theme.SettingsIcon(), func() { k.show(newSettings(k)) }))
+		grid.Add(widgets.NewTile(k.hooks, k.tr("TileSettings"), k.tr("TileSettingsDetail"), theme.SettingsIcon(), func() { k.show(newSettings(k)) }))
 	}
-	grid.Add(widgets.NewTile(k.tr("TileFullmakt"), k.tr("TileFullmaktDetail"), theme.AccountIcon(), func() { k.show(newFullmakt(k)) }))
-	grid.Add(widgets.NewTile(k.tr("TileHelp"), k.trd("TileHelpDetail", map[string]any{"Phone": HelpLine}), theme.HelpIcon(), func() { k.show(newHelp(k)) }))
+	grid.Add(widgets.NewTile(k.hooks, k.tr("TileFullmakt"), k.tr("TileFullmaktDetail"), theme.AccountIcon(), func() { k.show(newFullmakt(k)) }))
+	grid.Add(widgets.NewTile(k.hooks, k.tr("TileHelp"), k.trd("TileHelpDetail", map[string]any{"Phone": HelpLine}), theme.HelpIcon(), func() { k.show(newHelp(k)) }))
 	if len(grid.Objects) > 4 {
 		grid.Layout = layout.NewGridLayoutWithColumns(3) // five or six tiles in two rows: fits a 1280x800 screen
 	}
 	var switchPerson fyne.CanvasObject
 	if len(k.me.Persons) > 1 { // beside the heading: the tiles keep the height of the screen
-		switchPerson = container.NewCenter(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) }))
+		switchPerson = container.NewCenter(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) }))
 	}
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, switchPerson, title))
 	var notice fyne.CanvasObject

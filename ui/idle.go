@@ -92,7 +92,7 @@ func (i *idle) showWarning(seconds int) {
 		i.text.Wrapping = fyne.TextWrapWord
 		title := subheading(k.tr("IdleTitle"))
 		title.Alignment = fyne.TextAlignCenter
-		stay := widgets.NewPrimaryButton(k.tr("IdleStay"), k.touch)
+		stay := widgets.NewPrimaryButton(k.hooks, k.tr("IdleStay"), k.touch)
 		card := canvas.NewRectangle(kt.Surface)
 		card.CornerRadius = 16
 		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))

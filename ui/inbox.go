@@ -120,7 +120,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 	notice, s.showNotice = k.newNotice()
 	s.loadMore()
 	s.stopPoll = k.poll(s, s.check())
-	write := widgets.NewIconButton(k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k)) })
+	write := widgets.NewIconButton(k.hooks, k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k)) })
 	write.Importance = widget.HighImportance
 	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
 	top := container.NewVBox(head, notice, s.status, s.errText)

@@ -75,6 +75,8 @@ type Kiosk struct {
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
 	ops    ops    // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
 
+	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
+
 	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
 	speakerSet bool    // WithSpeaker was given
 
@@ -107,6 +109,7 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
 	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
+	k.hooks = &widgets.Hooks{Activity: k.touch, TextFocus: k.textFocused}
 	for _, o := range opts {
 		o(k)
 	}
@@ -126,7 +129,6 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	k.win.SetPadded(false)
 	k.win.SetMaster()
 	k.ctx, k.cancel = context.WithCancel(context.Background())
-	widgets.OnActivity = k.touch
 	k.win.Canvas().SetOnTypedRune(func(rune) { k.touch() })
 	k.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { k.touch() })
 	k.setLang(cfg.Lang)

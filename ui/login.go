@@ -66,7 +66,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.status = para(k.tr("LoginFetchingCode"))
 	s.errText = errorLabel()
 	s.clockWarn = errorLabel()
-	s.retry = widgets.NewPrimaryButton(k.tr("TryAgain"), s.startAttempt)
+	s.retry = widgets.NewPrimaryButton(k.hooks, k.tr("TryAgain"), s.startAttempt)
 	s.retry.Hide()
 
 	steps := para("1. " + k.tr("LoginStep1") + "\n2. " + k.tr("LoginStep2") + "\n3. " + k.tr("LoginStep3"))
@@ -80,7 +80,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
 	s.qrBox.Hide()
 
-	cancel := widgets.NewIconButton(k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
+	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
 	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
 	s.demo = container.NewVBox()
@@ -89,7 +89,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
 		buttons := container.NewGridWithColumns(2)
 		for _, p := range demoPersons {
-			buttons.Add(widgets.NewButton(k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
+			buttons.Add(widgets.NewButton(k.hooks, k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
 		}
 		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
 	}

@@ -57,9 +57,9 @@ func (s *receipt) buildUI() fyne.CanvasObject {
 	subject.Truncation = fyne.TextTruncateEllipsis
 	subject.Wrapping = fyne.TextWrapOff
 	replyBy := subheading(k.replyByText(sent))
-	open := widgets.NewIconButton(k.tr("MsgOpenThread"), theme.MailReplyIcon(), func() { k.show(newThread(k, s.t.Id)) })
+	open := widgets.NewIconButton(k.hooks, k.tr("MsgOpenThread"), theme.MailReplyIcon(), func() { k.show(newThread(k, s.t.Id)) })
 	open.Importance = widget.HighImportance
-	inbox := widgets.NewIconButton(k.tr("BackToInbox"), theme.ListIcon(), func() { k.show(newInbox(k)) })
+	inbox := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.ListIcon(), func() { k.show(newInbox(k)) })
 	card := messageBox(container.NewVBox(when, subject, replyBy, k.emergencyLine()))
 	return container.NewVBox(head, card, layout.NewSpacer(), container.NewHBox(inbox, layout.NewSpacer(), open))
 }

@@ -67,8 +67,8 @@ func newRefusal(k *Kiosk, msgID string) *refusal { return &refusal{k: k, msgID: 
 func (s *refusal) buildUI() fyne.CanvasObject {
 	k := s.k
 	msg := para(k.trd(s.msgID, map[string]any{"Phone": HelpLine}))
-	again := widgets.NewPrimaryButton(k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
-	back := widgets.NewButton(k.tr("BackToStart"), func() { k.logout("") })
+	again := widgets.NewPrimaryButton(k.hooks, k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
+	back := widgets.NewButton(k.hooks, k.tr("BackToStart"), func() { k.logout("") })
 	// As the consent screen: heading, the text in a scroll (a wrapping label in a VBox would overlap what
 	// follows at large text sizes), the buttons at the bottom.
 	return container.NewBorder(heading(k.tr("RefusedHeading")), container.NewHBox(again, back, layout.NewSpacer()), nil, nil,

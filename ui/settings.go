@@ -46,7 +46,7 @@ func (s *settings) buildUI() fyne.CanvasObject {
 	s.contacts.Hide()
 	s.errText = errorLabel()
 	s.choices = container.NewGridWithColumns(2)
-	s.save = widgets.NewPrimaryButton(k.tr("SettingsSave"), s.doSave)
+	s.save = widgets.NewPrimaryButton(k.hooks, k.tr("SettingsSave"), s.doSave)
 	s.save.Hide()
 	s.load()
 	s.page = container.NewVBox(
@@ -94,7 +94,7 @@ func (s *settings) show() {
 	s.contacts.Show()
 	s.choices.RemoveAll()
 	for _, ch := range channels {
-		b := widgets.NewButton(k.channelText(ch), func() {
+		b := widgets.NewButton(k.hooks, k.channelText(ch), func() {
 			s.chosen = ch
 			s.say(s.errText, "")
 			s.show()

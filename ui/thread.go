@@ -72,7 +72,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
 	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages, s.replyBy, s.urgent))
 
-	s.reply = widgets.NewMultiLineEntry()
+	s.reply = widgets.NewMultiLineEntry(k.hooks)
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
@@ -86,15 +86,15 @@ func (s *thread) buildUI() fyne.CanvasObject {
 		k.replyDraft(s.id, true).text = v
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
 	}
-	s.send = widgets.NewIconButton(k.tr("Send"), theme.MailSendIcon(), s.sendReply)
+	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
 	s.send.Disable()
 	s.errText = errorLabel()
-	s.retry = widgets.NewIconButton(k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
+	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
 	s.retry.Hide()
 	s.sentNote = widget.NewLabel("")
 	s.sentNote.Hide()
-	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
 		widget.NewSeparator(),

@@ -52,13 +52,13 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	}
 	k.notice = "" // shown once
 
-	s.login = widgets.NewPrimaryButton(k.tr("Login"), func() { k.show(newLogin(k)) })
+	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), func() { k.show(newLogin(k)) })
 	s.login.Icon = theme.LoginIcon()
 	loginBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), s.login))
 
 	langs := container.NewHBox()
 	for _, l := range langNames {
-		b := widgets.NewButton(l.name, func() { k.switchLang(l.code) })
+		b := widgets.NewButton(k.hooks, l.name, func() { k.switchLang(l.code) })
 		if l.code == k.lang {
 			b.Importance = widget.HighImportance
 			b.Icon = theme.ConfirmIcon()

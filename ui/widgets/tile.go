@@ -21,6 +21,7 @@ type Tile struct {
 	Icon     fyne.Resource
 	OnTapped func()
 
+	hooks   *Hooks
 	hovered bool
 	bg      *canvas.Rectangle
 	title   *widget.Label
@@ -29,8 +30,8 @@ type Tile struct {
 }
 
 // NewTile returns a tile.
-func NewTile(title, detail string, icon fyne.Resource, tapped func()) *Tile {
-	t := &Tile{Title: title, Detail: detail, Icon: icon, OnTapped: tapped}
+func NewTile(h *Hooks, title, detail string, icon fyne.Resource, tapped func()) *Tile {
+	t := &Tile{Title: title, Detail: detail, Icon: icon, OnTapped: tapped, hooks: h}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -41,9 +42,9 @@ func (t *Tile) SetDetail(s string) {
 	t.Refresh()
 }
 
-// Tapped implements fyne.Tappable.
+// Tapped implements fyne.Tappable, telling the hooks' Activity first.
 func (t *Tile) Tapped(*fyne.PointEvent) {
-	activity()
+	t.hooks.activity()
 	if t.OnTapped != nil {
 		t.OnTapped()
 	}

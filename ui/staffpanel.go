@@ -2,310 +2,23 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/internal/store"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
-
-// ops is the kiosk's operations state, which outlives citizen sessions: the local store (settings and the
-// operations log), the staff PIN, the backend's connection state (checked in the background, so the
-// welcome screen is painted at once even when the backend is down) and an open help request.
-type ops struct {
-	store *store.Store
-	fixed map[string]bool // settings a flag or the environment sets: the staff panel shows them, read-only
-	pin   pinGuard
-
-	ctx  context.Context // the kiosk's lifetime; shutdown cancels it
-	stop context.CancelFunc
-	kick chan struct{} // wakes the health loop (the backend URL changed)
-
-	healthEvery time.Duration // between checks while the backend answers
-	retryEvery  time.Duration // between checks while it does not
-	helpPoll    time.Duration // between looks at an open help request
-	quit        func()        // "Exit kiosk" (the app's Quit; tests replace it)
-
-	mu sync.Mutex     // guards cl, which background loops read
-	cl *client.Client // the client for the backend URL in use
-
-	// UI goroutine only.
-	started    bool        // startOps has run
-	firstStart bool        // no staff PIN yet in kiosk mode: the first screen asks for one
-	state      connState   //
-	health     *api.Health // the last good health answer
-	statusSlot *fyne.Container
-	help       helpState
-}
-
-type connState int
-
-const (
-	connUnknown connState = iota
-	connUp
-	connDown
-)
-
-// WithStore gives the kiosk its local store (settings, operations log, staff PIN) and the setting keys
-// that flags or the environment fix. Without a store the staff entry is off and nothing is logged.
-func WithStore(st *store.Store, fixed map[string]bool) Option {
-	return func(k *Kiosk) { k.ops.store, k.ops.fixed = st, fixed }
-}
-
-// withOpsTiming shortens the background checks (tests).
-func withOpsTiming(health, retry, helpPoll time.Duration) Option {
-	return func(k *Kiosk) { k.ops.healthEvery, k.ops.retryEvery, k.ops.helpPoll = health, retry, helpPoll }
-}
-
-// initOps sets up kiosk mode (close refused, the staff shortcut) and starts the connection checks. New calls
-// it once the window and the client exist.
-func (k *Kiosk) initOps() {
-	o := &k.ops
-	o.pin.st = o.store
-	o.pin.now = func() time.Time { return k.now() }
-	if o.healthEvery <= 0 {
-		o.healthEvery = 30 * time.Second
-	}
-	if o.retryEvery <= 0 {
-		o.retryEvery = 3 * time.Second
-	}
-	if o.helpPoll <= 0 {
-		o.helpPoll = 3 * time.Second
-	}
-	if o.quit == nil {
-		o.quit = k.app.Quit
-	}
-	o.cl = k.client
-	o.kick = make(chan struct{}, 1)
-	o.ctx, o.stop = context.WithCancel(context.Background())
-	if k.cfg.Kiosk {
-		// A citizen cannot close the kiosk; staff use "Exit kiosk" in the staff panel.
-		k.win.SetCloseIntercept(func() {})
-	}
-	k.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl | fyne.KeyModifierAlt},
-		func(fyne.Shortcut) { k.staffEntry() })
-	if o.store != nil {
-		k.opLog(store.KioskStarted, "")
-		if k.cfg.Kiosk {
-			set, err := o.pin.isSet(context.Background())
-			o.firstStart = err == nil && !set
-		}
-	}
-}
-
-// startOps starts the background connection checks (Run calls it; tests call it once the harness owns k.do).
-func (k *Kiosk) startOps() {
-	if !k.ops.started {
-		k.ops.started = true
-		go k.healthLoop(k.ops.ctx)
-	}
-}
-
-// firstScreen is the welcome screen, or in kiosk mode at the very first start, the choice of a staff PIN.
-func (k *Kiosk) firstScreen() screen {
-	if k.ops.firstStart {
-		return newPINScreen(k, pinFirstOnly, func() { k.show(newStaffPanel(k)) })
-	}
-	return newWelcome(k)
-}
-
-// shutdownOps stops the background checks and the help request's polling.
-func (k *Kiosk) shutdownOps() {
-	if k.ops.stop != nil {
-		k.ops.stop()
-	}
-}
-
-func (o *ops) client() *client.Client {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.cl
-}
-
-// healthLoop asks the backend whether it is up, every healthEvery while it is and every retryEvery while it
-// is not, and shows the result.
-func (k *Kiosk) healthLoop(ctx context.Context) {
-	o := &k.ops
-	for {
-		cl := o.client()
-		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		h, err := cl.Health(hctx)
-		cancel()
-		if ctx.Err() != nil {
-			return
-		}
-		k.do(func() { k.setConn(cl, h, err) })
-		wait := o.healthEvery
-		if err != nil {
-			wait = o.retryEvery
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-o.kick:
-		case <-time.After(wait):
-		}
-	}
-}
-
-// setConn records a health answer from cl (dropped if the URL has changed since).
-func (k *Kiosk) setConn(cl *client.Client, h *api.Health, err error) {
-	o := &k.ops
-	if cl != o.client() {
-		return
-	}
-	was := o.state
-	if err == nil {
-		o.state, o.health = connUp, h
-	} else {
-		o.state = connDown
-		if was != connDown {
-			k.noteError(err)
-		}
-	}
-	if was != o.state {
-		k.refreshStatus()
-		if p, ok := k.cur.(*staffPanel); ok {
-			p.showConn()
-		}
-	}
-}
-
-// statusBanner is the frame's slot for "the service is unavailable", shown on screens without a session.
-func (k *Kiosk) statusBanner() fyne.CanvasObject {
-	k.ops.statusSlot = container.NewVBox()
-	k.refreshStatus()
-	return k.ops.statusSlot
-}
-
-func (k *Kiosk) refreshStatus() {
-	slot := k.ops.statusSlot
-	if slot == nil {
-		return
-	}
-	slot.RemoveAll()
-	if k.ops.state == connDown && k.sess == nil {
-		slot.Add(widgets.NewBanner(k.tr("OpsUnavailable"), kt.ActingFor))
-		slot.Show()
-	} else {
-		slot.Hide()
-	}
-	k.relayout()
-}
-
-// relayout lays the whole window out again after a slot in the frame changed size: a container's Refresh
-// lays out itself and then refreshes its children, so refreshing the root reaches every level.
-func (k *Kiosk) relayout() {
-	if c := k.win.Content(); c != nil {
-		c.Refresh()
-	}
-}
-
-// opLog records an operations event in the background (nothing without a store).
-func (k *Kiosk) opLog(kind store.Kind, detail string) {
-	st := k.ops.store
-	if st == nil {
-		return
-	}
-	go func() { _ = st.Log(context.Background(), kind, detail) }()
-}
-
-var codeRE = regexp.MustCompile(`^[a-z0-9_.:-]{1,64}$`)
-
-// errorCode is the code an error is logged under: the backend's problem code, or the kind of failure.
-func errorCode(err error) string {
-	c := strings.ToLower(client.CodeOf(err))
-	switch {
-	case c != "":
-	case errors.Is(err, client.ErrLoginDenied):
-		c = "login_denied"
-	case errors.Is(err, client.ErrLoginExpired):
-		c = "login_expired"
-	case errors.Is(err, client.ErrRateLimited):
-		c = "rate_limited"
-	case errors.Is(err, context.DeadlineExceeded):
-		c = "timeout"
-	case client.IsUnauthorized(err):
-		c = "unauthorized"
-	case client.IsUnavailable(err):
-		c = "unavailable"
-	default:
-		c = "other"
-	}
-	if !codeRE.MatchString(c) {
-		c = "other"
-	}
-	return c
-}
-
-// noteError logs a failed call's code (never its message: a message may quote what was sent).
-func (k *Kiosk) noteError(err error) {
-	if err != nil && !errors.Is(err, context.Canceled) {
-		k.opLog(store.Error, errorCode(err))
-	}
-}
-
-// sessionEnded logs the end of a session and why, from the notice logout shows.
-func (k *Kiosk) sessionEnded(notice string) {
-	reason := "logout"
-	switch notice {
-	case "":
-	case k.tr("NoticeIdle"):
-		reason = "idle"
-	case k.tr("NoticeLoggedOut"):
-		reason = "expired"
-	default:
-		reason = "other"
-	}
-	k.opLog(store.SessionEnded, reason)
-}
-
-// kioskLabel is the kiosk's name with its location, as the citizen's phone and the staff page show it.
-func (k *Kiosk) kioskLabel() string {
-	if k.cfg.Location == "" {
-		return k.cfg.KioskName
-	}
-	return k.cfg.KioskName + " – " + k.cfg.Location
-}
-
-// newClient makes a client for url with the kiosk's client options.
-// newClient makes the API client for cfg: the issuer (the API's own discovery unless --issuer says
-// otherwise), the API, the OAuth client and its secret, the scopes and the resource. Requests are logged at
-// debug level (method, path, status: never a token, a name or text).
-func (k *Kiosk) newClient(cfg config.Config) (*client.Client, error) {
-	opts := []client.Option{client.WithLogger(slog.Default()),
-		client.WithOAuthClient(cfg.ClientID, cfg.ClientSecret.Reveal())}
-	if cfg.Issuer != "" { // an issuer of its own: the API is where --api says, whatever discovery names
-		opts = append(opts, client.WithAPI(cfg.API))
-	}
-	if scopes := cfg.ScopeList(); len(scopes) > 0 {
-		opts = append(opts, client.WithScopes(scopes...))
-	}
-	if cfg.Resource != "" {
-		opts = append(opts, client.WithResource(cfg.Resource))
-	}
-	if k.httpClient != nil {
-		opts = append(opts, client.WithHTTPClient(k.httpClient))
-	}
-	return client.New(cfg.IssuerURL(), opts...)
-}
 
 // staffPanel is for staff only (behind the PIN): the kiosk's settings, which apply at once and are kept in
 // the local store, an operations view, and "Exit kiosk".
@@ -382,17 +95,17 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 			w.Disable()
 		}
 	}
-	s.api = widgets.NewEntry()
+	s.api = widgets.NewEntry(k.hooks)
 	s.api.SetText(cfg.API)
 	fixedNote(config.KeyAPI, s.api)
 	s.testResult = para("")
 	s.testResult.Hide()
-	test := widgets.NewButton(k.tr("StaffTestConnection"), s.testConnection)
+	test := widgets.NewButton(k.hooks, k.tr("StaffTestConnection"), s.testConnection)
 
-	s.name = widgets.NewEntry()
+	s.name = widgets.NewEntry(k.hooks)
 	s.name.SetText(cfg.KioskName)
 	fixedNote(config.KeyKioskName, s.name)
-	s.location = widgets.NewEntry()
+	s.location = widgets.NewEntry(k.hooks)
 	s.location.SetText(cfg.Location)
 	s.location.SetPlaceHolder(k.tr("StaffLocationHint"))
 	fixedNote(config.KeyLocation, s.location)
@@ -415,7 +128,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	s.saveResult = para("")
 	s.saveResult.Hide()
 	s.errText = errorLabel()
-	save := widgets.NewIconButton(k.tr("StaffSave"), theme.DocumentSaveIcon(), s.save)
+	save := widgets.NewIconButton(k.hooks, k.tr("StaffSave"), theme.DocumentSaveIcon(), s.save)
 	save.Importance = widget.HighImportance
 
 	label := func(id string) *widget.Label {
@@ -449,7 +162,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		label(id("StaffConnection")), s.conn,
 		label(id("StaffSessionsToday")), s.sessions,
 		label(id("StaffRecentErrors")), s.errs,
-		widgets.NewButton(k.tr("StaffChangePin"), func() {
+		widgets.NewButton(k.hooks, k.tr("StaffChangePin"), func() {
 			k.showPIN(newPINScreen(k, pinChoose, func() { k.show(newStaffPanel(k)) }))
 		}),
 	)
@@ -458,8 +171,8 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		bg.CornerRadius = 12
 		return container.NewStack(bg, container.NewPadded(o))
 	}
-	back := widgets.NewIconButton(k.tr("StaffBack"), theme.NavigateBackIcon(), func() { k.logout("") })
-	exit := widgets.NewIconButton(k.tr("StaffExit"), theme.LogoutIcon(), func() {
+	back := widgets.NewIconButton(k.hooks, k.tr("StaffBack"), theme.NavigateBackIcon(), func() { k.logout("") })
+	exit := widgets.NewIconButton(k.hooks, k.tr("StaffExit"), theme.LogoutIcon(), func() {
 		if st := k.ops.store; st != nil {
 			_ = st.Log(context.Background(), store.KioskExited, "")
 		}
@@ -475,7 +188,7 @@ func (s *staffPanel) showLangs() {
 	k := s.k
 	s.langBox.RemoveAll()
 	for _, l := range langNames {
-		b := widgets.NewButton(l.name, func() {
+		b := widgets.NewButton(k.hooks, l.name, func() {
 			s.lang = l.code
 			s.showLangs()
 		})
@@ -638,32 +351,4 @@ func (s *staffPanel) saved() {
 	s.showConn()
 }
 
-// applyConfig makes cfg the kiosk's settings now: the idle timer reads them at its next tick, the next
-// login and help request use the new name, the welcome screen the new language, and a new backend URL gets
-// a new client and an immediate health check.
-func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
-	k.cfg = cfg
-	if cl != nil {
-		k.client = cl
-		k.ops.mu.Lock()
-		k.ops.cl = cl
-		k.ops.mu.Unlock()
-		k.ops.state, k.ops.health = connUnknown, nil
-		select {
-		case k.ops.kick <- struct{}{}:
-		default:
-		}
-	}
-}
-
 func (s *staffPanel) stop() {}
-
-// sessionStarted logs that a citizen logged in (not who).
-func (k *Kiosk) sessionStarted() { k.opLog(store.SessionStarted, "") }
-
-func healthVersion(h *api.Health) string {
-	if h == nil || h.Version == nil || *h.Version == "" {
-		return "–"
-	}
-	return *h.Version
-}
