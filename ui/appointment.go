@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -49,6 +48,7 @@ const (
 // What was chosen and typed stays when sending fails, and so does the request's idempotency key.
 type appointment struct {
 	k    *Kiosk
+	sess *session
 	a    api.Appointment
 	past bool // the list to go back to
 	rule *api.CancellationRule
@@ -63,14 +63,14 @@ type appointment struct {
 	comment     *widgets.Entry
 	commentHint *widget.Label
 	cancelErr   *widget.Label
-	cancelKey   idemKey
+	cancelKey   client.IdempotencyKey
 	sending     bool
 
 	// the change request
 	proposals []*proposal
 	wish      *widgets.Entry
 	changeErr *widget.Label
-	changeKey idemKey
+	changeKey client.IdempotencyKey
 }
 
 // proposal is one alternative time: a day and a time window (-1 when not chosen yet).
@@ -80,26 +80,8 @@ type proposal struct {
 	winSel      *widget.Select
 }
 
-// idemKey is an Idempotency-Key for one attempt-set: the same request sent again (after a failure) reuses
-// the key, so the backend cannot store it twice; a different request gets a new key.
-type idemKey struct {
-	key, body string
-}
-
-// For returns the key for req: the same as last time when req is the same.
-func (i *idemKey) For(req any) string {
-	b, _ := json.Marshal(req)
-	if i.key == "" || i.body != string(b) {
-		i.key, i.body = client.NewIdempotencyKey(), string(b)
-	}
-	return i.key
-}
-
-// Done forgets the key after a success.
-func (i *idemKey) Done() { *i = idemKey{} }
-
-func newAppointment(k *Kiosk, a api.Appointment, past bool) *appointment {
-	return &appointment{k: k, a: a, past: past}
+func newAppointment(k *Kiosk, sess *session, a api.Appointment, past bool) *appointment {
+	return &appointment{k: k, sess: sess, a: a, past: past}
 }
 
 func (s *appointment) buildUI() fyne.CanvasObject {
@@ -125,7 +107,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	}
 	s.loadRule()
 	s.refresh()
-	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.sess, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
 	return container.NewBorder(top, nil, nil, nil, s.scroll)
@@ -133,7 +115,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 
 func (s *appointment) loadRule() {
 	k := s.k
-	sess := k.sess
+	sess := s.sess.api
 	k.async(s, func(ctx context.Context) func() {
 		r, err := sess.CancellationRule(ctx)
 		if err != nil {
@@ -371,7 +353,7 @@ func (s *appointment) sendCancel() {
 	if c := strings.TrimSpace(s.comment.Text); c != "" {
 		req.Comment = &c
 	}
-	key := s.cancelKey.For(req)
+	key := s.cancelKey.ForJSON(req)
 	s.submit(s.cancelErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
 		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
 		return err
@@ -399,7 +381,7 @@ func (s *appointment) sendCancel() {
 func (s *appointment) submit(errLabel *widget.Label, send func(ctx context.Context, sess *client.Session, pid, aid string) error,
 	failed func(error), done func(fresh *api.Appointment)) {
 	k := s.k
-	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
+	sess, pid, aid := s.sess.api, s.sess.personID(), s.a.Id
 	s.sending = true
 	s.say(errLabel, "")
 	s.refresh()
@@ -568,7 +550,7 @@ func (s *appointment) sendChange() {
 		s.say(s.changeErr, msg)
 		return
 	}
-	key := s.changeKey.For(req)
+	key := s.changeKey.ForJSON(req)
 	s.submit(s.changeErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
 		_, err := sess.RequestChange(ctx, pid, aid, key, req)
 		return err

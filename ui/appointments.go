@@ -30,6 +30,7 @@ const (
 // tapping a row opens the appointment (cancel, ask to change).
 type appointments struct {
 	k    *Kiosk
+	sess *session
 	past bool // showing past appointments
 
 	status   *widget.Label
@@ -48,10 +49,12 @@ type apptRow struct {
 	appt *api.Appointment
 }
 
-func newAppointments(k *Kiosk) *appointments { return &appointments{k: k} }
+func newAppointments(k *Kiosk, sess *session) *appointments { return &appointments{k: k, sess: sess} }
 
 // newAppointmentsPast opens the list on the past appointments.
-func newAppointmentsPast(k *Kiosk, past bool) *appointments { return &appointments{k: k, past: past} }
+func newAppointmentsPast(k *Kiosk, sess *session, past bool) *appointments {
+	return &appointments{k: k, sess: sess, past: past}
+}
 
 func (s *appointments) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -100,7 +103,7 @@ func (k *Kiosk) today() time.Time {
 
 func (s *appointments) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	today := k.today()
 	from := today.AddDate(0, 0, -appointmentPastDays)
 	to := today.AddDate(0, 0, appointmentDays+1)
@@ -220,7 +223,7 @@ func (s *appointments) fill() {
 	s.view.OnSelected = func(i widget.ListItemID) {
 		s.view.UnselectAll()
 		if i < len(s.rows) && s.rows[i].appt != nil {
-			k.show(newAppointment(k, *s.rows[i].appt, s.past))
+			k.show(newAppointment(k, s.sess, *s.rows[i].appt, s.past))
 		}
 	}
 	s.list.Add(s.view)

@@ -15,13 +15,16 @@ import (
 // consent asks a citizen who has not consented yet to accept the terms (or log out).
 type consent struct {
 	k       *Kiosk
+	sess    *session
 	key     string // one idempotency key for this consent, kept until it succeeds
 	accept  *widgets.Button
 	decline *widgets.Button
 	errText *widget.Label
 }
 
-func newConsent(k *Kiosk) *consent { return &consent{k: k, key: client.NewIdempotencyKey()} }
+func newConsent(k *Kiosk, sess *session) *consent {
+	return &consent{k: k, sess: sess, key: client.NewIdempotencyKey()}
+}
 
 func (s *consent) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -43,8 +46,8 @@ func (s *consent) buildUI() fyne.CanvasObject {
 
 func (s *consent) give() {
 	k := s.k
-	version := k.me.Consent.TermsVersion
-	sess, key := k.sess, s.key
+	version := s.sess.me.Consent.TermsVersion
+	sess, key := s.sess.api, s.key
 	s.accept.Disable()
 	showError(s.errText, "")
 	k.async(s, func(ctx context.Context) func() {
@@ -57,7 +60,7 @@ func (s *consent) give() {
 				}
 				return
 			}
-			k.me.Consent = *c
+			s.sess.me.Consent = *c
 			k.afterMe()
 		}
 	})

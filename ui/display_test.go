@@ -216,7 +216,7 @@ func TestTouchKeyboardTypesIntoTheReply(t *testing.T) {
 	if got, want := th.reply.Text, "Blå ærø"; got != want {
 		t.Errorf("the reply box holds %q, want %q", got, want)
 	}
-	if d := h.k.replyDraft(th.id, false); d == nil || d.text != "Blå ærø" {
+	if d := h.k.sess.replyDraft(th.id, false); d == nil || d.text != "Blå ærø" {
 		t.Errorf("typing on the keyboard did not reach the draft: %+v", d)
 	}
 	h.checkFits()
@@ -303,7 +303,7 @@ func TestReadAloudButtonsAndStop(t *testing.T) {
 	list := h.k.cur.(*appointments)
 	for _, r := range list.rows {
 		if r.appt != nil {
-			h.k.show(newAppointment(h.k, *r.appt, false))
+			h.k.show(newAppointment(h.k, h.k.sess, *r.appt, false))
 			break
 		}
 	}

@@ -168,7 +168,7 @@ func faultKiosk(t *testing.T, f faults.Fault) (*harness, *backendtest.Env, *faul
 // openThread shows the fault thread and waits until it has loaded or shows why not.
 func openThread(h *harness, limit time.Duration) *thread {
 	h.t.Helper()
-	th := newThread(h.k, faultThreadID)
+	th := newThread(h.k, h.k.sess, faultThreadID)
 	h.k.show(th)
 	waitResponsive(h, "the thread to load or fail", limit, func() bool {
 		return th.t != nil || (th.status.Visible() && th.status.Text != h.k.tr("Loading"))
@@ -290,6 +290,6 @@ func TestFaultExpiredTokenUI(t *testing.T) {
 	logIn(t, h, env, backend.DemoIngrid)
 	h.waitFor("home", func() bool { _, ok := h.k.cur.(*home); return ok })
 	clk.Advance(9 * time.Hour)
-	h.k.show(newThread(h.k, faultThreadID))
+	h.k.show(newThread(h.k, h.k.sess, faultThreadID))
 	waitResponsive(h, "the logout notice", 20*time.Second, func() bool { return h.hasText(h.k.tr("NoticeLoggedOut")) })
 }

@@ -23,8 +23,8 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		top.Add(k.statusBanner()) // "the service is unavailable" while the backend does not answer
 	}
 	if k.sess != nil {
-		if k.actingForOther() {
-			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.person.Person.Name}), kt.ActingFor))
+		if k.sess.actingForOther() {
+			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.sess.personName()}), kt.ActingFor))
 		}
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
@@ -44,13 +44,13 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	name := widget.NewLabel("Helsekiosk")
 	name.TextStyle = fyne.TextStyle{Bold: true}
 	var who fyne.CanvasObject
-	if k.me != nil {
-		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
+	if me := k.sess.me; me != nil {
+		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
 		l.Truncation = fyne.TextTruncateEllipsis                           // gives way to the buttons at large text sizes
 		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
-	if _, home := k.cur.(*home); !home && k.person != nil {
+	if _, home := k.cur.(*home); !home && k.sess.person != nil {
 		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))

@@ -36,6 +36,7 @@ const (
 // may give or revoke their fullmakt.
 type fullmaktScreen struct {
 	k    *Kiosk
+	sess *session
 	mode fullmaktMode
 
 	lists  *api.FullmaktLists
@@ -54,16 +55,16 @@ type fullmaktScreen struct {
 	scopes   map[api.Scope]*widget.Check
 	scopeErr *widget.Label
 	grantErr *widget.Label
-	grantKey idemKey
+	grantKey client.IdempotencyKey
 	busy     bool
 
 	// the revocation being confirmed
 	revoke    *api.Fullmakt
 	revokeErr *widget.Label
-	revokeKey idemKey
+	revokeKey client.IdempotencyKey
 }
 
-func newFullmakt(k *Kiosk) *fullmaktScreen { return &fullmaktScreen{k: k} }
+func newFullmakt(k *Kiosk, sess *session) *fullmaktScreen { return &fullmaktScreen{k: k, sess: sess} }
 
 var fullmaktScopes = []struct {
 	s  api.Scope
@@ -75,7 +76,7 @@ var fullmaktScopes = []struct {
 }
 
 // mayManage reports whether the citizen may give and revoke fullmakt here: only for themself.
-func (s *fullmaktScreen) mayManage() bool { return !s.k.actingForOther() }
+func (s *fullmaktScreen) mayManage() bool { return !s.sess.actingForOther() }
 
 func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -116,7 +117,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.grantErr = errorLabel()
 	s.revokeErr = errorLabel()
 	s.refresh()
-	if k.may(api.Settings) {
+	if s.sess.may(api.Settings) {
 		s.load()
 	}
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.status, s.body))
@@ -125,7 +126,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 
 func (s *fullmaktScreen) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	s.status.SetText(k.tr("Loading"))
 	s.status.Show()
 	k.async(s, func(ctx context.Context) func() {
@@ -169,10 +170,10 @@ func (s *fullmaktScreen) refresh() {
 func (s *fullmaktScreen) showLists() {
 	k := s.k
 	if !s.mayManage() {
-		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name})))
+		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()})))
 		s.body.Add(para(k.tr("FullmaktSwitchToSelf")))
-		if len(k.me.Persons) > 1 {
-			s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
+		if len(s.sess.me.Persons) > 1 {
+			s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k, s.sess)) })))
 		}
 	} else {
 		s.body.Add(para(k.tr("FullmaktIntro")))
@@ -378,8 +379,8 @@ func (s *fullmaktScreen) grant() {
 		return
 	}
 	req := api.NewFullmakt{ReceiverName: name, ReceiverNationalId: n, Scopes: scopes, ValidUntil: until}
-	key := s.grantKey.For(req)
-	sess, pid := k.sess, k.person.Person.Id
+	key := s.grantKey.ForJSON(req)
+	sess, pid := s.sess.api, s.sess.personID()
 	s.busy = true
 	s.say(s.grantErr, "")
 	s.refresh()
@@ -429,7 +430,7 @@ func (s *fullmaktScreen) grantFailed(err error) {
 	case "fullmakt_exists":
 		s.say(s.grantErr, k.tr("FullmaktExists"))
 	case "self_only":
-		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 	default:
 		if client.FieldOf(err) == "receiverNationalId" {
 			s.say(s.ninErr, k.tr("FullmaktNinInvalid"))
@@ -467,8 +468,8 @@ func (s *fullmaktScreen) doRevoke() {
 	if f == nil || s.busy {
 		return
 	}
-	key := s.revokeKey.For(f.Id)
-	sess, pid := k.sess, k.person.Person.Id
+	key := s.revokeKey.ForJSON(f.Id)
+	sess, pid := s.sess.api, s.sess.personID()
 	s.busy = true
 	s.say(s.revokeErr, "")
 	s.refresh()
@@ -481,7 +482,7 @@ func (s *fullmaktScreen) doRevoke() {
 					return
 				}
 				if client.CodeOf(err) == "self_only" {
-					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 				} else {
 					s.say(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))
 				}

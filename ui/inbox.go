@@ -85,6 +85,7 @@ func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
 // looks for new messages every pollInterval.
 type inbox struct {
 	k       *Kiosk
+	sess    *session
 	threads []api.ThreadSummary
 	next    string // cursor of the next page; "" when there is none
 	more    bool   // whether a next page exists
@@ -98,7 +99,7 @@ type inbox struct {
 	stopPoll   func()
 }
 
-func newInbox(k *Kiosk) *inbox { return &inbox{k: k, more: true} }
+func newInbox(k *Kiosk, sess *session) *inbox { return &inbox{k: k, sess: sess, more: true} }
 
 func (s *inbox) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -113,14 +114,14 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 		k.touch()
 		s.list.Unselect(i)
 		if i >= 0 && i < len(s.threads) {
-			k.show(newThread(k, s.threads[i].Id))
+			k.show(newThread(k, s.sess, s.threads[i].Id))
 		}
 	}
 	var notice fyne.CanvasObject
 	notice, s.showNotice = k.newNotice()
 	s.loadMore()
 	s.stopPoll = k.poll(s, s.check())
-	write := widgets.NewIconButton(k.hooks, k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k)) })
+	write := widgets.NewIconButton(k.hooks, k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k, s.sess)) })
 	write.Importance = widget.HighImportance
 	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
 	top := container.NewVBox(head, notice, s.status, s.errText)
@@ -182,7 +183,7 @@ func (s *inbox) loadMore() {
 	}
 	s.loading = true
 	k := s.k
-	sess, pid, cursor := k.sess, k.person.Person.Id, s.next
+	sess, pid, cursor := s.sess.api, s.sess.personID(), s.next
 	k.async(s, func(ctx context.Context) func() {
 		page, err := sess.Threads(ctx, pid, cursor, inboxPageSize)
 		return func() {
@@ -208,7 +209,7 @@ func (s *inbox) loadMore() {
 
 func (s *inbox) showCount(unread int) {
 	k := s.k
-	s.showNotice(k.seeUnread(unread))
+	s.showNotice(s.sess.seeUnread(unread))
 	switch {
 	case len(s.threads) == 0:
 		s.status.SetText(k.tr("InboxEmpty"))
@@ -223,7 +224,7 @@ func (s *inbox) showCount(unread int) {
 // check makes one poll: the first page again. Threads in it move to the top (new activity sorts first);
 // the rest of what is loaded stays where it is.
 func (s *inbox) check() func(ctx context.Context) func() {
-	sess, pid := s.k.sess, s.k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	return func(ctx context.Context) func() {
 		page, err := sess.Threads(ctx, pid, "", inboxPageSize)
 		if err != nil {

@@ -67,9 +67,7 @@ type Kiosk struct {
 	gen    uint64             // bumped at every logout: results of an older generation are dropped
 	ctx    context.Context    // cancelled at logout
 	cancel context.CancelFunc //
-	sess   *client.Session
-	me     *api.Me
-	person *api.PersonAccess // whom the citizen acts for now
+	sess   *session           // the citizen's visit (ui/session.go); nil when no one is logged in
 	cur    screen
 	idle   idle
 	notice string // a one-time notice for the welcome screen ("Du er logga ut")
@@ -79,8 +77,6 @@ type Kiosk struct {
 
 	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
 	speakerSet bool    // WithSpeaker was given
-
-	msgs messagesState // drafts with their idempotency keys and the unread count seen (ui/compose.go)
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
 	pollEvery time.Duration
@@ -158,7 +154,7 @@ func (k *Kiosk) Run() {
 	k.shutdownOps()
 	k.cancel()
 	if k.sess != nil {
-		k.revoke(k.sess)
+		k.revoke(k.sess.api)
 	}
 }
 
@@ -210,7 +206,7 @@ func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home. The session may
 // refresh its token only while the citizen is active (see client.Session): it asks the idle watch.
 func (k *Kiosk) loggedIn(sess *client.Session) {
-	k.sess = sess
+	k.sess = newSession(k.ctx, sess)
 	k.sessionStarted()
 	k.startIdle()
 	sess.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)
@@ -222,13 +218,13 @@ func (k *Kiosk) loadMe() {
 	k.show(wait)
 	sess := k.sess
 	k.async(wait, func(ctx context.Context) func() {
-		me, err := sess.Me(ctx)
+		me, err := sess.api.Me(ctx)
 		return func() {
 			if err != nil {
 				k.fail(err, k.loadMe)
 				return
 			}
-			k.me = me
+			sess.me = me
 			k.afterMe()
 		}
 	})
@@ -236,13 +232,14 @@ func (k *Kiosk) loadMe() {
 
 // afterMe routes a logged-in citizen: consent first, then whom they act for, then home.
 func (k *Kiosk) afterMe() {
+	sess := k.sess
 	switch {
-	case !k.me.Consent.Given:
-		k.show(newConsent(k))
-	case len(k.me.Persons) > 1:
-		k.show(newChoosePerson(k))
-	case len(k.me.Persons) == 1:
-		k.actFor(k.me.Persons[0])
+	case !sess.me.Consent.Given:
+		k.show(newConsent(k, sess))
+	case len(sess.me.Persons) > 1:
+		k.show(newChoosePerson(k, sess))
+	case len(sess.me.Persons) == 1:
+		k.actFor(sess.me.Persons[0])
 	default:
 		k.show(newMessageScreen(k, k.tr("NoPersons"), nil))
 	}
@@ -250,29 +247,11 @@ func (k *Kiosk) afterMe() {
 
 // actFor makes p the person the citizen acts for, and goes home.
 func (k *Kiosk) actFor(p api.PersonAccess) {
-	k.person = &p
+	k.sess.actFor(p)
 	k.goHome()
 }
 
-func (k *Kiosk) goHome() { k.show(newHome(k)) }
-
-// actingForOther reports whether the citizen acts for someone else than themself now.
-func (k *Kiosk) actingForOther() bool {
-	return k.person != nil && k.person.Relation != api.PersonAccessRelationSelf
-}
-
-// may reports whether the person acted for allows scope.
-func (k *Kiosk) may(scope api.Scope) bool {
-	if k.person == nil {
-		return false
-	}
-	for _, s := range k.person.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+func (k *Kiosk) goHome() { k.show(newHome(k, k.sess)) }
 
 // logout ends the session: the token is dropped at once and revoked in the background, all session state
 // is dropped, and the welcome screen is rebuilt from nothing in the kiosk's default language. notice, when
@@ -283,15 +262,17 @@ func (k *Kiosk) logout(notice string) {
 		k.cur.stop()
 		k.cur = nil
 	}
+	if sess != nil {
+		sess.end()
+	}
 	k.cancel()
 	k.gen++
 	k.ctx, k.cancel = context.WithCancel(context.Background())
-	k.sess, k.me, k.person = nil, nil, nil
-	k.msgs = messagesState{} // drafts name and quote the citizen: gone with the session
+	k.sess = nil // Me, the person acted for and the drafts (which name and quote the citizen) go with it
 	k.idle.hideWarning()
 	if sess != nil {
 		k.sessionEnded(notice)
-		k.revoke(sess)
+		k.revoke(sess.api)
 	}
 	k.setLang(k.cfg.Lang)
 	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
@@ -332,7 +313,7 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		k.refuse(err, msg)
 		return true
 	}
-	if k.me == nil && tokenRefused(err) {
+	if k.sess.me == nil && tokenRefused(err) {
 		// The first call (Me) refused the token itself: the login just made cannot be used here (an issuer the
 		// backend does not trust, another audience, a token already expired). "You are logged out" would
 		// puzzle a citizen who has only just logged in.
@@ -343,7 +324,7 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		k.logout(k.tr("NoticeLoggedOut"))
 		return true
 	}
-	if client.CodeOf(err) == "consent_required" && k.ownConsent(err) {
+	if client.CodeOf(err) == string(api.ConsentRequired) && k.ownConsent(err) {
 		k.noteError(err)
 		k.loadMe() // Me says the consent is missing: the consent screen, and back where the citizen was after
 		return true
@@ -354,21 +335,15 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 // ownConsent reports whether a consent_required is about the citizen's own consent (no person named, or
 // the citizen themself).
 func (k *Kiosk) ownConsent(err error) bool {
-	p := client.PersonOf(err)
-	return p == "" || (k.me != nil && p == k.me.Citizen.Id)
+	return k.sess == nil || k.sess.ownConsent(client.PersonOf(err))
 }
 
-// personName is the name of a person the citizen may act for, from Me ("" when not among them).
+// personName is the name of a person the citizen may act for ("" when not among them, or no session).
 func (k *Kiosk) personName(id string) string {
-	if k.me == nil {
+	if k.sess == nil {
 		return ""
 	}
-	for _, p := range k.me.Persons {
-		if p.Person.Id == id {
-			return p.Person.Name
-		}
-	}
-	return ""
+	return k.sess.nameOf(id)
 }
 
 // errText is the translated message for a failed call.
@@ -391,9 +366,9 @@ func (k *Kiosk) errText(err error) string {
 		return k.tr("ErrLoginSlowDown")
 	case refusalMessage(client.CodeOf(err)) != "":
 		return k.trd(refusalMessage(client.CodeOf(err)), map[string]any{"Phone": HelpLine})
-	case client.CodeOf(err) == "kiosk_required":
+	case client.CodeOf(err) == string(api.KioskRequired):
 		return k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
-	case client.CodeOf(err) == "consent_required" && !k.ownConsent(err):
+	case client.CodeOf(err) == string(api.ConsentRequired) && !k.ownConsent(err):
 		if name := k.personName(client.PersonOf(err)); name != "" {
 			return k.trd("ErrConsentOther", map[string]any{"Name": name})
 		}

@@ -80,7 +80,7 @@ func TestHomeTakesTwoCallsAndShowsTheNextAppointment(t *testing.T) {
 		t.Errorf("reaching home took %d API calls, want at most 2: %v", len(calls), calls)
 	}
 
-	o, err := h.k.sess.Overview(context.Background(), "p-ingrid")
+	o, err := h.k.sess.api.Overview(context.Background(), "p-ingrid")
 	if err != nil || o.NextAppointment == nil || o.UnreadCount == nil {
 		t.Fatalf("overview %+v, %v", o, err)
 	}
@@ -287,7 +287,7 @@ func TestNewMessageReadBackSendAndReceipt(t *testing.T) {
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
 		t.Errorf("%d threads stored, want 1", n)
 	}
-	if h.k.msgs.compose != nil {
+	if h.k.sess.msgs.compose != nil {
 		t.Error("the draft outlived its sending")
 	}
 
@@ -393,9 +393,9 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	h.waitForText("Les gjennom før du sender")
 
 	// The first attempt reaches the backend, but the answer is lost on the way back.
-	real := h.k.sess
+	real := h.k.sess.api
 	lossy := &lossyTransport{match: "/threads"}
-	h.k.sess = sessionWith(t, env, "p-ingrid", lossy)
+	h.k.sess.api = sessionWith(t, env, "p-ingrid", lossy)
 	h.tap("Send")
 	h.waitFor("the failure", func() bool { return h.containsText("Meldinga vart ikkje send. Teksten din er teken vare på.") })
 	if !h.hasText("Prøv igjen") {
@@ -404,7 +404,7 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
 		t.Fatalf("the lost attempt stored %d threads, want 1 (the test needs it to have reached the backend)", n)
 	}
-	key := h.k.msgs.compose.key
+	key := h.k.sess.msgs.compose.key.Key()
 	if key == "" || !h.hasText(text) {
 		t.Fatalf("the draft or its key is gone (key %q): %q", key, h.texts(false))
 	}
@@ -418,10 +418,10 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	h.tap("Les gjennom")
 
 	// Trying again with the same key gets the first answer: still one thread.
-	h.k.sess = real
+	h.k.sess.api = real
 	h.tapWhenReady("Send")
 	h.waitForText("Meldinga er send")
-	if h.k.msgs.compose != nil {
+	if h.k.sess.msgs.compose != nil {
 		t.Error("the draft outlived its sending")
 	}
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
@@ -442,16 +442,16 @@ func TestNewMessageFailureWhenBackendIsDown(t *testing.T) {
 	test.Type(c.subject, "Ny tid")
 	test.Type(c.text, "Kan dere komme etter klokka ti?")
 	h.tap("Les gjennom")
-	real := h.k.sess
+	real := h.k.sess.api
 	dead, err := client.New("http://127.0.0.1:1", client.WithRetries(0, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.k.sess = dead.NewSession(&oauth2.Token{AccessToken: "x"})
+	h.k.sess.api = dead.NewSession(&oauth2.Token{AccessToken: "x"})
 	h.tapWhenReady("Send")
 	h.waitForText("Meldingen ble ikke sendt. Teksten din er tatt vare på. Tjenesten er ikke tilgjengelig akkurat nå. Prøv igjen om litt.")
-	key := h.k.msgs.compose.key
-	h.k.sess = real
+	key := h.k.sess.msgs.compose.key.Key()
+	h.k.sess.api = real
 	h.tap("Prøv igjen")
 	h.waitForText("Meldingen er sendt")
 	if n := threadsWithSubject(t, env, "p-ingrid", "Ny tid"); n != 1 {
@@ -570,20 +570,21 @@ func TestReplyDraftSurvivesNavigationAndNotLogout(t *testing.T) {
 	h.tap("Heim")
 	h.tapWhenReady("Meldingar")
 	h.waitFor("threads", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
-	h.k.show(newThread(h.k, tid))
+	h.k.show(newThread(h.k, h.k.sess, tid))
 	h.waitFor("the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
 	if got := h.k.cur.(*thread).reply.Text; got != draftText {
 		t.Errorf("the reply draft was lost: %q", got)
 	}
 	// A new message's draft too.
-	h.k.show(newCompose(h.k))
+	h.k.show(newCompose(h.k, h.k.sess))
 	h.waitFor("compose", func() bool { s, ok := h.k.cur.(*compose); return ok && len(s.service.Options) > 0 })
 	test.Type(h.k.cur.(*compose).text, "Utkast til ny melding")
 
+	visit := h.k.sess
 	h.tap("Logg ut")
 	h.waitForText("Logg inn")
-	if h.k.msgs.compose != nil || len(h.k.msgs.replies) != 0 || h.k.msgs.known {
-		t.Errorf("message state survives logout: %+v", h.k.msgs)
+	if h.k.sess != nil || visit.msgs.compose != nil || len(visit.msgs.replies) != 0 || visit.msgs.known {
+		t.Errorf("message state survives logout: %+v", visit.msgs)
 	}
 	for _, s := range h.texts(true) {
 		if strings.Contains(s, "ikkje vil miste") || strings.Contains(s, "Utkast") {
@@ -600,8 +601,8 @@ func TestNewMessagesArePolled(t *testing.T) {
 	var before int
 	h.waitFor("the unread count", func() bool {
 		s, ok := h.k.cur.(*home)
-		if ok && h.k.msgs.known {
-			before = h.k.msgs.unread
+		if ok && h.k.sess.msgs.known {
+			before = h.k.sess.msgs.unread
 			return s.messages.Detail == h.k.trn("UnreadCount", before)
 		}
 		return false

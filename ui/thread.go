@@ -27,6 +27,7 @@ const maxReply = 4000
 // reply draft and its idempotency key live on the Kiosk, so they survive going elsewhere in the session.
 type thread struct {
 	k       *Kiosk
+	sess    *session
 	id      string
 	t       *api.Thread
 	sending bool
@@ -46,12 +47,14 @@ type thread struct {
 	urgent   *widget.Label
 }
 
-func newThread(k *Kiosk, threadID string) *thread { return &thread{k: k, id: threadID} }
+func newThread(k *Kiosk, sess *session, threadID string) *thread {
+	return &thread{k: k, sess: sess, id: threadID}
+}
 
 // draftKey is the reply draft's idempotency key ("" when no attempt has been made).
 func (s *thread) draftKey() string {
-	if d := s.k.replyDraft(s.id, false); d != nil {
-		return d.key
+	if d := s.sess.replyDraft(s.id, false); d != nil {
+		return d.key.Key()
 	}
 	return ""
 }
@@ -77,13 +80,13 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
 	s.counter = widget.NewLabel("")
-	if d := k.replyDraft(s.id, false); d != nil {
+	if d := s.sess.replyDraft(s.id, false); d != nil {
 		s.reply.SetText(d.text)
 	}
 	k.setCounter(s.counter, utf8.RuneCountInString(s.reply.Text), maxReply)
 	s.reply.OnChanged = func(v string) {
 		k.touch()
-		k.replyDraft(s.id, true).text = v
+		s.sess.replyDraft(s.id, true).text = v
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
 	}
 	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
@@ -94,7 +97,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.retry.Hide()
 	s.sentNote = widget.NewLabel("")
 	s.sentNote.Hide()
-	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
@@ -109,7 +112,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 
 func (s *thread) load() {
 	k := s.k
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	k.async(s, func(ctx context.Context) func() {
 		t, err := sess.Thread(ctx, pid, tid)
 		return func() {
@@ -139,12 +142,12 @@ func (s *thread) load() {
 // markRead marks the thread read in the background; only an ended login matters.
 func (s *thread) markRead() {
 	k := s.k
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	k.async(nil, func(ctx context.Context) func() {
 		err := sess.MarkRead(ctx, pid, tid)
 		switch {
 		case err == nil:
-			return k.readOne
+			return s.sess.readOne
 		case client.IsUnauthorized(err):
 			return func() { k.handleUnauthorized(err) }
 		}
@@ -227,10 +230,10 @@ func (s *thread) sendReply() {
 		showError(s.errText, k.trd("ReplyTooLong", map[string]any{"Max": maxReply, "Count": n}))
 		return
 	}
-	d := k.replyDraft(s.id, true)
+	d := s.sess.replyDraft(s.id, true)
 	d.text = s.reply.Text
 	key := d.keyFor(text)
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	s.sending = true
 	s.send.Disable()
 	s.reply.Disable() // what is sent is what the box shows
@@ -255,7 +258,7 @@ func (s *thread) sendReply() {
 				return // the text stays, and so does the key: trying again cannot send it twice
 			}
 			s.reply.SetText("")
-			delete(k.msgs.replies, tid) // after SetText, whose OnChanged would keep an empty draft
+			s.sess.replySent(tid) // after SetText, whose OnChanged would keep an empty draft
 			s.t.Messages = append(s.t.Messages, *m)
 			s.messages.Add(s.messageCard(*m))
 			s.sentNote.SetText(k.tr("ReplySent"))
