@@ -303,7 +303,7 @@ func (c *Client) call(r *resty.Request, method, rawURL string, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(resp.Body(), out); err != nil {
-		return &Error{Status: resp.StatusCode(), Code: "malformed_response", Err: err}
+		return &Error{Status: resp.StatusCode(), Code: CodeMalformedResponse, Err: err}
 	}
 	return nil
 }

@@ -359,10 +359,10 @@ func (s *appointment) sendCancel() {
 		return err
 	}, func(err error) {
 		switch client.CodeOf(err) {
-		case "cancellation_deadline_passed":
+		case string(api.CancellationDeadlinePassed):
 			s.setMode(apptDeadline)
 			return
-		case "not_cancellable":
+		case string(api.NotCancellable):
 			s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
 		default:
 			s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
@@ -555,7 +555,7 @@ func (s *appointment) sendChange() {
 		_, err := sess.RequestChange(ctx, pid, aid, key, req)
 		return err
 	}, func(err error) {
-		if client.CodeOf(err) == "not_cancellable" {
+		if client.CodeOf(err) == string(api.NotCancellable) {
 			s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
 		} else {
 			s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))

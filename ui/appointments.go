@@ -344,18 +344,4 @@ func (k *Kiosk) apptState(a api.Appointment) (string, widget.Importance, fyne.Re
 	return k.tr("StatusBooked"), widget.MediumImportance, nil
 }
 
-func (k *Kiosk) statusText(st api.AppointmentStatus) string {
-	switch st {
-	case api.Booked:
-		return k.tr("StatusBooked")
-	case api.Cancelled:
-		return k.tr("StatusCancelled")
-	case api.Fulfilled:
-		return k.tr("StatusFulfilled")
-	case api.Noshow:
-		return k.tr("StatusNoshow")
-	}
-	return string(st)
-}
-
 func (s *appointments) stop() {}

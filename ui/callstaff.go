@@ -112,7 +112,7 @@ func (k *Kiosk) callStaff() {
 			if err != nil {
 				k.noteError(err)
 				h.failed = k.tr("CallStaffFailed")
-				if client.CodeOf(err) == "kiosk_required" { // the backend does not know this kiosk
+				if client.CodeOf(err) == string(api.KioskRequired) { // the backend does not know this kiosk
 					h.failed = k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
 				}
 				k.refreshHelp()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/internal/speech"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
@@ -143,9 +145,9 @@ func (k *Kiosk) showDisplayPanel() {
 			k.showDisplayPanel()
 		}
 	}
-	langs := container.NewGridWithColumns(len(langNames))
-	for _, l := range langNames {
-		langs.Add(chosen(widgets.NewButton(k.hooks, l.name, again(func() { k.switchLang(l.code) })), l.code == k.lang))
+	langs := container.NewGridWithColumns(len(config.Languages))
+	for _, l := range config.Languages {
+		langs.Add(chosen(widgets.NewButton(k.hooks, config.LanguageName(l), again(func() { k.switchLang(l) })), l == k.lang))
 	}
 	sizes := container.NewGridWithColumns(len(kt.TextSizes))
 	for _, sz := range kt.TextSizes {
@@ -287,9 +289,10 @@ func (k *Kiosk) stopSpeech() {
 
 // inputValue is what one input widget holds: an entry's text, a check's tick, a choice.
 type inputValue struct {
-	kind string
-	text string
-	on   bool
+	kind  string
+	text  string
+	on    bool
+	index int // a select's or radio group's choice, by position: the same value whatever language shows it
 }
 
 // saveInputs reads the input widgets of a window's content, in tree order.
@@ -304,15 +307,16 @@ func saveInputs(root fyne.CanvasObject) []inputValue {
 		case *widget.Check:
 			out = append(out, inputValue{kind: "check", on: o.Checked})
 		case *widget.Select:
-			out = append(out, inputValue{kind: "select", text: o.Selected})
+			out = append(out, inputValue{kind: "select", index: o.SelectedIndex()})
 		case *widget.RadioGroup:
-			out = append(out, inputValue{kind: "radio", text: o.Selected})
+			out = append(out, inputValue{kind: "radio", index: slices.Index(o.Options, o.Selected)})
 		}
 	})
 	return out
 }
 
-// restoreInputs puts saved values back into the rebuilt content's input widgets, when the screen built the
+// restoreInputs puts saved values back into the rebuilt content's input widgets (a choice by its position
+// among the options, never by its text, which a language switch changes), when the screen built the
 // same inputs in the same order (it does, from the same state); values already there are left alone.
 func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 	if len(saved) == 0 || len(saveInputs(root)) != len(saved) {
@@ -336,12 +340,12 @@ func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 				o.SetChecked(v.on)
 			}
 		case *widget.Select:
-			if v.kind == "select" && o.Selected != v.text && contains(o.Options, v.text) {
-				o.SetSelected(v.text)
+			if v.kind == "select" && v.index >= 0 && v.index < len(o.Options) && o.SelectedIndex() != v.index {
+				o.SetSelectedIndex(v.index)
 			}
 		case *widget.RadioGroup:
-			if v.kind == "radio" && o.Selected != v.text && contains(o.Options, v.text) {
-				o.SetSelected(v.text)
+			if v.kind == "radio" && v.index >= 0 && v.index < len(o.Options) && o.Selected != o.Options[v.index] {
+				o.SetSelected(o.Options[v.index])
 			}
 		}
 	})
@@ -364,15 +368,6 @@ func walkInputs(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		walkInputs(o.Leading, f)
 		walkInputs(o.Trailing, f)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // spokenText is the text of the labels under o, in reading order, one sentence each: what "Les opp" reads.

@@ -417,19 +417,19 @@ func (s *fullmaktScreen) grant() {
 func (s *fullmaktScreen) grantFailed(err error) {
 	k := s.k
 	switch client.CodeOf(err) {
-	case "receiver_not_found":
+	case string(api.ReceiverNotFound):
 		s.say(s.ninErr, k.tr("FullmaktReceiverNotFound"))
-	case "receiver_too_young":
+	case string(api.ReceiverTooYoung):
 		s.say(s.ninErr, k.tr("FullmaktReceiverTooYoung"))
-	case "fullmakt_to_self":
+	case string(api.FullmaktToSelf):
 		s.say(s.ninErr, k.tr("FullmaktToSelf"))
-	case "end_date_not_future":
+	case string(api.EndDateNotFuture):
 		s.say(s.untilErr, k.tr("FullmaktEndNotFuture"))
-	case "giver_too_young":
+	case string(api.GiverTooYoung):
 		s.say(s.grantErr, k.tr("FullmaktGiverTooYoung"))
-	case "fullmakt_exists":
+	case string(api.FullmaktExists):
 		s.say(s.grantErr, k.tr("FullmaktExists"))
-	case "self_only":
+	case string(api.SelfOnly):
 		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 	default:
 		if client.FieldOf(err) == "receiverNationalId" {
@@ -481,7 +481,7 @@ func (s *fullmaktScreen) doRevoke() {
 				if k.handleUnauthorized(err) {
 					return
 				}
-				if client.CodeOf(err) == "self_only" {
+				if client.CodeOf(err) == string(api.SelfOnly) {
 					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 				} else {
 					s.say(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))

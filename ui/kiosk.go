@@ -85,20 +85,9 @@ type Kiosk struct {
 // New builds the kiosk for app with cfg: the window, the theme and the welcome screen. It does not show
 // the window; Run does.
 func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
-	if cfg.Lang == "" {
-		cfg.Lang = "nn"
-	}
+	cfg = config.WithDefaults(cfg)
 	if !config.ValidLang(cfg.Lang) {
 		return nil, fmt.Errorf("ui: unsupported language %q", cfg.Lang)
-	}
-	if cfg.KioskName == "" {
-		cfg.KioskName = "Helsekiosk"
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 3 * time.Minute
-	}
-	if cfg.IdleWarning <= 0 || cfg.IdleWarning >= cfg.IdleTimeout {
-		cfg.IdleWarning = min(60*time.Second, cfg.IdleTimeout/2)
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {

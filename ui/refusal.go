@@ -7,6 +7,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/client"
 
+	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -15,13 +16,13 @@ import (
 // number, the person is not known to the service, or is under its age limit.
 func refusalMessage(code string) string {
 	switch code {
-	case "insufficient_user_authentication":
+	case string(api.InsufficientUserAuthentication):
 		return id("RefusedLevel")
-	case "pid_missing":
+	case string(api.PidMissing):
 		return id("RefusedPidMissing")
-	case "unknown_person":
+	case string(api.UnknownPerson):
 		return id("RefusedUnknownPerson")
-	case "under_age":
+	case string(api.UnderAge):
 		return id("RefusedUnderAge")
 	}
 	return ""
@@ -37,7 +38,7 @@ func tokenRefused(err error) bool {
 		return false
 	}
 	switch client.CodeOf(err) {
-	case "token_invalid", "wrong_audience", "token_expired":
+	case string(api.TokenInvalid), string(api.WrongAudience), string(api.TokenExpired):
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (k *Kiosk) durationText(d time.Duration) string {
 
 func (s *staffPanel) durationSelect(choices []time.Duration, cur time.Duration) *widget.Select {
 	k := s.k
-	if !containsDur(choices, cur) {
+	if !slices.Contains(choices, cur) {
 		choices = append(append([]time.Duration{}, choices...), cur)
 	}
 	opts := make([]string, len(choices))
@@ -66,15 +67,6 @@ func (s *staffPanel) durationSelect(choices []time.Duration, cur time.Duration) 
 	sel := widget.NewSelect(opts, nil)
 	sel.SetSelected(k.durationText(cur))
 	return sel
-}
-
-func containsDur(ds []time.Duration, d time.Duration) bool {
-	for _, x := range ds {
-		if x == d {
-			return true
-		}
-	}
-	return false
 }
 
 // selectedDuration reads a duration select back.
@@ -187,12 +179,12 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 func (s *staffPanel) showLangs() {
 	k := s.k
 	s.langBox.RemoveAll()
-	for _, l := range langNames {
-		b := widgets.NewButton(k.hooks, l.name, func() {
-			s.lang = l.code
+	for _, l := range config.Languages {
+		b := widgets.NewButton(k.hooks, config.LanguageName(l), func() {
+			s.lang = l
 			s.showLangs()
 		})
-		if l.code == s.lang {
+		if l == s.lang {
 			b.Importance = widget.HighImportance
 			b.Icon = theme.ConfirmIcon()
 		}

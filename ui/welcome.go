@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/assets"
+	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -25,9 +26,6 @@ type welcome struct {
 }
 
 func newWelcome(k *Kiosk) *welcome { return &welcome{k: k} }
-
-// langNames are the language buttons, each named in its own language.
-var langNames = []struct{ code, name string }{{"nn", "Nynorsk"}, {"nb", "Bokmål"}, {"en", "English"}}
 
 func (s *welcome) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -57,9 +55,9 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	loginBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), s.login))
 
 	langs := container.NewHBox()
-	for _, l := range langNames {
-		b := widgets.NewButton(k.hooks, l.name, func() { k.switchLang(l.code) })
-		if l.code == k.lang {
+	for _, l := range config.Languages {
+		b := widgets.NewButton(k.hooks, config.LanguageName(l), func() { k.switchLang(l) })
+		if l == k.lang {
 			b.Importance = widget.HighImportance
 			b.Icon = theme.ConfirmIcon()
 		}
