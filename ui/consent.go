@@ -30,7 +30,7 @@ func (s *consent) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.errText = errorLabel()
 	s.accept = widgets.NewPrimaryButton(k.hooks, k.tr("ConsentAccept"), s.give)
-	s.decline = widgets.NewButton(k.hooks, k.tr("ConsentDecline"), func() { k.logout("") })
+	s.decline = widgets.NewButton(k.hooks, k.tr("ConsentDecline"), func() { k.logout(logoutDeclined) })
 	terms := container.NewVBox(
 		heading(k.tr("ConsentHeading")),
 		para(k.tr("ConsentIntro")),

@@ -53,7 +53,7 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	if _, home := k.cur.(*home); !home && k.sess.person != nil {
 		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
-	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
+	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
 	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer()), right, who))
 }
 

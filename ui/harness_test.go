@@ -49,7 +49,7 @@ func newHarnessWith(t *testing.T, cfg config.Config, opts ...Option) *harness {
 	h.k = k
 	k.win.Resize(fyne.NewSize(1280, 800))
 	t.Cleanup(func() {
-		k.logout("")
+		k.logout(logoutCitizen)
 		k.cancel()
 		k.shutdownOps()
 	})

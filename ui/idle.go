@@ -76,7 +76,7 @@ func (i *idle) check() {
 	left := k.cfg.IdleTimeout - since
 	switch {
 	case left <= 0:
-		k.logout(k.tr("NoticeIdle"))
+		k.logout(logoutIdle)
 	case left <= k.cfg.IdleWarning:
 		i.showWarning(int(math.Ceil(left.Seconds())))
 	default:

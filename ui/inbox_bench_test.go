@@ -47,7 +47,7 @@ func newBenchKiosk(b *testing.B, threads int) *benchKiosk {
 	k.sess = newSession(k.ctx, sess)
 	k.sess.me = me
 	k.sess.actFor(me.Persons[0])
-	b.Cleanup(func() { k.logout(""); k.cancel() })
+	b.Cleanup(func() { k.logout(logoutCitizen); k.cancel() })
 	return bk
 }
 

@@ -14,7 +14,6 @@ import (
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -70,8 +69,8 @@ type Kiosk struct {
 	sess   *session           // the citizen's visit (ui/session.go); nil when no one is logged in
 	cur    screen
 	idle   idle
-	notice string // a one-time notice for the welcome screen ("Du er logga ut")
-	ops    ops    // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+	notice logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
+	ops    ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
 
 	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 
@@ -242,44 +241,6 @@ func (k *Kiosk) actFor(p api.PersonAccess) {
 
 func (k *Kiosk) goHome() { k.show(newHome(k, k.sess)) }
 
-// logout ends the session: the token is dropped at once and revoked in the background, all session state
-// is dropped, and the welcome screen is rebuilt from nothing in the kiosk's default language. notice, when
-// not empty, is shown on it.
-func (k *Kiosk) logout(notice string) {
-	sess := k.sess
-	if k.cur != nil {
-		k.cur.stop()
-		k.cur = nil
-	}
-	if sess != nil {
-		sess.end()
-	}
-	k.cancel()
-	k.gen++
-	k.ctx, k.cancel = context.WithCancel(context.Background())
-	k.sess = nil // Me, the person acted for and the drafts (which name and quote the citizen) go with it
-	k.idle.hideWarning()
-	if sess != nil {
-		k.sessionEnded(notice)
-		k.revoke(sess.api)
-	}
-	k.setLang(k.cfg.Lang)
-	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
-	k.notice = notice
-	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
-	k.app.Clipboard().SetContent("")
-	k.show(newWelcome(k))
-}
-
-// revoke logs sess out in the background, with a short timeout; it never blocks the UI.
-func (k *Kiosk) revoke(sess *client.Session) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
-		defer cancel()
-		_ = sess.Logout(ctx)
-	}()
-}
-
 // fail handles a failed call on the UI goroutine: an ended login goes back to the welcome screen with
 // "you are logged out"; anything else shows its translated message, with "try again" when retry is set.
 func (k *Kiosk) fail(err error, retry func()) {
@@ -310,7 +271,7 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		return true
 	}
 	if client.IsUnauthorized(err) {
-		k.logout(k.tr("NoticeLoggedOut"))
+		k.logout(logoutExpired)
 		return true
 	}
 	if client.CodeOf(err) == string(api.ConsentRequired) && k.ownConsent(err) {

@@ -28,7 +28,7 @@ func (s *messageScreen) buildUI() fyne.CanvasObject {
 		box.Add(container.NewCenter(widgets.NewPrimaryButton(s.k.hooks, s.k.tr("TryAgain"), s.retry)))
 	}
 	if s.k.sess == nil {
-		box.Add(container.NewCenter(widgets.NewButton(s.k.hooks, s.k.tr("BackToStart"), func() { s.k.logout("") })))
+		box.Add(container.NewCenter(widgets.NewButton(s.k.hooks, s.k.tr("BackToStart"), func() { s.k.logout(logoutCitizen) })))
 	}
 	box.Add(layout.NewSpacer())
 	return box

@@ -257,21 +257,6 @@ func (k *Kiosk) noteError(err error) {
 	}
 }
 
-// sessionEnded logs the end of a session and why, from the notice logout shows.
-func (k *Kiosk) sessionEnded(notice string) {
-	reason := "logout"
-	switch notice {
-	case "":
-	case k.tr("NoticeIdle"):
-		reason = "idle"
-	case k.tr("NoticeLoggedOut"):
-		reason = "expired"
-	default:
-		reason = "other"
-	}
-	k.opLog(store.SessionEnded, reason)
-}
-
 // kioskLabel is the kiosk's name with its location, as the citizen's phone and the staff page show it.
 func (k *Kiosk) kioskLabel() string {
 	if k.cfg.Location == "" {

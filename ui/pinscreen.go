@@ -76,7 +76,7 @@ func (s *pinScreen) buildUI() fyne.CanvasObject {
 	pad.Add(widgets.NewPrimaryButton(k.hooks, k.tr("StaffPinOK"), s.submit))
 	box := container.NewVBox(title, s.info, s.entry, s.err, pad)
 	if !k.ops.firstStart {
-		box.Add(widgets.NewButton(k.hooks, k.tr("Cancel"), func() { k.logout("") }))
+		box.Add(widgets.NewButton(k.hooks, k.tr("Cancel"), func() { k.logout(logoutStaff) }))
 	}
 	return container.NewVBox(layout.NewSpacer(), container.NewCenter(container.NewGridWrap(fyne.NewSize(420, box.MinSize().Height), box)), layout.NewSpacer())
 }

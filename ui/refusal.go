@@ -50,7 +50,7 @@ func tokenRefused(err error) bool {
 func (k *Kiosk) refuse(err error, msgID string) {
 	k.noteError(err) // its code goes to the operations log
 	lang := k.lang
-	k.logout("")
+	k.logout(logoutRefused)
 	if lang != k.lang {
 		k.setLang(lang)
 	}
@@ -69,7 +69,7 @@ func (s *refusal) buildUI() fyne.CanvasObject {
 	k := s.k
 	msg := para(k.trd(s.msgID, map[string]any{"Phone": HelpLine}))
 	again := widgets.NewPrimaryButton(k.hooks, k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
-	back := widgets.NewButton(k.hooks, k.tr("BackToStart"), func() { k.logout("") })
+	back := widgets.NewButton(k.hooks, k.tr("BackToStart"), func() { k.logout(logoutCitizen) })
 	// As the consent screen: heading, the text in a scroll (a wrapping label in a VBox would overlap what
 	// follows at large text sizes), the buttons at the bottom.
 	return container.NewBorder(heading(k.tr("RefusedHeading")), container.NewHBox(again, back, layout.NewSpacer()), nil, nil,

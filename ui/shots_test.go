@@ -236,7 +236,7 @@ func TestShotsScreens(t *testing.T) {
 					t.Errorf("no picture of %s%s", n, suffix)
 				}
 			}
-			h.k.logout("")
+			h.k.logout(logoutCitizen)
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		bg.CornerRadius = 12
 		return container.NewStack(bg, container.NewPadded(o))
 	}
-	back := widgets.NewIconButton(k.hooks, k.tr("StaffBack"), theme.NavigateBackIcon(), func() { k.logout("") })
+	back := widgets.NewIconButton(k.hooks, k.tr("StaffBack"), theme.NavigateBackIcon(), func() { k.logout(logoutStaff) })
 	exit := widgets.NewIconButton(k.hooks, k.tr("StaffExit"), theme.LogoutIcon(), func() {
 		if st := k.ops.store; st != nil {
 			_ = st.Log(context.Background(), store.KioskExited, "")

@@ -41,14 +41,17 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	intro := para(k.tr("WelcomeIntro"))
 	intro.Alignment = fyne.TextAlignCenter
 
-	s.notice = widget.NewLabel(k.notice)
+	s.notice = widget.NewLabel("")
+	if msg := k.notice.message(); msg != "" {
+		s.notice.SetText(k.tr(msg))
+	}
 	s.notice.Alignment = fyne.TextAlignCenter
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.HighImportance
-	if k.notice == "" {
+	if s.notice.Text == "" {
 		s.notice.Hide()
 	}
-	k.notice = "" // shown once
+	k.notice = logoutCitizen // shown once
 
 	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), func() { k.show(newLogin(k)) })
 	s.login.Icon = theme.LoginIcon()
