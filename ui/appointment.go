@@ -573,6 +573,8 @@ func (s *appointment) sendChange() {
 
 func (s *appointment) stop() {}
 
+func (s *appointment) kind() string { return "appointment" }
+
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
 func (s *appointment) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }

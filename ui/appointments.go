@@ -345,3 +345,5 @@ func (k *Kiosk) apptState(a api.Appointment) (string, widget.Importance, fyne.Re
 }
 
 func (s *appointments) stop() {}
+
+func (s *appointments) kind() string { return "appointments" }

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,7 +23,8 @@ type helpState struct {
 	id      string // the open request; "" when none
 	key     string // the idempotency key of the request being sent or withdrawn
 	sending bool
-	failed  string             // a translated failure, shown with the button
+	failed  string             // the failure's message ID, shown with the button (translated when shown); "" for none
+	data    map[string]any     // the failure message's template data
 	cancel  context.CancelFunc // stops watching the open request
 	slot    *fyne.Container    // the frame's slot (rebuilt with every screen)
 }
@@ -34,8 +33,7 @@ type helpState struct {
 // is open. Staff screens have none.
 func (k *Kiosk) helpSlot() fyne.CanvasObject {
 	k.ops.help.slot = container.NewHBox()
-	switch k.cur.(type) {
-	case *pinScreen, *staffPanel:
+	if staffScreen(k.cur) {
 		k.ops.help.slot.Hide()
 		return k.ops.help.slot
 	}
@@ -64,7 +62,7 @@ func (k *Kiosk) refreshHelp() {
 		slot.Add(b)
 	default:
 		if h.failed != "" {
-			l := widget.NewLabel(h.failed)
+			l := widget.NewLabel(k.trd(h.failed, h.data))
 			l.Importance = widget.DangerImportance
 			l.Wrapping = fyne.TextWrapWord
 			slot.Add(widgets.NewCapped(k.helpFailedWidth(), l))
@@ -82,11 +80,10 @@ func (k *Kiosk) helpFailedWidth() float32 {
 
 // screenName is the kind of the screen shown (welcome, inbox, thread, …): no personal data.
 func screenName(s screen) string {
-	n := strings.TrimPrefix(fmt.Sprintf("%T", s), "*ui.")
-	if n == "" || n == "<nil>" {
+	if s == nil {
 		return "unknown"
 	}
-	return n
+	return s.kind()
 }
 
 // callStaff posts a help request and, once it is open, watches it until staff handle it.
@@ -98,7 +95,7 @@ func (k *Kiosk) callStaff() {
 	if h.key == "" {
 		h.key = client.NewIdempotencyKey()
 	}
-	h.sending, h.failed = true, ""
+	h.sending, h.failed, h.data = true, "", nil
 	k.refreshHelp()
 	cl, key := k.ops.client(), h.key
 	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
@@ -111,9 +108,9 @@ func (k *Kiosk) callStaff() {
 			h.sending = false
 			if err != nil {
 				k.noteError(err)
-				h.failed = k.tr("CallStaffFailed")
+				h.failed, h.data = id("CallStaffFailed"), nil
 				if client.CodeOf(err) == string(api.KioskRequired) { // the backend does not know this kiosk
-					h.failed = k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
+					h.failed, h.data = id("ErrKioskRequired"), map[string]any{"Phone": HelpLine}
 				}
 				k.refreshHelp()
 				return
@@ -163,7 +160,7 @@ func (k *Kiosk) clearHelp() {
 	if h.cancel != nil {
 		h.cancel()
 	}
-	h.id, h.key, h.cancel, h.failed = "", "", nil, ""
+	h.id, h.key, h.cancel, h.failed, h.data = "", "", nil, "", nil
 	k.refreshHelp()
 }
 

@@ -35,6 +35,8 @@ func (s *choosePerson) buildUI() fyne.CanvasObject {
 
 func (s *choosePerson) stop() {}
 
+func (s *choosePerson) kind() string { return "choosePerson" }
+
 // relationText is how the citizen relates to a person they may act for.
 func (k *Kiosk) relationText(r api.PersonAccessRelation) string {
 	switch r {

@@ -298,3 +298,5 @@ func (s *compose) sendNow() {
 }
 
 func (s *compose) stop() {}
+
+func (s *compose) kind() string { return "compose" }

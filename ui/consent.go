@@ -67,3 +67,5 @@ func (s *consent) give() {
 }
 
 func (s *consent) stop() {}
+
+func (s *consent) kind() string { return "consent" }

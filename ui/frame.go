@@ -50,7 +50,7 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
-	if _, home := k.cur.(*home); !home && k.sess.person != nil {
+	if k.cur.kind() != kindHome && k.sess.person != nil {
 		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))

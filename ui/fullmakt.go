@@ -500,6 +500,8 @@ func (s *fullmaktScreen) doRevoke() {
 
 func (s *fullmaktScreen) stop() {}
 
+func (s *fullmaktScreen) kind() string { return "fullmaktScreen" }
+
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
 func (s *fullmaktScreen) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }

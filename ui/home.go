@@ -147,3 +147,5 @@ func (s *home) stop() {
 		s.stopPoll()
 	}
 }
+
+func (s *home) kind() string { return kindHome }

@@ -264,3 +264,5 @@ func (s *inbox) stop() {
 		s.stopPoll()
 	}
 }
+
+func (s *inbox) kind() string { return "inbox" }

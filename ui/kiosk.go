@@ -34,10 +34,26 @@ var windowSize = fyne.NewSize(1280, 800)
 const logoutTimeout = 5 * time.Second
 
 // A screen is one full window content. buildUI makes its widgets (and may start its background loads);
-// stop is called when the router leaves it (cancel tickers and requests).
+// stop is called when the router leaves it (cancel tickers and requests). kind names what sort of screen it
+// is (welcome, inbox, thread, …): the help request's wire name, which staff see, and what the frame asks
+// about; never personal data, and not the Go type's name, so renaming a type changes nothing staff see.
 type screen interface {
 	buildUI() fyne.CanvasObject
 	stop()
+	kind() string
+}
+
+// The kinds the frame and the router compare.
+const (
+	kindHome       = "home"
+	kindPinScreen  = "pinScreen"
+	kindStaffPanel = "staffPanel"
+)
+
+// staffScreen reports whether s is one of the staff's screens (PIN, staff panel): no help button, no staff
+// entry.
+func staffScreen(s screen) bool {
+	return s != nil && (s.kind() == kindPinScreen || s.kind() == kindStaffPanel)
 }
 
 // Kiosk is the running kiosk UI: one window, one backend client, at most one citizen session.

@@ -258,6 +258,8 @@ func (s *login) stop() {
 	s.cancel()
 }
 
+func (s *login) kind() string { return "login" }
+
 // rerender builds the screen again (language, text size) with a new code: the old one's wait is stopped.
 func (s *login) rerender() fyne.CanvasObject {
 	s.cancel()

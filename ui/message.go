@@ -35,3 +35,5 @@ func (s *messageScreen) buildUI() fyne.CanvasObject {
 }
 
 func (s *messageScreen) stop() {}
+
+func (s *messageScreen) kind() string { return "messageScreen" }

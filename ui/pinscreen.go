@@ -153,14 +153,15 @@ func (s *pinScreen) submit() {
 
 func (s *pinScreen) stop() {}
 
+func (s *pinScreen) kind() string { return kindPinScreen }
+
 // staffEntry is the discreet way in for staff (a long press on the logo, or Ctrl+Alt+S): only when no citizen
 // is logged in, and only with a local store to keep the PIN in. The first time it asks to choose the PIN.
 func (k *Kiosk) staffEntry() {
 	if k.sess != nil || !k.ops.pin.HasStore() {
 		return
 	}
-	switch k.cur.(type) {
-	case *pinScreen, *staffPanel:
+	if staffScreen(k.cur) {
 		return
 	}
 	open := func() { k.show(newStaffPanel(k)) }

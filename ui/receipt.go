@@ -68,3 +68,5 @@ func (s *receipt) buildUI() fyne.CanvasObject {
 }
 
 func (s *receipt) stop() {}
+
+func (s *receipt) kind() string { return "receipt" }

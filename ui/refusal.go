@@ -77,3 +77,5 @@ func (s *refusal) buildUI() fyne.CanvasObject {
 }
 
 func (s *refusal) stop() {}
+
+func (s *refusal) kind() string { return "refusal" }

@@ -221,6 +221,8 @@ func maskEmail(e string) string {
 
 func (s *settings) stop() {}
 
+func (s *settings) kind() string { return "settings" }
+
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
 func (s *settings) say(l *widget.Label, text string) {

@@ -344,3 +344,5 @@ func (s *staffPanel) saved() {
 }
 
 func (s *staffPanel) stop() {}
+
+func (s *staffPanel) kind() string { return kindStaffPanel }

@@ -287,3 +287,5 @@ func (s *thread) scrollToEnd() {
 }
 
 func (s *thread) stop() {}
+
+func (s *thread) kind() string { return "thread" }

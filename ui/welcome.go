@@ -90,3 +90,5 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 }
 
 func (s *welcome) stop() { s.stopTick() }
+
+func (s *welcome) kind() string { return "welcome" }
