@@ -119,7 +119,7 @@ func apptSetupAt(t *testing.T, lang string, now time.Time) (*harness, *backendte
 		backendtest.WithConfig(func(c *backend.Config) { c.AccessTokenTTL = 24 * time.Hour }))
 	proxy := newWriteProxy(t, env.URL)
 	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang})
-	h.k.now = clk.Now
+	h.k.clk = nowClock(clk.Now)
 	logIn(t, h, env, "p-ingrid")
 	h.tapWhenReady(h.k.tr("TileAppointments"))
 	h.waitFor("the appointment list", func() bool {

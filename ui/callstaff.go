@@ -99,12 +99,11 @@ func (k *Kiosk) callStaff() {
 	k.refreshHelp()
 	cl, key := k.ops.client(), h.key
 	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
-	ctx := k.ops.ctx
-	go func() {
+	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		hr, err := cl.CreateHelpRequest(cctx, key, req)
-		k.do(func() {
+		return func() {
 			h.sending = false
 			if err != nil {
 				k.noteError(err)
@@ -120,39 +119,29 @@ func (k *Kiosk) callStaff() {
 			h.id = hr.Id
 			k.refreshHelp()
 			k.watchHelp(cl, hr.Id)
-		})
-	}()
+		}
+	})
 }
 
-// watchHelp polls the request every helpPoll until it is no longer open.
+// watchHelp looks at the request every helpPoll until it is no longer open (a failed look is tried again
+// at the next tick).
 func (k *Kiosk) watchHelp(cl *client.Client, id string) {
 	h := &k.ops.help
-	ctx, cancel := context.WithCancel(k.ops.ctx)
-	h.cancel = cancel
-	every := k.ops.helpPoll
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(every):
-			}
-			rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
-			hr, err := cl.HelpRequest(rctx, id)
-			rcancel()
-			if err != nil || hr.Status == api.Open {
-				continue // a failed look is tried again at the next tick
-			}
-			status := string(hr.Status)
-			k.do(func() {
-				if h.id == id {
-					k.opLog(store.HelpHandled, status)
-					k.clearHelp()
-				}
-			})
-			return
+	h.cancel = k.every(k.ops.helpPoll, k.forKiosk(), func(ctx context.Context) func() {
+		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+		hr, err := cl.HelpRequest(rctx, id)
+		rcancel()
+		if err != nil || hr.Status == api.Open {
+			return nil
 		}
-	}()
+		status := string(hr.Status)
+		return func() {
+			if h.id == id {
+				k.opLog(store.HelpHandled, status)
+				k.clearHelp()
+			}
+		}
+	})
 }
 
 func (k *Kiosk) clearHelp() {
@@ -173,13 +162,13 @@ func (k *Kiosk) withdrawHelp() {
 	if h.key == "" {
 		h.key = client.NewIdempotencyKey()
 	}
-	id, key, cl, ctx := h.id, h.key, k.ops.client(), k.ops.ctx
+	id, key, cl := h.id, h.key, k.ops.client()
 	h.sending = true
-	go func() {
+	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		_, err := cl.WithdrawHelpRequest(cctx, id, key)
-		k.do(func() {
+		return func() {
 			h.sending = false
 			if err != nil {
 				k.noteError(err)
@@ -190,6 +179,6 @@ func (k *Kiosk) withdrawHelp() {
 				k.opLog(store.HelpHandled, "withdrawn")
 				k.clearHelp()
 			}
-		})
-	}()
+		}
+	})
 }

@@ -172,16 +172,23 @@ func TestKariActingForIngrid(t *testing.T) {
 
 func TestIdleWarningThenLogout(t *testing.T) {
 	env := backendtest.New(t)
-	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 6 * time.Second, IdleWarning: 4 * time.Second})
+	clk := &testClock{t: time.Now()}
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 6 * time.Second, IdleWarning: 4 * time.Second},
+		withClock(clk))
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
-	h.waitForText("Er du her framleis?")
+	if h.hasText("Er du her framleis?") {
+		t.Fatal("warned before any time passed")
+	}
+	h.advanceUntil(clk, idleTick, 2*time.Second, "warning", func() bool { return h.hasText("Er du her framleis?") })
 	h.tap("Eg er her")
 	if h.hasText("Er du her framleis?") {
 		t.Fatal("the warning stays after «Eg er her»")
 	}
-	h.waitForText("Er du her framleis?")
-	h.waitForText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	h.advanceUntil(clk, idleTick, 2*time.Second, "second warning", func() bool { return h.hasText("Er du her framleis?") })
+	h.advanceUntil(clk, idleTick, 4*time.Second, "idle logout", func() bool {
+		return h.hasText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	})
 	if h.k.sess != nil || h.containsText("Ingrid") {
 		t.Error("idle logout left the session or her name")
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -18,49 +17,6 @@ import (
 
 // inboxPageSize is how many threads one page asks for.
 var inboxPageSize = 20 // a variable for the paging test
-
-// pollDefault is how often home and the inbox look for new messages.
-const pollDefault = 30 * time.Second
-
-func (k *Kiosk) pollInterval() time.Duration {
-	if k.pollEvery > 0 {
-		return k.pollEvery
-	}
-	return pollDefault
-}
-
-// poll runs work every pollInterval while s is shown, one call at a time; the function work returns is
-// applied on the UI goroutine unless the session or the screen has changed. The returned stop ends it.
-func (k *Kiosk) poll(s screen, work func(ctx context.Context) func()) (stop func()) {
-	return k.repeat(k.pollInterval(), s, work)
-}
-
-// repeat runs work every d while s is shown (see poll).
-func (k *Kiosk) repeat(every time.Duration, s screen, work func(ctx context.Context) func()) (stop func()) {
-	ctx, cancel := context.WithCancel(k.ctx)
-	gen := k.gen
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			apply := work(ctx)
-			if apply == nil || ctx.Err() != nil {
-				continue
-			}
-			k.do(func() {
-				if gen == k.gen && k.cur == s && ctx.Err() == nil {
-					apply()
-				}
-			})
-		}
-	}()
-	return cancel
-}
 
 // newNotice returns the hidden "Du har fått ei ny melding" strip and a function that shows it for n new.
 func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {

@@ -65,8 +65,8 @@ type Kiosk struct {
 	bundle *i18n.Bundle
 	oslo   *time.Location
 
-	// now is the clock (time.Now; tests set another).
-	now func() time.Time
+	// clock is the kiosk's time (wallClock; tests a testClock): the idle watch, every loop, dates shown.
+	clk clock
 	// inputIdle, when set, tells how long the display has seen no input at all (internal/xidle): mouse
 	// moves and scrolling count as activity too, not only taps on the kiosk's own widgets.
 	inputIdle  func() (time.Duration, bool)
@@ -108,7 +108,7 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
+	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, clk: wallClock{}}
 	k.hooks = &widgets.Hooks{Activity: k.touch, TextFocus: k.textFocused}
 	for _, o := range opts {
 		o(k)
@@ -186,25 +186,6 @@ func (k *Kiosk) show(s screen) {
 		// to that: put it back to the kiosk's size.
 		k.win.Resize(windowSize)
 	}
-}
-
-// async runs work in a goroutine with the session's context. The function it returns (if any) runs on the
-// UI goroutine in one fyne.Do, unless the kiosk has logged out since, or (when s is not nil) the router
-// has left s.
-func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
-	gen, ctx := k.gen, k.ctx
-	go func() {
-		apply := work(ctx)
-		if apply == nil {
-			return
-		}
-		k.do(func() {
-			if gen != k.gen || (s != nil && k.cur != s) {
-				return
-			}
-			apply()
-		})
-	}()
 }
 
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home. The session may

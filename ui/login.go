@@ -133,7 +133,9 @@ func (s *login) startAttempt() {
 				return
 			}
 			s.showCode(l)
-			go s.ticker(ctx, a)
+			// The time left, once a second until the attempt ends (ctx) or the screen is left.
+			s.k.every(time.Second, owner{ctx: ctx, alive: func() bool { return s.k.cur == s && a == s.attempt }},
+				func(context.Context) func() { return s.tick })
 			s.wait(ctx, a, l)
 		}
 	})
@@ -163,29 +165,11 @@ func (s *login) showCode(l *client.Login) {
 	s.tick()
 }
 
-// ticker updates the time left once a second until the attempt ends (ctx) or the screen is left.
-func (s *login) ticker(ctx context.Context, a int) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.k.do(func() {
-				if s.k.cur == s && a == s.attempt {
-					s.tick()
-				}
-			})
-		}
-	}
-}
-
 func (s *login) tick() {
 	if s.current == nil {
 		return
 	}
-	left := time.Until(s.current.Expiry).Round(time.Second)
+	left := s.current.Expiry.Sub(s.k.now()).Round(time.Second)
 	if left < 0 {
 		left = 0
 	}

@@ -103,7 +103,7 @@ func TestNextAppointmentText(t *testing.T) {
 	h := newHarness(t, config.Config{Lang: "nn"})
 	k := h.k
 	now := time.Date(2026, 11, 23, 14, 0, 0, 0, workdays.Oslo) // Monday
-	k.now = func() time.Time { return now }
+	k.clk = nowClock(func() time.Time { return now })
 	at := func(day, h1, h2 int) *api.Appointment {
 		return &api.Appointment{
 			Start:   time.Date(2026, 11, day, h1, 0, 0, 0, workdays.Oslo),
@@ -242,7 +242,7 @@ func TestNewMessageReadBackSendAndReceipt(t *testing.T) {
 	clock := backendtest.NewClock(time.Date(2026, 11, 27, 10, 0, 0, 0, workdays.Oslo))
 	env := backendtest.New(t, backendtest.WithClock(clock))
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
-	h.k.now = clock.Now
+	h.k.clk = nowClock(clock.Now)
 	logIn(t, h, env, "p-ingrid")
 	c := openCompose(t, h, "Meldingar", "Ny melding")
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -30,9 +31,9 @@ type ops struct {
 	fixed map[string]bool // settings a flag or the environment sets: the staff panel shows them, read-only
 	pin   *staffpin.Guard
 
-	ctx  context.Context // the kiosk's lifetime; shutdown cancels it
-	stop context.CancelFunc
-	kick chan struct{} // wakes the health loop (the backend URL changed)
+	ctx        context.Context // the kiosk's lifetime; shutdown cancels it
+	stop       context.CancelFunc
+	nextHealth atomic.Int64 // when the next connection check is due (Unix ns on the kiosk's clock)
 
 	healthEvery time.Duration // between checks while the backend answers
 	retryEvery  time.Duration // between checks while it does not
@@ -88,7 +89,6 @@ func (k *Kiosk) initOps() {
 		o.quit = k.app.Quit
 	}
 	o.cl = k.client
-	o.kick = make(chan struct{}, 1)
 	o.ctx, o.stop = context.WithCancel(context.Background())
 	if k.cfg.Kiosk {
 		// A citizen cannot close the kiosk; staff use "Exit kiosk" in the staff panel.
@@ -105,11 +105,18 @@ func (k *Kiosk) initOps() {
 	}
 }
 
-// startOps starts the background connection checks (Run calls it; tests call it once the harness owns k.do).
+// startOps starts the background connection checks (Run calls it; tests call it once the harness owns k.do):
+// one at once, then every retryEvery on the kiosk's clock a check when one is due (see healthCheck).
 func (k *Kiosk) startOps() {
 	if !k.ops.started {
 		k.ops.started = true
-		go k.healthLoop(k.ops.ctx)
+		k.run(k.forKiosk(), k.healthCheck)
+		k.every(k.ops.retryEvery, k.forKiosk(), func(ctx context.Context) func() {
+			if k.now().UnixNano() < k.ops.nextHealth.Load() {
+				return nil
+			}
+			return k.healthCheck(ctx)
+		})
 	}
 }
 
@@ -134,30 +141,22 @@ func (o *ops) client() *client.Client {
 	return o.cl
 }
 
-// healthLoop asks the backend whether it is up, every healthEvery while it is and every retryEvery while it
-// is not, and shows the result.
-func (k *Kiosk) healthLoop(ctx context.Context) {
+// healthCheck asks the backend whether it is up, and makes the next check due healthEvery later while it
+// is and retryEvery later while it is not (less half a tick, so that the tick at that time takes it); the
+// result is shown on the UI goroutine.
+func (k *Kiosk) healthCheck(ctx context.Context) func() {
 	o := &k.ops
-	for {
-		cl := o.client()
-		hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		h, err := cl.Health(hctx)
-		cancel()
-		if ctx.Err() != nil {
-			return
-		}
-		k.do(func() { k.setConn(cl, h, err) })
-		wait := o.healthEvery
-		if err != nil {
-			wait = o.retryEvery
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-o.kick:
-		case <-time.After(wait):
-		}
+	cl := o.client()
+	start := k.now()
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	h, err := cl.Health(hctx)
+	cancel()
+	wait := o.healthEvery
+	if err != nil {
+		wait = o.retryEvery
 	}
+	o.nextHealth.Store(start.Add(wait - o.retryEvery/2).UnixNano())
+	return func() { k.setConn(cl, h, err) }
 }
 
 // setConn records a health answer from cl (dropped if the URL has changed since).
@@ -298,10 +297,7 @@ func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 		k.ops.cl = cl
 		k.ops.mu.Unlock()
 		k.ops.state, k.ops.health = connUnknown, nil
-		select {
-		case k.ops.kick <- struct{}{}:
-		default:
-		}
+		k.run(k.forKiosk(), k.healthCheck) // at once, at the new URL
 	}
 }
 

@@ -25,24 +25,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
-// testClock is a settable clock for the kiosk.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
 	st, err := store.Open(dir)
@@ -93,7 +75,7 @@ func TestPINLockoutWithClock(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	st := openStore(t, t.TempDir())
 	h := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
-	h.k.now = clock.Now
+	h.k.clk = nowClock(clock.Now)
 	widgets.LongPressDelay = 50 * time.Millisecond
 
 	// A short tap on the logo does nothing.
@@ -148,7 +130,7 @@ func TestPINLockoutWithClock(t *testing.T) {
 
 	// The lock is kept in the store: a restarted kiosk is locked too.
 	h2 := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
-	h2.k.now = clock.Now
+	h2.k.clk = nowClock(clock.Now)
 	h2.longPressLogo()
 	h2.typePIN("246810")
 	h2.waitForText("For mange feil forsøk. Prøv igjen om 1 minutt.")

@@ -72,7 +72,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	help.Alignment = fyne.TextAlignCenter
 	s.helpStatus = para(k.helpLineStatus())
 	s.helpStatus.Alignment = fyne.TextAlignCenter
-	s.stopTick = k.repeat(30*time.Second, s, func(context.Context) func() {
+	s.stopTick = k.every(30*time.Second, k.forScreen(s), func(context.Context) func() {
 		return func() { s.helpStatus.SetText(k.helpLineStatus()) }
 	})
 
