@@ -61,7 +61,11 @@ func TestLanguageSwitchKeepsDrafts(t *testing.T) {
 		if h.k.Lang() != l.lang {
 			t.Fatalf("language %q after choosing %s", h.k.Lang(), l.name)
 		}
-		h.waitFor("the thread again", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
+		// The rebuilt screen shows the subject once its reload has been applied (s.t is set before).
+		h.waitFor("the thread again, with its subject", func() bool {
+			s, ok := h.k.cur.(*thread)
+			return ok && s.t != nil && h.hasText(s.t.Subject)
+		})
 		if h.k.cur != th {
 			t.Errorf("%s: the thread screen was replaced, not rebuilt", l.lang)
 		}
@@ -326,11 +330,16 @@ func TestReadAloudHiddenWhenUnavailable(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		cfg  bool
-		sp   *speech.Speaker
-	}{{"not installed", true, nil}, {"turned off", false, speech.New()}} {
+		sp   func(t *testing.T) *speech.Speaker
+	}{
+		{"not installed", true, func(*testing.T) *speech.Speaker { return nil }},
+		// A speaker that is there (the stand-in, so the case holds where espeak-ng is missing too): only the
+		// configuration keeps the buttons away.
+		{"turned off", false, slowSpeaker},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			env := backendtest.New(t)
-			h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", ReadAloud: c.cfg}, WithSpeaker(c.sp))
+			h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", ReadAloud: c.cfg}, WithSpeaker(c.sp(t)))
 			openFirstThread(t, h, env, "p-ingrid")
 			if b := readAloudButtons(h); len(b) != 0 {
 				t.Errorf("%d read-aloud buttons", len(b))

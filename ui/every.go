@@ -61,7 +61,9 @@ func (k *Kiosk) forKiosk() owner {
 // run is the one way a network call runs: work runs in a goroutine with o's context, off the UI goroutine;
 // the function it returns (if any) runs on the UI goroutine in one k.do, unless o has ended meanwhile.
 func (k *Kiosk) run(o owner, work func(ctx context.Context) func()) {
+	k.inflight.Add(1)
 	go func() {
+		defer k.inflight.Add(-1) // after the result is handed to k.do: a test that sees 0 sees every result
 		apply := work(o.ctx)
 		if apply == nil {
 			return

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
@@ -71,6 +72,9 @@ type Kiosk struct {
 	// moves and scrolling count as activity too, not only taps on the kiosk's own widgets.
 	inputIdle  func() (time.Duration, bool)
 	httpClient *http.Client // nil: the default transport
+
+	// inflight counts the calls run has started that have not yet handed in their result (tests wait for 0).
+	inflight atomic.Int64
 
 	// do applies a background result on the UI goroutine: fyne.Do, replaced in tests by a queue the test
 	// goroutine drains.

@@ -73,8 +73,7 @@ func TestHomeTakesTwoCallsAndShowsTheNextAppointment(t *testing.T) {
 		return ok && s.messages != nil && strings.Contains(s.messages.Detail, "ulesne") &&
 			s.appointments != nil && s.appointments.Detail != "Hentar …"
 	})
-	time.Sleep(300 * time.Millisecond) // anything else home would ask for would have gone by now
-	h.process()
+	h.waitCalls("every call home started") // anything else home asked for has gone by now
 	calls := proxy.calls()
 	if len(calls) > 2 {
 		t.Errorf("reaching home took %d API calls, want at most 2: %v", len(calls), calls)

@@ -40,6 +40,8 @@ type ops struct {
 	helpPoll    time.Duration // between looks at an open help request
 	quit        func()        // "Exit kiosk" (the app's Quit; tests replace it)
 
+	logs sync.WaitGroup // the operations log's writes in flight; shutdownOps waits for them
+
 	mu sync.Mutex     // guards cl, which background loops read
 	cl *client.Client // the client for the backend URL in use
 
@@ -128,11 +130,13 @@ func (k *Kiosk) firstScreen() screen {
 	return newWelcome(k)
 }
 
-// shutdownOps stops the background checks and the help request's polling.
+// shutdownOps stops the background checks and the help request's polling, and waits for the operations
+// log's last writes.
 func (k *Kiosk) shutdownOps() {
 	if k.ops.stop != nil {
 		k.ops.stop()
 	}
+	k.ops.logs.Wait() // the last events (the session's end, the exit) reach the store
 }
 
 func (o *ops) client() *client.Client {
@@ -218,7 +222,11 @@ func (k *Kiosk) opLog(kind store.Kind, detail string) {
 	if st == nil {
 		return
 	}
-	go func() { _ = st.Log(context.Background(), kind, detail) }()
+	k.ops.logs.Add(1)
+	go func() {
+		defer k.ops.logs.Done()
+		_ = st.Log(context.Background(), kind, detail)
+	}()
 }
 
 var codeRE = regexp.MustCompile(`^[a-z0-9_.:-]{1,64}$`)

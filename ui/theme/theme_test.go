@@ -188,8 +188,8 @@ func TestButtonsLargeAndApart(t *testing.T) {
 	for _, size := range kt.TextSizes {
 		for _, hc := range []bool{false, true} {
 			kt.Apply(a, size, hc)
-			b1 := widgets.NewButton("Meldingar", nil)
-			b2 := widgets.NewPrimaryButton("Avtalar", nil)
+			b1 := widgets.NewButton(nil, "Meldingar", nil)
+			b2 := widgets.NewPrimaryButton(nil, "Avtalar", nil)
 			box := container.NewVBox(b1, b2)
 			w := test.NewTempWindow(t, box)
 			w.Resize(box.MinSize().Max(fyne.NewSize(400, 200)))

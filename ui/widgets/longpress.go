@@ -22,6 +22,7 @@ type LongPress struct {
 	onLong  func()
 	mu      sync.Mutex
 	timer   *time.Timer
+	fired   bool // the last press was held long enough
 }
 
 // NewLongPress wraps content; do returns the function that applies onLong on the UI goroutine (fyne.Do, or a
@@ -42,7 +43,13 @@ func (l *LongPress) MouseDown(*desktop.MouseEvent) {
 	if l.timer != nil {
 		l.timer.Stop()
 	}
-	l.timer = time.AfterFunc(LongPressDelay, func() { do(onLong) })
+	l.fired = false
+	l.timer = time.AfterFunc(LongPressDelay, func() {
+		l.mu.Lock()
+		l.fired = true
+		l.mu.Unlock()
+		do(onLong)
+	})
 }
 
 // MouseUp implements desktop.Mouseable.
@@ -50,7 +57,17 @@ func (l *LongPress) MouseUp(*desktop.MouseEvent) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.timer != nil {
-		l.timer.Stop()
+		if !l.timer.Stop() {
+			l.fired = true // too late: onLong is on its way
+		}
 		l.timer = nil
 	}
+}
+
+// Fired reports whether the last press was held long enough to call onLong. Once MouseUp has returned and
+// Fired is false, that press never will (its timer is stopped).
+func (l *LongPress) Fired() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.fired
 }
