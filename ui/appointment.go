@@ -209,7 +209,7 @@ func (s *appointment) card() fyne.CanvasObject {
 	if b := k.readAloud(func() string { return spokenText(lines) }); b != nil {
 		lines.Objects[0] = container.NewBorder(nil, nil, nil, container.NewVBox(b), when)
 	}
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, container.NewPadded(lines))
 }
@@ -221,7 +221,7 @@ func (s *appointment) summary() fyne.CanvasObject {
 		k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}) + "  ·  " + k.serviceName(a.Service))
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Wrapping = fyne.TextWrapWord
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, l)
 }

@@ -269,7 +269,7 @@ func newApptItem() *apptItem {
 	it.state = widget.NewLabel("")
 	it.state.TextStyle = fyne.TextStyle{Bold: true}
 	it.icon = widget.NewIcon(nil)
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	right := container.NewHBox(it.icon, it.state, widget.NewIcon(theme.NavigateNextIcon()))
 	mid := container.NewVBox(it.service, it.place)

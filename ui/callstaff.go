@@ -53,7 +53,7 @@ func (k *Kiosk) refreshHelp() {
 		text := widget.NewLabel(k.tr("CallStaffComing"))
 		text.TextStyle = fyne.TextStyle{Bold: true}
 		withdraw := widgets.NewButton(k.hooks, k.tr("CallStaffWithdraw"), k.withdrawHelp)
-		bg := canvas.NewRectangle(kt.ActingFor)
+		bg := canvas.NewRectangle(kt.Colors().ActingFor)
 		bg.CornerRadius = 8
 		slot.Add(container.NewStack(bg, container.NewHBox(text, withdraw)))
 	case h.sending:

@@ -166,9 +166,9 @@ func (k *Kiosk) showDisplayPanel() {
 		fieldLabel(k.tr("DisplayContrast")), container.NewHBox(hc),
 		widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), closeBtn))
-	card := canvas.NewRectangle(kt.Surface)
+	card := canvas.NewRectangle(kt.Colors().Surface)
 	card.CornerRadius = 16
-	card.StrokeColor = kt.TileBorder
+	card.StrokeColor = kt.Colors().TileBorder
 	card.StrokeWidth = 2
 	content := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(16, 16, 24, 24), box))
 	w := float32(760) * k.disp.size.Scale()
@@ -211,8 +211,8 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 		return
 	}
 	hide := widgets.NewIconButton(k.hooks, k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
-	bg := canvas.NewRectangle(kt.Background) // set off from the screen by a border line
-	bg.StrokeColor = kt.TileBorder
+	bg := canvas.NewRectangle(kt.Colors().Background) // set off from the screen by a border line
+	bg.StrokeColor = kt.Colors().TileBorder
 	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{
 		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 4, 32, 32), // "hide" beside it: no extra row

@@ -131,13 +131,13 @@ func TestTextSizeAndContrastOnEveryScreen(t *testing.T) {
 	}
 
 	th := openFirstThread(t, h, env, "p-ingrid")
-	if kt.Current().Size != kt.SizeLarge {
-		t.Errorf("the text size did not last into the session: %v", kt.Current())
+	if kt.Active().Size != kt.SizeLarge {
+		t.Errorf("the text size did not last into the session: %v", kt.Active())
 	}
 	test.Type(th.reply, "Utkast")
 	chooseDisplay(h, h.k.tr("DisplaySizeExtraLarge"))
 	chooseDisplay(h, h.k.tr("DisplayHighContrastOff")) // the button says what it is now, and turns it on
-	if cur := kt.Current(); cur.Size != kt.SizeExtraLarge || !cur.HighContrast {
+	if cur := kt.Active(); cur.Size != kt.SizeExtraLarge || !cur.HighContrast {
 		t.Fatalf("variant %+v, want extra large with high contrast", cur)
 	}
 	if got := h.k.app.Settings().Theme().Size(fynetheme.SizeNameText); got != 30 {
@@ -159,7 +159,7 @@ func TestTextSizeAndContrastOnEveryScreen(t *testing.T) {
 
 	h.tap(h.k.tr("Logout"))
 	h.waitForText(h.k.tr("Login"))
-	if cur := kt.Current(); cur.Size != kt.SizeNormal || cur.HighContrast {
+	if cur := kt.Active(); cur.Size != kt.SizeNormal || cur.HighContrast {
 		t.Errorf("after logout the variant is %+v, want normal", cur)
 	}
 	if bg := frameBackground(h); bg != kt.Light.Background {

@@ -17,14 +17,14 @@ import (
 func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	top := container.NewVBox()
 	if k.cfg.Demo {
-		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Demo))
+		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Colors().Demo))
 	}
 	if k.sess == nil {
 		top.Add(k.statusBanner()) // "the service is unavailable" while the backend does not answer
 	}
 	if k.sess != nil {
 		if k.sess.actingForOther() {
-			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.sess.personName()}), kt.ActingFor))
+			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.sess.personName()}), kt.Colors().ActingFor))
 		}
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
@@ -35,7 +35,7 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		bottom = container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
 			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())), bottom)
 	}
-	bg := canvas.NewRectangle(kt.Background)
+	bg := canvas.NewRectangle(kt.Colors().Background)
 	return container.NewStack(bg, container.NewBorder(top, bottom, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
 }

@@ -222,7 +222,7 @@ func (s *fullmaktScreen) fullmaktCard(name string, f api.Fullmakt, action fyne.C
 		until = k.trd("FullmaktUntil", map[string]any{"Date": k.fullDate(f.ValidUntil.Time)})
 	}
 	lines := container.NewVBox(title, para(k.trd("FullmaktScopes", map[string]any{"Scopes": s.scopeList(f.Scopes)})+"  ·  "+until))
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	var row fyne.CanvasObject = lines
 	if action != nil {

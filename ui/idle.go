@@ -82,7 +82,7 @@ func (i *idle) showWarning(seconds int) {
 		title := subheading(k.tr("IdleTitle"))
 		title.Alignment = fyne.TextAlignCenter
 		stay := widgets.NewPrimaryButton(k.hooks, k.tr("IdleStay"), k.touch)
-		card := canvas.NewRectangle(kt.Surface)
+		card := canvas.NewRectangle(kt.Colors().Surface)
 		card.CornerRadius = 16
 		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))
 		// A modal pop-up shades the whole window, centres the card and takes every tap while it shows.

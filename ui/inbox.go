@@ -24,7 +24,7 @@ func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Wrapping = fyne.TextWrapWord
 	icon := widget.NewIcon(theme.MailComposeIcon())
-	bg := canvas.NewRectangle(kt.ActingFor)
+	bg := canvas.NewRectangle(kt.Colors().ActingFor)
 	bg.CornerRadius = 8
 	box := container.NewStack(bg, container.NewBorder(nil, nil, icon, nil, l))
 	box.Hide()
@@ -87,7 +87,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 
 // a row: unread dot, service and time; the subject; the preview.
 func (s *inbox) newRow() fyne.CanvasObject {
-	dot := canvas.NewCircle(kt.Unread)
+	dot := canvas.NewCircle(kt.Colors().Unread)
 	dotBox := container.NewGridWrap(fyne.NewSize(16, 16), dot)
 	service := widget.NewLabel("")
 	service.Truncation = fyne.TextTruncateEllipsis

@@ -200,7 +200,7 @@ func (k *Kiosk) refreshStatus() {
 	}
 	slot.RemoveAll()
 	if k.ops.state == connDown && k.sess == nil {
-		slot.Add(widgets.NewBanner(k.tr("OpsUnavailable"), kt.ActingFor))
+		slot.Add(widgets.NewBanner(k.tr("OpsUnavailable"), kt.Colors().ActingFor))
 		slot.Show()
 	} else {
 		slot.Hide()

@@ -159,7 +159,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		}),
 	)
 	card := func(o fyne.CanvasObject) fyne.CanvasObject {
-		bg := canvas.NewRectangle(kt.Surface)
+		bg := canvas.NewRectangle(kt.Colors().Surface)
 		bg.CornerRadius = 12
 		return container.NewStack(bg, container.NewPadded(o))
 	}

@@ -187,7 +187,7 @@ func (s *thread) author(m api.Message) string {
 
 // messageBox is a rounded white card around content.
 func messageBox(content fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, container.NewPadded(content))
 }
@@ -199,9 +199,9 @@ func (s *thread) messageCard(m api.Message) fyne.CanvasObject {
 	head.TextStyle = fyne.TextStyle{Bold: true}
 	head.Wrapping = fyne.TextWrapWord
 	body := para(m.Body) // exactly as sent: a Label is never parsed as markup
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	if mine {
-		bg.FillColor = kt.Mine
+		bg.FillColor = kt.Colors().Mine
 	}
 	bg.CornerRadius = 12
 	var top fyne.CanvasObject = head

@@ -211,7 +211,7 @@ func (k *Keyboard) ensureKeys() {
 // CreateRenderer implements fyne.Widget.
 func (k *Keyboard) CreateRenderer() fyne.WidgetRenderer {
 	k.ensureKeys()
-	bg := canvas.NewRectangle(kt.Background)
+	bg := canvas.NewRectangle(kt.Colors().Background)
 	rows := container.NewVBox()
 	span := widestRow()
 	i := 0
@@ -241,7 +241,7 @@ func (r *keyboardRenderer) Layout(s fyne.Size) {
 	}
 }
 func (r *keyboardRenderer) MinSize() fyne.Size           { return r.objects[1].MinSize() }
-func (r *keyboardRenderer) Refresh()                     { r.bg.FillColor = kt.Background; r.bg.Refresh() }
+func (r *keyboardRenderer) Refresh()                     { r.bg.FillColor = kt.Colors().Background; r.bg.Refresh() }
 func (r *keyboardRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *keyboardRenderer) Destroy()                     {}
 
@@ -345,7 +345,7 @@ func (key *Key) MinSize() fyne.Size {
 
 // CreateRenderer implements fyne.Widget.
 func (key *Key) CreateRenderer() fyne.WidgetRenderer {
-	r := &keyRenderer{key: key, bg: canvas.NewRectangle(kt.Tile), text: canvas.NewText("", kt.Text)}
+	r := &keyRenderer{key: key, bg: canvas.NewRectangle(kt.Colors().Tile), text: canvas.NewText("", kt.Colors().Text)}
 	r.bg.CornerRadius = 10
 	r.text.TextStyle = fyne.TextStyle{Bold: true}
 	r.text.Alignment = fyne.TextAlignCenter
@@ -415,14 +415,14 @@ func (r *keyRenderer) Refresh() {
 	if key.kind != KeyChar {
 		r.text.TextSize = theme.TextSize()
 	}
-	r.text.Color = kt.Text
-	r.bg.FillColor = kt.Tile
-	r.bg.StrokeColor = kt.TileBorder
+	r.text.Color = kt.Colors().Text
+	r.bg.FillColor = kt.Colors().Tile
+	r.bg.StrokeColor = kt.Colors().TileBorder
 	r.bg.StrokeWidth = 1
 	if key.kind == KeyShift && key.kb.shifted {
 		// Shift on: a thick outline and a lighter key, besides the upper-case letters (not colour alone).
-		r.bg.FillColor = kt.Surface
-		r.bg.StrokeColor = kt.Focus
+		r.bg.FillColor = kt.Colors().Surface
+		r.bg.StrokeColor = kt.Colors().Focus
 		r.bg.StrokeWidth = 4
 	}
 	r.bg.Refresh()

@@ -144,7 +144,6 @@ func TestKeyboardFollowsFocus(t *testing.T) {
 // Every key is at least kt.ButtonHeight square at every text size, keys are at least kt.ButtonGap apart, and the
 // layout has æ ø å. The keyboard never takes the focus itself.
 func TestKeyboardLargeKeys(t *testing.T) {
-	defer kt.Set(kt.SizeNormal, false)
 	for _, size := range kt.TextSizes {
 		kb, w := keyboardWindow(t, &Hooks{}, widget.NewEntry())
 		kt.Apply(fyne.CurrentApp(), size, false)

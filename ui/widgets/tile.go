@@ -70,9 +70,9 @@ func (t *Tile) MinSize() fyne.Size {
 
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
-	t.bg = canvas.NewRectangle(kt.Tile)
+	t.bg = canvas.NewRectangle(kt.Colors().Tile)
 	t.bg.CornerRadius = 16
-	t.bg.StrokeColor = kt.TileBorder
+	t.bg.StrokeColor = kt.Colors().TileBorder
 	t.bg.StrokeWidth = 2
 	t.title = widget.NewLabel("")
 	t.title.Alignment = fyne.TextAlignCenter
@@ -109,11 +109,11 @@ func (r *tileRenderer) MinSize() fyne.Size {
 func (r *tileRenderer) Refresh() {
 	t := r.t
 	if t.hovered {
-		t.bg.FillColor = kt.TileHover
+		t.bg.FillColor = kt.Colors().TileHover
 	} else {
-		t.bg.FillColor = kt.Tile
+		t.bg.FillColor = kt.Colors().Tile
 	}
-	t.bg.StrokeColor = kt.TileBorder
+	t.bg.StrokeColor = kt.Colors().TileBorder
 	t.bg.Refresh()
 	t.title.SetText(t.Title)
 	t.detail.SetText(t.Detail)
