@@ -1,14 +1,13 @@
 // Package theme is the kiosk's look: light, calm blue, large text and large touch targets, with three text
 // sizes (normal, large, extra large) and a high-contrast variant.
 //
-// The screens use the package-level colours (Surface, Background, Demo, ActingFor, ...) directly. They are
-// values from the active palette: Set swaps the palette and reassigns them, and tells the Fyne theme (see
-// Apply). A canvas object keeps the colour it was built with, so a screen picks up a change when it is built
-// again; the router rebuilds the current screen after a change. Fyne's own widgets (labels, buttons, entries)
-// follow at once, because Apply hands Fyne a new theme.
+// The app's theme is the one source of truth: Apply hands Fyne the kiosk theme for a variant (the kiosk
+// does so from its display state), and Active and Colors read the variant and its palette back from the
+// app. The screens draw with Colors().Surface, Colors().ActingFor, ... directly. A canvas object keeps the
+// colour it was built with, so a screen picks up a change when it is built again; the router rebuilds the
+// current screen after a change. Fyne's own widgets (labels, buttons, entries) follow at once.
 //
-// Set, Apply and the package-level colours belong to the UI goroutine (call Set from fyne.Do or a tap
-// handler); Current may be called from anywhere.
+// Apply belongs to the UI goroutine (a tap handler, or fyne.Do).
 package theme
 
 import (
