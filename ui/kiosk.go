@@ -1,8 +1,25 @@
-// Package ui is the kiosk's user interface: one file per screen, a router on the Kiosk that swaps the
-// window's content, and the citizen's session state, which logout drops entirely.
+// Package ui is the kiosk's user interface. The Kiosk owns the window, the backend client, the display
+// state (text size, contrast, touch keyboard, read-aloud), the operations state that outlives visits (ops:
+// local store, staff PIN, connection checks, help request) and at most one session.
 //
-// Network calls never run on the UI goroutine: Kiosk.async runs them in a goroutine and applies the result
-// in one fyne.Do, dropping it when the session (generation) or the screen has changed meanwhile.
+//   - Screens: each screen is a type with buildUI, stop and kind (the help request's wire name), mostly one a
+//     file (welcome.go, login.go, home.go, inbox.go, thread.go, compose.go, receipt.go, appointments.go,
+//     appointment.go, fullmakt.go, settings.go, consent.go, choose.go, help.go, message.go, refusal.go,
+//     pinscreen.go, staffpanel.go); the router (Kiosk.show) swaps the window's content and frame.go puts the
+//     shared frame around it.
+//   - The session (session.go) is one citizen's visit: the API session, Me, the person acted for, the drafts
+//     with their idempotency keys, and the context logout cancels. Screens of a visit get it at construction
+//     (newInbox(k, sess)) and change it only through its methods; logout (logout.go, with its logoutReason)
+//     drops it whole.
+//   - Background work (every.go): network calls never run on the UI goroutine. Kiosk.run (and async, for a
+//     screen) runs a call in a goroutine and applies its result in one k.do, unless its owner (the screen,
+//     the visit, or the kiosk) has ended meanwhile; Kiosk.every is the one loop (idle watch, polling, the
+//     login's time left, connection checks, the help request), on the kiosk's clock, which tests replace.
+//     The exceptions are fire-and-forget: the token revocation at logout and the operations log's writes.
+//   - ops.go is the operations state (health, status banner, ops log, error codes, applying settings),
+//     callstaff.go the help request, display.go the "Aa" panel, keyboard and read-aloud, idle.go the idle
+//     watch; the staff PIN's hashing and lockout are internal/staffpin, the widgets ui/widgets (one a file),
+//     the look ui/theme.
 package ui
 
 import (
