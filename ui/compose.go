@@ -79,7 +79,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.service = widget.NewRadioGroup(nil, func(name string) {
 		k.touch()
-		s.d.serviceID = s.serviceByName[name]
+		s.d.setService(s.serviceByName[name])
 	})
 	s.service.Horizontal = true
 	s.service.Hide()
@@ -90,7 +90,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.subjectCount = widget.NewLabel("")
 	s.subject.OnChanged = func(v string) {
 		k.touch()
-		s.d.subject = v
+		s.d.setSubject(v)
 		k.setCounter(s.subjectCount, utf8.RuneCountInString(v), maxSubject)
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
@@ -103,7 +103,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.textCount = widget.NewLabel("")
 	s.text.OnChanged = func(v string) {
 		k.touch()
-		s.d.text = v
+		s.d.setText(v)
 		k.setCounter(s.textCount, utf8.RuneCountInString(v), maxReply)
 	}
 	k.setCounter(s.textCount, utf8.RuneCountInString(s.d.text), maxReply)

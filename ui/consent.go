@@ -60,7 +60,7 @@ func (s *consent) give() {
 				}
 				return
 			}
-			s.sess.me.Consent = *c
+			s.sess.setConsent(*c)
 			k.afterMe()
 		}
 	})

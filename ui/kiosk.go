@@ -230,7 +230,7 @@ func (k *Kiosk) loadMe() {
 				k.fail(err, k.loadMe)
 				return
 			}
-			sess.me = me
+			sess.setMe(me)
 			k.afterMe()
 		}
 	})

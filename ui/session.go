@@ -77,6 +77,9 @@ func (s *session) ownConsent(p string) bool {
 	return p == "" || (s.me != nil && p == s.me.Citizen.Id)
 }
 
+// setMe records Me as just read.
+func (s *session) setMe(me *api.Me) { s.me = me }
+
 // setConsent records the consent just given.
 func (s *session) setConsent(c api.Consent) { s.me.Consent = c }
 
@@ -99,6 +102,9 @@ type draft struct {
 // keyFor returns the key for sending content.
 func (d *draft) keyFor(content string) string { return d.key.For(content) }
 
+// setText records what the citizen has typed.
+func (d *draft) setText(v string) { d.text = v }
+
 // composeDraft is a new message being written.
 type composeDraft struct {
 	draft
@@ -107,6 +113,12 @@ type composeDraft struct {
 }
 
 func (d *composeDraft) content() string { return d.serviceID + "\x00" + d.subject + "\x00" + d.text }
+
+// setService records the service chosen (its id).
+func (d *composeDraft) setService(id string) { d.serviceID = id }
+
+// setSubject records the subject typed.
+func (d *composeDraft) setSubject(v string) { d.subject = v }
 
 // composeDraft returns the new-message draft, making it when there is none.
 func (s *session) composeDraft() *composeDraft {
@@ -135,6 +147,9 @@ func (s *session) replyDraft(threadID string, create bool) *draft {
 	s.msgs.replies[threadID] = d
 	return d
 }
+
+// setReply records the reply typed in threadID's thread, making its draft when there is none.
+func (s *session) setReply(threadID, text string) { s.replyDraft(threadID, true).setText(text) }
 
 // replySent drops the reply draft of threadID once it has been sent.
 func (s *session) replySent(threadID string) { delete(s.msgs.replies, threadID) }

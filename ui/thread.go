@@ -86,7 +86,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	k.setCounter(s.counter, utf8.RuneCountInString(s.reply.Text), maxReply)
 	s.reply.OnChanged = func(v string) {
 		k.touch()
-		s.sess.replyDraft(s.id, true).text = v
+		s.sess.setReply(s.id, v)
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
 	}
 	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
@@ -231,7 +231,7 @@ func (s *thread) sendReply() {
 		return
 	}
 	d := s.sess.replyDraft(s.id, true)
-	d.text = s.reply.Text
+	d.setText(s.reply.Text)
 	key := d.keyFor(text)
 	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	s.sending = true
