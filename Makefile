@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
+.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -32,10 +32,18 @@ run: deps ## open the kiosk; no --api starts the demo backend in-process (make r
 backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
 
-test: deps ## go vet + all tests with the race detector (includes the Xvfb smoke test)
+test: deps ## Spectral on the contract, go vet + all tests with the race detector (includes the Xvfb smoke test), then the package test
 	@bash scripts/deps.sh --test
+	bash scripts/spectral.sh
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory deb-test
+
+lint-api: ## lint api/openapi.yaml with Spectral (spectral:oas, no warning allowed)
+	bash scripts/spectral.sh
+
+conformance: ## run the conformance kit: make conformance ARGS="--config persons.toml --api URL" (default: the demo example)
+	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-conformance $(if $(ARGS),$(ARGS),--config internal/conformance/testdata/example.toml)
 
 build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...

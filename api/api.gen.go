@@ -559,6 +559,15 @@ type Message struct {
 	StaffRole *string `json:"staffRole,omitempty"`
 }
 
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	// Items Oldest first (newest last)
+	Items []Message `json:"items"`
+
+	// OlderCursor Present when older messages exist: the `before` of the page before this one
+	OlderCursor *string `json:"olderCursor,omitempty"`
+}
+
 // NewFullmakt defines model for NewFullmakt.
 type NewFullmakt struct {
 	ReceiverName string `json:"receiverName"`
@@ -692,8 +701,8 @@ type Problem struct {
 // - `fullmakt_to_self`: 422: a fullmakt to oneself
 // - `end_date_not_future`: 422: a fullmakt's end date is not in the future
 // - `fullmakt_exists`: 409: the receiver already holds a fullmakt from this giver
-// - `rate_limited`: 429: too many requests (from a gateway in front of the backend; the reference backend itself does not send it)
-// - `unavailable`: 503: the backend or the identity provider it depends on cannot answer; try again
+// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows (with `Retry-After`), or from a gateway in front of the backend
+// - `unavailable`: 503: the backend or the identity provider it depends on cannot answer, or its database is full, read-only, failing or busy (with `Retry-After`); try again
 // - `internal`: 500: something went wrong in the backend
 type ProblemCode string
 
@@ -719,11 +728,16 @@ type Service struct {
 
 // Thread defines model for Thread.
 type Thread struct {
-	Id       Id        `json:"id"`
+	Id Id `json:"id"`
+
+	// Messages The newest messages (at most the `limit` asked for), oldest first, so the newest is last
 	Messages []Message `json:"messages"`
-	Service  Service   `json:"service"`
-	Subject  string    `json:"subject"`
-	Unread   bool      `json:"unread"`
+
+	// OlderCursor Present when older messages exist; pass it as `before` to listMessages. Absent when `messages` holds the whole thread.
+	OlderCursor *string `json:"olderCursor,omitempty"`
+	Service     Service `json:"service"`
+	Subject     string  `json:"subject"`
+	Unread      bool    `json:"unread"`
 }
 
 // ThreadPage defines model for ThreadPage.
@@ -782,6 +796,9 @@ type TokenResponse struct {
 	TokenType    string  `json:"token_type"`
 }
 
+// AcceptLanguage defines model for AcceptLanguage.
+type AcceptLanguage = string
+
 // AppointmentId defines model for AppointmentId.
 type AppointmentId = Id
 
@@ -797,27 +814,38 @@ type PersonId = Id
 // ThreadId defines model for ThreadId.
 type ThreadId = Id
 
+// ServiceUnavailable defines model for ServiceUnavailable.
+type ServiceUnavailable = Problem
+
 // WithdrawConsentParams defines parameters for WithdrawConsent.
 type WithdrawConsentParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GiveConsentParams defines parameters for GiveConsent.
 type GiveConsentParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateHelpRequestParams defines parameters for CreateHelpRequest.
 type CreateHelpRequestParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawHelpRequestParams defines parameters for WithdrawHelpRequest.
 type WithdrawHelpRequestParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -827,36 +855,75 @@ type ListAppointmentsParams struct {
 
 	// To Exclusive; at most 400 days after `from`.
 	To openapi_types.Date `form:"to" json:"to"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// GetAppointmentParams defines parameters for GetAppointment.
+type GetAppointmentParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // RequestCancellationParams defines parameters for RequestCancellation.
 type RequestCancellationParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RequestChangeParams defines parameters for RequestChange.
 type RequestChangeParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GrantFullmaktParams defines parameters for GrantFullmakt.
 type GrantFullmaktParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RevokeFullmaktParams defines parameters for RevokeFullmakt.
 type RevokeFullmaktParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // PutNotificationSettingsParams defines parameters for PutNotificationSettings.
 type PutNotificationSettingsParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetOverviewParams defines parameters for GetOverview.
+type GetOverviewParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// ListServicesParams defines parameters for ListServices.
+type ListServicesParams struct {
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // ListThreadsParams defines parameters for ListThreads.
@@ -864,23 +931,62 @@ type ListThreadsParams struct {
 	// Cursor The `nextCursor` of the previous page; absent for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // CreateThreadParams defines parameters for CreateThread.
 type CreateThreadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetThreadParams defines parameters for GetThread.
+type GetThreadParams struct {
+	// Limit How many of the newest messages to include.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Before An `olderCursor` from getThread or the previous page; absent for the newest page.
+	Before *string `form:"before,omitempty" json:"before,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// AcceptLanguage The citizen's language (RFC 9110 section 12.5.4) for backend-provided labels (service names, staff
+	// roles): `nn`, `nb` or `en`; anything else, or none, gives `nb`. The answer names the language chosen in
+	// `Content-Language`.
+	AcceptLanguage *AcceptLanguage `json:"Accept-Language,omitempty"`
 }
 
 // ReplyToThreadParams defines parameters for ReplyToThread.
 type ReplyToThreadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // MarkThreadReadParams defines parameters for MarkThreadRead.
 type MarkThreadReadParams struct {
-	// IdempotencyKey Any opaque string, unique per intended write; repeats return the first answer.
+	// IdempotencyKey Any opaque string of printable ASCII (0x20–0x7E), at most 255 characters, unique per intended write;
+	// repeats by the same caller return the first answer. Anything else is refused with 400 `invalid_request`
+	// (`field` Idempotency-Key).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -963,7 +1069,7 @@ type ServerInterface interface {
 	ListAppointments(w http.ResponseWriter, r *http.Request, personId PersonId, params ListAppointmentsParams)
 
 	// (GET /v1/persons/{personId}/appointments/{appointmentId})
-	GetAppointment(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId)
+	GetAppointment(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId, params GetAppointmentParams)
 	// RequestCancellation Ask the service to cancel (it also appears in the service's message thread)
 	// (POST /v1/persons/{personId}/appointments/{appointmentId}/cancellation)
 	RequestCancellation(w http.ResponseWriter, r *http.Request, personId PersonId, appointmentId AppointmentId, params RequestCancellationParams)
@@ -987,10 +1093,10 @@ type ServerInterface interface {
 	PutNotificationSettings(w http.ResponseWriter, r *http.Request, personId PersonId, params PutNotificationSettingsParams)
 	// GetOverview What the home screen shows, in one call
 	// (GET /v1/persons/{personId}/overview)
-	GetOverview(w http.ResponseWriter, r *http.Request, personId PersonId)
+	GetOverview(w http.ResponseWriter, r *http.Request, personId PersonId, params GetOverviewParams)
 	// ListServices Services this person can write to
 	// (GET /v1/persons/{personId}/services)
-	ListServices(w http.ResponseWriter, r *http.Request, personId PersonId)
+	ListServices(w http.ResponseWriter, r *http.Request, personId PersonId, params ListServicesParams)
 	// ListThreads Message threads, newest activity first, cursor-paged
 	// (GET /v1/persons/{personId}/threads)
 	ListThreads(w http.ResponseWriter, r *http.Request, personId PersonId, params ListThreadsParams)
@@ -999,13 +1105,19 @@ type ServerInterface interface {
 	CreateThread(w http.ResponseWriter, r *http.Request, personId PersonId, params CreateThreadParams)
 
 	// (GET /v1/persons/{personId}/threads/{threadId})
-	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId)
+	GetThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params GetThreadParams)
+	// ListMessages A thread's messages, newest last, cursor-paged towards older ones
+	// (GET /v1/persons/{personId}/threads/{threadId}/messages)
+	ListMessages(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ListMessagesParams)
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/messages)
 	ReplyToThread(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params ReplyToThreadParams)
 
 	// (POST /v1/persons/{personId}/threads/{threadId}/read)
 	MarkThreadRead(w http.ResponseWriter, r *http.Request, personId PersonId, threadId ThreadId, params MarkThreadReadParams)
+	// GetReady Readiness
+	// (GET /v1/ready)
+	GetReady(w http.ResponseWriter, r *http.Request)
 	// GetCancellationRule The municipality's cancellation deadline rule
 	// (GET /v1/rules/cancellation)
 	GetCancellationRule(w http.ResponseWriter, r *http.Request)
@@ -1375,6 +1487,27 @@ func (siw *ServerInterfaceWrapper) ListAppointments(w http.ResponseWriter, r *ht
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListAppointments(w, r, personId, params)
 	}))
@@ -1410,8 +1543,32 @@ func (siw *ServerInterfaceWrapper) GetAppointment(w http.ResponseWriter, r *http
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAppointmentParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetAppointment(w, r, personId, appointmentId)
+		siw.Handler.GetAppointment(w, r, personId, appointmentId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1765,8 +1922,32 @@ func (siw *ServerInterfaceWrapper) GetOverview(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOverviewParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOverview(w, r, personId)
+		siw.Handler.GetOverview(w, r, personId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1791,8 +1972,32 @@ func (siw *ServerInterfaceWrapper) ListServices(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServicesParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListServices(w, r, personId)
+		siw.Handler.ListServices(w, r, personId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1846,6 +2051,27 @@ func (siw *ServerInterfaceWrapper) ListThreads(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListThreads(w, r, personId, params)
 	}))
@@ -1876,6 +2102,25 @@ func (siw *ServerInterfaceWrapper) CreateThread(w http.ResponseWriter, r *http.R
 	var params CreateThreadParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
 
 	// ------------- Optional header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
@@ -1931,8 +2176,130 @@ func (siw *ServerInterfaceWrapper) GetThread(w http.ResponseWriter, r *http.Requ
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetThreadParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetThread(w, r, personId, threadId)
+		siw.Handler.GetThread(w, r, personId, threadId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "personId" -------------
+	var personId PersonId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "personId", r.PathValue("personId"), &personId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "personId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "threadId" -------------
+	var threadId ThreadId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "threadId", r.PathValue("threadId"), &threadId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "threadId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMessagesParams
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage AcceptLanguage
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Accept-Language", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Accept-Language", Err: err})
+			return
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMessages(w, r, personId, threadId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2051,6 +2418,20 @@ func (siw *ServerInterfaceWrapper) MarkThreadRead(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.MarkThreadRead(w, r, personId, threadId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetReady operation middleware
+func (siw *ServerInterfaceWrapper) GetReady(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetReady(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2200,6 +2581,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/token", wrapper.Token)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/oauth/revoke", wrapper.Revoke)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/health", wrapper.GetHealth)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/ready", wrapper.GetReady)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/me", wrapper.GetMe)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/consent", wrapper.WithdrawConsent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/consent", wrapper.GetConsent)
@@ -2209,6 +2591,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.CreateThread)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}", wrapper.GetThread)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ListMessages)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/messages", wrapper.ReplyToThread)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/persons/{personId}/threads/{threadId}/read", wrapper.MarkThreadRead)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/appointments", wrapper.ListAppointments)

@@ -44,7 +44,8 @@ type Client struct {
 
 	kiosk kioskCredential // the kiosk's own client-credentials token (kiosk.go)
 
-	skew      atomic.Int64 // the backend's clock minus ours, in ns, from the Date header of its last answer
+	lang      atomic.Pointer[string] // Accept-Language of every call (WithLanguage, SetLanguage); nil: none
+	skew      atomic.Int64           // the backend's clock minus ours, in ns, from the Date header of its last answer
 	skewKnown atomic.Bool
 
 	mu   sync.Mutex
@@ -68,6 +69,7 @@ type options struct {
 	scopes     []string
 	resource   string
 	now        func() time.Time
+	lang       string
 }
 
 // DefaultScopes is what the citizen's login asks for unless WithScopes says otherwise: offline_access for a
@@ -88,6 +90,22 @@ func WithResource(resource string) Option { return func(o *options) { o.resource
 // WithClock sets the clock the client counts token lifetimes and the citizen's idleness with (default
 // time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithLanguage sends lang ("nn", "nb" or "en") as Accept-Language on every API call, so that the backend's
+// labels (service names, staff roles) come in that language (the backend's default is nb). Change it with
+// SetLanguage, or per citizen with Session.SetLanguage.
+func WithLanguage(lang string) Option { return func(o *options) { o.lang = lang } }
+
+// SetLanguage changes the Accept-Language of the calls that follow ("" sends none). The kiosk calls it with
+// the kiosk's language at start and after each logout.
+func (c *Client) SetLanguage(lang string) { c.lang.Store(&lang) }
+
+func (c *Client) language() string {
+	if l := c.lang.Load(); l != nil {
+		return *l
+	}
+	return ""
+}
 
 // WithHTTPClient makes the client use hc (its Transport; the timeout is set by WithTimeout).
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
@@ -147,6 +165,9 @@ func New(issuer string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 		c.api, c.apiFixed = strings.TrimSuffix(a.String(), "/"), true
+	}
+	if o.lang != "" {
+		c.SetLanguage(o.lang)
 	}
 	c.r = resty.NewWithClient(hc).
 		SetRetryCount(o.retries).
@@ -280,6 +301,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // request is the one request builder: context, Accept, and the bearer token when a session gives one.
 func (c *Client) request(ctx context.Context, token string) *resty.Request {
 	r := c.r.R().SetContext(ctx).SetHeader("Accept", "application/json, application/problem+json")
+	if l := c.language(); l != "" {
+		r.SetHeader("Accept-Language", l)
+	}
 	if token != "" {
 		r.SetAuthToken(token)
 	}

@@ -490,3 +490,28 @@ func TestLogsHoldNothingPersonal(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguage: the client sends the citizen's language, and the backend's labels follow it.
+func TestLanguage(t *testing.T) {
+	env := backendtest.New(t)
+	c, err := client.New(env.URL, client.WithHTTPClient(env.Client), client.WithLanguage("en"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := session(t, env, c, "p-ingrid")
+	for _, tc := range []struct{ client, session, want string }{
+		{"en", "", "Home nursing"},
+		{"nb", "", "Hjemmesykepleie"},
+		{"nb", "nn", "Heimesjukepleie"},
+	} {
+		c.SetLanguage(tc.client)
+		s.SetLanguage(tc.session)
+		svcs, err := s.Services(ctx(t), "p-ingrid")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svcs[0].Name != tc.want {
+			t.Errorf("client %q, session %q: %q, want %q", tc.client, tc.session, svcs[0].Name, tc.want)
+		}
+	}
+}

@@ -34,7 +34,23 @@ type Session struct {
 	expiry       time.Time     // when tok's access token expires by c.now (zero: not known)
 	lastActivity func() time.Time
 	idleTimeout  time.Duration
-	idleOut      bool // a call came after the idle timeout: the session is over, its tokens kept for Logout
+	idleOut      bool   // a call came after the idle timeout: the session is over, its tokens kept for Logout
+	lang         string // the citizen's language for Accept-Language; "" uses the Client's
+}
+
+// SetLanguage sets the citizen's language ("nn", "nb", "en") for this session's calls: the backend's labels
+// (service names, staff roles) then come in it. The UI must call it when the session starts (with the
+// language on screen) and whenever the citizen changes language in the Aa · Språk panel.
+func (s *Session) SetLanguage(lang string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lang = lang
+}
+
+func (s *Session) language() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lang
 }
 
 // refreshMargin is how long before its expiry an access token is renewed, so that a call does not arrive
@@ -183,6 +199,9 @@ func (s *Session) do(ctx context.Context, method, path, key string, body, out an
 			return err
 		}
 		r := s.c.request(ctx, tok)
+		if l := s.language(); l != "" {
+			r.SetHeader("Accept-Language", l)
+		}
 		if key != "" {
 			r.SetHeader("Idempotency-Key", key)
 		}
@@ -274,10 +293,30 @@ func (s *Session) Threads(ctx context.Context, personID, cursor string, limit in
 	return &out, s.do(ctx, http.MethodGet, p, "", nil, &out)
 }
 
-// Thread returns one thread with its messages, oldest first.
+// Thread returns one thread with its newest messages (the backend's default page, 50), oldest first so the
+// newest is last; OlderCursor, when set, is the before of Messages for the page before.
 func (s *Session) Thread(ctx context.Context, personID, threadID string) (*api.Thread, error) {
 	var out api.Thread
 	return &out, s.do(ctx, http.MethodGet, personPath(personID, "threads", threadID), "", nil, &out)
+}
+
+// Messages returns one page of a thread's messages, oldest first (newest last): the newest page when before
+// is "", else the page just before that cursor (a Thread's or a page's OlderCursor). limit 0 takes the
+// backend's default.
+func (s *Session) Messages(ctx context.Context, personID, threadID, before string, limit int) (*api.MessagePage, error) {
+	q := url.Values{}
+	if before != "" {
+		q.Set("before", before)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	p := personPath(personID, "threads", threadID, "messages")
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	var out api.MessagePage
+	return &out, s.do(ctx, http.MethodGet, p, "", nil, &out)
 }
 
 // CreateThread starts a thread. key is the draft's idempotency key: reuse it when retrying the same draft.

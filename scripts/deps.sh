@@ -9,6 +9,7 @@
 #   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
+#   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -16,7 +17,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap)
+[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

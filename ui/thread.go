@@ -22,7 +22,8 @@ import (
 // maxReply is the longest message body the contract allows (NewMessage.body and NewThread.body maxLength).
 const maxReply = 4000
 
-// thread shows one conversation, oldest message first, and a reply box. Message text is shown exactly as
+// thread shows one conversation, oldest message first, and a reply box. It loads the newest page of
+// messages; "Vis eldre meldingar" above them fetches the page before, as long as there is one. Message text is shown exactly as
 // sent: a wrapping Label (never markdown or rich text), which also breaks words too long for a line. The
 // reply draft and its idempotency key live on the Kiosk, so they survive going elsewhere in the session.
 type thread struct {
@@ -35,6 +36,8 @@ type thread struct {
 	title    *widget.Label
 	service  *widget.Label
 	messages *fyne.Container
+	older    *widgets.Button // shows the page of messages before those shown
+	olderAt  string          // its cursor ("" when the first message is shown)
 	scroll   *container.Scroll
 	status   *widget.Label
 	reply    *widgets.Entry
@@ -67,13 +70,15 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.status.Wrapping = fyne.TextWrapWord
 	s.messages = container.NewVBox()
+	s.older = widgets.NewIconButton(k.hooks, k.tr("MsgShowOlder"), theme.MoveUpIcon(), s.loadOlder)
+	s.older.Hide()
 	s.replyBy = para("")
 	s.replyBy.TextStyle = fyne.TextStyle{Bold: true}
 	s.replyBy.Hide()
 	s.urgent = k.emergencyLine()
 	s.urgent.Hide()
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
-	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.messages, s.replyBy, s.urgent))
+	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
 
 	s.reply = widgets.NewMultiLineEntry(k.hooks)
 	s.reply.Wrapping = fyne.TextWrapWord
@@ -130,11 +135,59 @@ func (s *thread) load() {
 			for _, m := range t.Messages {
 				s.messages.Add(s.messageCard(m))
 			}
+			s.setOlder(t.OlderCursor)
 			s.send.Enable()
 			s.scrollToEnd()
 			if t.Unread {
 				s.markRead()
 			}
+		}
+	})
+}
+
+// setOlder shows "Vis eldre meldingar" while there are older messages.
+func (s *thread) setOlder(cursor *string) {
+	s.olderAt = ""
+	if cursor != nil {
+		s.olderAt = *cursor
+	}
+	if s.olderAt == "" {
+		s.older.Hide()
+		return
+	}
+	s.older.Enable()
+	s.older.Show()
+}
+
+// loadOlder puts the page of messages before those shown above them.
+func (s *thread) loadOlder() {
+	k := s.k
+	if s.olderAt == "" || s.t == nil {
+		return
+	}
+	k.touch()
+	sess, pid, tid, before := s.sess.api, s.sess.personID(), s.id, s.olderAt
+	s.older.Disable()
+	k.async(s, func(ctx context.Context) func() {
+		p, err := sess.Messages(ctx, pid, tid, before, 0)
+		return func() {
+			if err != nil {
+				s.older.Enable()
+				if !k.handleUnauthorized(err) {
+					s.status.SetText(k.errText(err))
+					s.status.Show()
+				}
+				return
+			}
+			s.status.Hide()
+			cards := make([]fyne.CanvasObject, 0, len(p.Items)+len(s.messages.Objects))
+			for _, m := range p.Items {
+				cards = append(cards, s.messageCard(m))
+			}
+			s.t.Messages = append(append([]api.Message{}, p.Items...), s.t.Messages...)
+			s.messages.Objects = append(cards, s.messages.Objects...)
+			s.messages.Refresh()
+			s.setOlder(p.OlderCursor)
 		}
 	})
 }

@@ -3,6 +3,7 @@
 //	helsekiosk-backend [--addr 127.0.0.1:8080] [--db FILE] [--public-url URL] [--demo]
 //	    [--trust-issuer URL]... [--audience AUD] [--pid-claim pid] [--acr idporten-loa-high[,…]]
 //	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME]
+//	    [--metrics-addr 127.0.0.1:9464] [--log-format text|json] [--max-in-flight-per-client 32]
 //
 // It serves the API as a resource server: every bearer token is a JWT from a trusted issuer (--trust-issuer,
 // and with --demo its own demo authorization server), checked for iss, aud, exp, the pid claim and acr. With
@@ -23,7 +24,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/backend"
 )
@@ -68,6 +68,9 @@ func run() error {
 	ageLimit := flag.Int("age-limit", backend.DefaultAgeLimit, "persons under this age cannot log in on their own")
 	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location)")
 	signingKey := flag.String("signing-key", "", "PEM file with the EC P-256 key the own authorization server signs with (default: generated at start)")
+	metricsAddr := flag.String("metrics-addr", "127.0.0.1:9464", `listen address of the Prometheus metrics (GET /metrics, no authentication: keep it on loopback or a monitoring network; "" turns it off)`)
+	logFormat := flag.String("log-format", "text", "log format on standard error: text or json")
+	inFlight := flag.Int("max-in-flight-per-client", backend.DefaultMaxConcurrentPerClient, "requests one client address may have in flight (429 above; 0: no bound)")
 	flag.Parse()
 	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole}
 	if *staffSecretFile != "" {
@@ -109,8 +112,20 @@ func run() error {
 		return errors.New("no identity provider: pass --trust-issuer URL (the municipality's OP), or --demo")
 	}
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	var log *slog.Logger
+	switch *logFormat {
+	case "text", "": // "" : an older /etc/helsekiosk-backend/defaults without LOG_FORMAT
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", *logFormat)
+	}
 	cfg.Logger = log
+	cfg.MaxConcurrentPerClient = *inFlight
+	if *inFlight == 0 {
+		cfg.MaxConcurrentPerClient = -1 // 0 means none on the command line
+	}
 	cfg.Staff = staff
 	srv, err := backend.New(cfg)
 	if err != nil {
@@ -118,11 +133,20 @@ func run() error {
 	}
 	defer srv.Close()
 
-	hs := &http.Server{Addr: *addr, Handler: srv.HandlerWithStaff(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer(*addr, srv.HandlerWithStaff())
+	servers := []*http.Server{hs}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		ms := srv.HTTPServer(*metricsAddr, mux)
+		servers = append(servers, ms)
+		go func() { errc <- ms.ListenAndServe() }()
+		log.Info("metrics", "addr", *metricsAddr, "path", "/metrics")
+	}
 	if *demo {
 		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff")
 	} else {
@@ -134,11 +158,15 @@ func run() error {
 			return err
 		}
 	case <-ctx.Done():
+		// Graceful: stop accepting, finish the requests in flight (at most backend.ShutdownTimeout), then
+		// close the database (the deferred srv.Close).
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), backend.ShutdownTimeout)
 		defer cancel()
-		if err := hs.Shutdown(sctx); err != nil {
-			return err
+		for _, s := range servers {
+			if err := s.Shutdown(sctx); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

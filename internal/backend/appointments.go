@@ -111,10 +111,11 @@ func (h handler) ListAppointments(w http.ResponseWriter, r *http.Request, person
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, out)
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h handler) GetAppointment(w http.ResponseWriter, r *http.Request, personID api.PersonId, appointmentID api.AppointmentId) {
+func (h handler) GetAppointment(w http.ResponseWriter, r *http.Request, personID api.PersonId, appointmentID api.AppointmentId, _ api.GetAppointmentParams) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Appointments, false); !ok {
 		return
@@ -124,6 +125,7 @@ func (h handler) GetAppointment(w http.ResponseWriter, r *http.Request, personID
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, &a)
 	writeJSON(w, http.StatusOK, a)
 }
 

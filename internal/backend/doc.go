@@ -9,10 +9,18 @@
 //
 //   - server.go: Config and its defaults, New and Start, the database and its migrations, the handler type
 //     that implements api.ServerInterface, GET /v1/health
-//   - http.go: the middleware (recover, access log, body limit, UTF-8, routing and request validation against
-//     the contract) and strict JSON decoding
+//   - http.go: the middleware (recover, access log and metrics by route template, no redirects, the bound on
+//     requests in flight per address, header/query/form checks, body limit, UTF-8, routing and request
+//     validation against the contract) and strict JSON decoding
+//   - limits.go: the HTTP servers' timeouts (DefaultTimeouts, HTTPServer), the per-address bound, the checks
+//     of header, query and form values and of the Idempotency-Key
+//   - ready.go: GET /v1/ready (a probe write) and dbUnavailable, which turns a full, read-only, failing or busy
+//     database (SQLite codes, PostgreSQL SQLSTATEs) into 503 unavailable with Retry-After
+//   - metrics.go: the Prometheus metrics (MetricsHandler; served on a listener of its own)
+//   - labels.go: service names and staff roles in nn, nb and en by Accept-Language (default nb)
 //   - problems.go: RFC 9457 problems; every code is an api.ProblemCode (the contract's enum)
-//   - idempotency.go: writeTx, one transaction per write together with its Idempotency-Key record
+//   - idempotency.go: writeTx, one transaction per write together with its Idempotency-Key record: per caller,
+//     the answer sealed with a key derived from the Idempotency-Key, pruned after 24 hours
 //   - auth.go: who is calling: authenticate (a citizen's token: pid, acr, person, age limit) and
 //     authenticateKiosk (a kiosk's client-credentials token)
 //   - access.go: whom the citizen reaches (self, fullmakt givers, children under 18) and actFor, the access
@@ -26,11 +34,13 @@
 //   - persons.go: the persons row, consent and age
 //   - rows.go: small helpers for rows: ids, random tokens, SHA-256, times and dates
 //   - me.go: GET /v1/me and consent
-//   - overview.go, messages.go, appointments.go (with the cancellation rule), settings.go (notification
+//   - overview.go, messages.go (threads and their messages, both cursor-paged), appointments.go (with the cancellation rule), settings.go (notification
 //     settings and fullmakt), helprequests.go: the API's resources
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
-//   - migrations/: the SQLite schema, embedded and applied with goose
+//   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
+//     the idempotency records' age index)
 //
-// backendtest serves this backend to tests, validating every request and response against the contract.
+// backendtest serves this backend to tests, validating every request and response against the contract
+// (internal/contract, which the conformance kit internal/conformance shares).
 package backend

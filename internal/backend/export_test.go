@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"net/http"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -14,3 +15,6 @@ func (s *Server) SetCodeAttemptLimit(burst int, every time.Duration) {
 	s.codes.perAddr = func() *rate.Limiter { return rate.NewLimiter(rate.Every(every), burst) }
 	s.codes.addrs = map[string]*rate.Limiter{}
 }
+
+// WrapHandler makes Start serve wrap(the handler), for tests that need a handler of their own in the chain.
+func WrapHandler(cfg *Config, wrap func(http.Handler) http.Handler) { cfg.wrap = wrap }

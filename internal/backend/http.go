@@ -71,11 +71,37 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// statusRecorder remembers the status for the access log.
+// statusRecorder remembers the status (and the route template) for the access log and the metrics.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	route  string
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+const routeKey ctxKey = 2
+
+// routeOf is the request's route template (the contract's path, or a fixed name), never the raw path: the
+// raw path holds ids, and logs and metrics take no ids.
+func routeOf(r *http.Request) string {
+	if rec, ok := r.Context().Value(routeKey).(*statusRecorder); ok && rec.route != "" {
+		return rec.route
+	}
+	return "other"
+}
+
+// fixedRoute names the paths outside the contract for logs and metrics.
+func fixedRoute(p string) string {
+	switch {
+	case p == "/device", p == "/staff", strings.HasPrefix(p, "/staff/"):
+		return p
+	case strings.HasPrefix(p, demoStaffIdPPath+"/"):
+		return demoStaffIdPPath
+	}
+	return "other"
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -128,17 +154,41 @@ func isOAuthPath(p string) bool { return strings.HasPrefix(p, "/oauth/") }
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &statusRecorder{ResponseWriter: w, route: fixedRoute(r.URL.Path)}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey, rec))
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !rec.wrote {
 					writeProblem(rec, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 				}
 			}
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start).Round(time.Microsecond))
+			d := time.Since(start)
+			s.metrics.observe(rec.route, r.Method, rec.status, d)
+			s.log.Info("request", "method", r.Method, "route", rec.route, "status", rec.status, "duration", d.Round(time.Microsecond))
 		}()
-		s.serve(rec, r, next)
+		// No redirects: ServeMux would answer a path with an empty, "." or ".." segment
+		// (/v1/persons//threads) with a 307 to the cleaned path; the contract knows no such path.
+		if !cleanPath(r.URL.Path) {
+			writeProblem(rec, r, problem(http.StatusNotFound, api.NotFound, "No such endpoint."))
+			return
+		}
+		addr := clientAddr(r)
+		if !s.limiter.acquire(addr) {
+			s.metrics.throttled.Inc()
+			writeThrottled(rec, r)
+			return
+		}
+		defer s.limiter.release(addr)
+		if p := checkHeaders(r); p != nil {
+			s.inputError(rec, r, p)
+			return
+		}
+		if p := checkQuery(r); p != nil {
+			s.inputError(rec, r, p)
+			return
+		}
+		s.serve(rec, withLang(r), next)
 	})
 }
 
@@ -163,16 +213,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	r = r.WithContext(context.WithValue(r.Context(), rawBodyKey, body))
 
-	if r.URL.Path == "/device" {
-		s.devicePage(w, r)
-		return
-	}
 	if !utf8.Valid(body) {
 		s.inputError(w, r, badRequest("", "The request body is not valid UTF-8."))
 		return
 	}
+	if p := checkForm(r, body); p != nil {
+		s.inputError(w, r, p)
+		return
+	}
+	if r.URL.Path == "/device" {
+		s.devicePage(w, r)
+		return
+	}
 
 	route, pathParams, err := s.router.FindRoute(r)
+	if err == nil {
+		if rec, ok := r.Context().Value(routeKey).(*statusRecorder); ok {
+			rec.route = route.Path
+		}
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, routers.ErrMethodNotAllowed):

@@ -1,20 +1,96 @@
 package backend
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
+// DefaultIdempotencyTTL is how long an Idempotency-Key record is kept: a kiosk retries a write within
+// seconds or minutes, never a day later.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// Idempotency records (table idempotency) are scoped per caller: a citizen's person id, or "kiosk:" and the
+// kiosk's issuer and client id, so one client's key never replays another's answer. What a record holds:
+//
+//   - key: not the Idempotency-Key but SHA-256 of caller, endpoint and key (hex), so the table alone does
+//     not give the key;
+//   - body_hash: SHA-256 of the request body, to refuse the same key with another body (422);
+//   - response_body: the answer sealed with AES-256-GCM under a key derived with HKDF-SHA256 from the
+//     Idempotency-Key (the secret) and the caller and endpoint (the info); the nonce is prepended. Only a
+//     client presenting the same key again can open it: the stored row holds no message text, name or id
+//     in clear, and a database dump without the kiosks' keys cannot be read back.
+//
+// Records are pruned after Config.IdempotencyTTL (24 hours by the server's clock), on write, at most once
+// a minute.
+
+func idemRecordKey(caller, endpoint, key string) string {
+	return sha256Hex([]byte(caller + "\x00" + endpoint + "\x00" + key))
+}
+
+func idemAEAD(caller, endpoint, key string) (cipher.AEAD, error) {
+	k, err := hkdf.Key(sha256.New, []byte(key), []byte("helsekiosk idempotency v1"), caller+"\x00"+endpoint, 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func sealResponse(caller, endpoint, key string, plain []byte) ([]byte, error) {
+	aead, err := idemAEAD(caller, endpoint, key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, plain, []byte(caller)), nil
+}
+
+func openResponse(caller, endpoint, key string, sealed []byte) ([]byte, error) {
+	aead, err := idemAEAD(caller, endpoint, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, errors.New("idempotency: sealed response too short")
+	}
+	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(caller))
+}
+
+// pruneIdempotency deletes records older than the TTL, at most once a minute.
+func (s *Server) pruneIdempotency(tx *sql.Tx, r *http.Request) error {
+	now := s.now().UnixMilli()
+	last := s.lastPrune.Load()
+	if now-last < time.Minute.Milliseconds() && now >= last || !s.lastPrune.CompareAndSwap(last, now) {
+		return nil
+	}
+	_, err := tx.ExecContext(r.Context(), `DELETE FROM idempotency WHERE created_at < ?`, now-s.cfg.IdempotencyTTL.Milliseconds())
+	return err
+}
+
 // writeTx runs a write in one transaction together with its Idempotency-Key record. fn returns the
 // status and JSON body (nil for none) to answer, or an error (a *problemError for a 4xx) that rolls
-// everything back. A repeat of the key with the same body answers the stored response verbatim.
+// everything back. A repeat of the key by the same caller with the same body answers the stored response
+// verbatim (within the TTL).
 func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, fn func(tx *sql.Tx) (int, any, error)) {
 	key := r.Header.Get("Idempotency-Key")
 	endpoint := r.Method + " " + r.URL.Path
+	recKey := idemRecordKey(caller, endpoint, key)
 	hash := sha256Hex(rawBody(r))
 	ctx := r.Context()
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -23,26 +99,45 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 		return
 	}
 	defer tx.Rollback()
+	if err := s.pruneIdempotency(tx, r); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if key != "" {
 		var storedHash, ct string
 		var status int
 		var stored []byte
-		err := tx.QueryRowContext(ctx, `SELECT body_hash, status, content_type, response_body FROM idempotency
-			WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, key).Scan(&storedHash, &status, &ct, &stored)
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT body_hash, status, content_type, response_body, created_at FROM idempotency
+			WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, recKey).Scan(&storedHash, &status, &ct, &stored, &created)
 		switch {
-		case err == nil:
+		case err == nil && created >= s.now().Add(-s.cfg.IdempotencyTTL).UnixMilli():
 			if storedHash != hash {
 				writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, api.IdempotencyKeyReused, "Idempotency-Key",
 					"This Idempotency-Key was used before with a different request body."))
 				return
 			}
+			var out []byte
+			if len(stored) > 0 {
+				if out, err = openResponse(caller, endpoint, key, stored); err != nil {
+					s.writeErr(w, r, err)
+					return
+				}
+			}
 			if ct != "" {
 				w.Header().Set("Content-Type", ct)
+				w.Header().Set("Cache-Control", "no-store")
 			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			w.WriteHeader(status)
-			_, _ = w.Write(stored)
+			_, _ = w.Write(out)
 			return
+		case err == nil:
+			// Expired but not yet pruned: forget it and write anew.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE caller = ? AND endpoint = ? AND key = ?`, caller, endpoint, recKey); err != nil {
+				s.writeErr(w, r, err)
+				return
+			}
 		case !errors.Is(err, sql.ErrNoRows):
 			s.writeErr(w, r, err)
 			return
@@ -63,8 +158,15 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 		ct = "application/json"
 	}
 	if key != "" {
+		var sealed []byte
+		if len(out) > 0 {
+			if sealed, err = sealResponse(caller, endpoint, key, out); err != nil {
+				s.writeErr(w, r, err)
+				return
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (caller, endpoint, key, body_hash, status, content_type, response_body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, caller, endpoint, key, hash, status, ct, out, s.now().UnixMilli()); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, caller, endpoint, recKey, hash, status, ct, sealed, s.now().UnixMilli()); err != nil {
 			s.writeErr(w, r, err)
 			return
 		}

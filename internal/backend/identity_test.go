@@ -620,11 +620,25 @@ func (s *syncBuffer) String() string {
 
 // TestLogsHoldNoToken: a debug log of logins, refreshes, refusals and revocations holds no token, no secret,
 // no user code and no national identity number.
+// TestLogsHoldNoToken: neither log format (text, json; --log-format) holds a token, a secret, a national
+// identity number, a name, a subject, message text or a kiosk's name – only methods, route templates,
+// statuses and durations.
 func TestLogsHoldNoToken(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) { testLogsHoldNoToken(t, format) })
+	}
+}
+
+func testLogsHoldNoToken(t *testing.T, format string) {
 	var buf syncBuffer
 	op := newFakeOP(t)
 	e := backendtest.New(t, backendtest.AllowInvalidRequests(), backendtest.WithConfig(func(c *backend.Config) {
-		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts := &slog.HandlerOptions{Level: slog.LevelDebug}
+		if format == "json" {
+			c.Logger = slog.New(slog.NewJSONHandler(&buf, opts))
+		} else {
+			c.Logger = slog.New(slog.NewTextHandler(&buf, opts))
+		}
 		c.TrustIssuers = []string{op.URL}
 	}))
 	tr := deviceLogin(t, e, backend.DemoIngrid, "openid helsekiosk offline_access")
@@ -645,10 +659,19 @@ func TestLogsHoldNoToken(t *testing.T) {
 	secrets = append(secrets, da.UserCode, da.DeviceCode)
 	e.Client.Get(e.URL + "/device?user_code=" + da.UserCode)
 	postForm(t, e, "/oauth/revoke", url.Values{"token": {tr2.AccessToken}})
-	postForm(t, e, "/oauth/revoke", url.Values{"token": {*tr2.RefreshToken}})
+	// Texts: a new thread, a reply, a help request; and a write that fails inside the database.
+	const subject, text, kioskName = "Loggtest-emne", "Loggtest: hemmeleg meldingstekst", "Loggtest-kiosken"
+	secrets = append(secrets, subject, text, kioskName, "Ingrid Haugen", "p-ingrid", "t-ingrid-1")
+	e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tr2.AccessToken, api.NewThread{ServiceId: backend.ServiceHomeNursing, Subject: subject, Body: text})
+	tr3 := deviceLogin(t, e, backend.DemoIngrid, "openid helsekiosk")
+	e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads/t-ingrid-1/messages", tr3.AccessToken, api.NewMessage{Body: text}, "Idempotency-Key", "log-key-1")
+	e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: kioskName, Screen: "inbox"})
 	log := buf.String()
-	if !strings.Contains(log, "path=/v1/me") {
+	if !strings.Contains(log, "route=/v1/me") && !strings.Contains(log, `"route":"/v1/me"`) {
 		t.Fatalf("nothing logged: %s", log)
+	}
+	if !strings.Contains(log, "/v1/persons/{personId}/threads/{threadId}/messages") {
+		t.Errorf("the reply is not logged by its route template: %s", log)
 	}
 	for _, s := range secrets {
 		if len(s) >= 8 && strings.Contains(log, s) {

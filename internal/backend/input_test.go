@@ -75,7 +75,7 @@ func TestBadInput(t *testing.T) {
 		{"body over 64 KiB", "POST", threads, json, `{"serviceId":"svc-home-nursing","subject":"Hei","body":"` + strings.Repeat("x", 70_000) + `"}`, nil, 413, "body_too_large", ""},
 		{"service the person does not have", "POST", threads, json, `{"serviceId":"svc-physiotherapy","subject":"Hei","body":"Hei"}`, nil, 400, "invalid_request", "serviceId"},
 		{"service id breaks pattern", "POST", threads, json, `{"serviceId":"svc home","subject":"Hei","body":"Hei"}`, nil, 400, "invalid_request", "serviceId"},
-		{"idempotency key too long", "POST", threads, json, `{"serviceId":"svc-home-nursing","subject":"Hei","body":"Hei"}`, []string{"Idempotency-Key", strings.Repeat("k", 129)}, 400, "invalid_request", "Idempotency-Key"},
+		{"idempotency key too long", "POST", threads, json, `{"serviceId":"svc-home-nursing","subject":"Hei","body":"Hei"}`, []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, "invalid_request", "Idempotency-Key"},
 		{"reply empty", "POST", threads + "/t-ingrid-1/messages", json, `{"body":""}`, nil, 400, "invalid_request", "body"},
 		{"reply unknown field", "POST", threads + "/t-ingrid-1/messages", json, `{"body":"x","author":"service"}`, nil, 400, "invalid_request", "author"},
 		{"thread id breaks pattern", "GET", threads + "/bad%20id", "", ``, nil, 400, "invalid_request", "threadId"},

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -44,7 +45,7 @@ func listServices(ctx context.Context, q querier, personID string) ([]api.Servic
 	return out, rows.Err()
 }
 
-func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId) {
+func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.ListServicesParams) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
 		return
@@ -54,6 +55,7 @@ func (h handler) ListServices(w http.ResponseWriter, r *http.Request, personID a
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, out)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -153,10 +155,104 @@ func (h handler) ListThreads(w http.ResponseWriter, r *http.Request, personID ap
 		s.writeErr(w, r, err)
 		return
 	}
+	localize(w, r, &page)
 	writeJSON(w, http.StatusOK, page)
 }
 
-func loadThread(ctx context.Context, q querier, personID, threadID string) (api.Thread, error) {
+// Messages are paged by seq, newest last: a page is the limit messages before a cursor (the seq of the
+// oldest message of the page after it), or the newest ones without a cursor.
+const (
+	defaultMessageLimit = 50
+	maxMessageLimit     = 100
+)
+
+type messageCursor struct {
+	Seq int64 `json:"s"`
+}
+
+func encodeMessageCursor(seq int64) string {
+	b, _ := json.Marshal(messageCursor{Seq: seq})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeMessageCursor(s string) (int64, error) {
+	var c messageCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, badRequest("before", "The cursor is not valid.")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.Seq <= 0 {
+		return 0, badRequest("before", "The cursor is not valid.")
+	}
+	return c.Seq, nil
+}
+
+// messageLimit reads a limit parameter (nil: the default).
+func messageLimit(limit *int) (int, error) {
+	if limit == nil {
+		return defaultMessageLimit, nil
+	}
+	if *limit < 1 || *limit > maxMessageLimit {
+		return 0, badRequest("limit", "limit must be 1-100.")
+	}
+	return *limit, nil
+}
+
+// messagePage returns up to limit messages of the thread before seq before (0: the newest), oldest first,
+// and the cursor of the page before it (nil when there is none).
+func messagePage(ctx context.Context, q querier, threadID string, before int64, limit int) ([]api.Message, *string, error) {
+	query := `SELECT seq, id, author, author_name, staff_role, body, sent_at FROM messages WHERE thread_id = ?`
+	args := []any{threadID}
+	if before > 0 {
+		query += ` AND seq < ?`
+		args = append(args, before)
+	}
+	query += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, limit+1)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var msgs []api.Message
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		m, err := scanMessage(seqScanner{rows, &seq})
+		if err != nil {
+			return nil, nil, err
+		}
+		msgs = append(msgs, m)
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	var older *string
+	if len(msgs) > limit {
+		msgs, seqs = msgs[:limit], seqs[:limit]
+		c := encodeMessageCursor(seqs[limit-1])
+		older = &c
+	}
+	slices.Reverse(msgs)
+	if msgs == nil {
+		msgs = []api.Message{}
+	}
+	return msgs, older, nil
+}
+
+// seqScanner scans a leading seq column, then the columns scanMessage reads.
+type seqScanner struct {
+	rows *sql.Rows
+	seq  *int64
+}
+
+func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
+
+// loadThread returns the thread with its newest limit messages.
+func loadThread(ctx context.Context, q querier, personID, threadID string, limit int) (api.Thread, error) {
 	var t api.Thread
 	err := q.QueryRowContext(ctx, `SELECT t.id, t.subject, t.unread, s.id, s.code, s.name FROM threads t JOIN services s ON s.id = t.service_id
 		WHERE t.id = ? AND t.person_id = ?`, threadID, personID).Scan(&t.Id, &t.Subject, &t.Unread, &t.Service.Id, &t.Service.Code, &t.Service.Name)
@@ -166,20 +262,8 @@ func loadThread(ctx context.Context, q querier, personID, threadID string) (api.
 	if err != nil {
 		return t, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, author, author_name, staff_role, body, sent_at FROM messages WHERE thread_id = ? ORDER BY seq`, threadID)
-	if err != nil {
-		return t, err
-	}
-	defer rows.Close()
-	t.Messages = []api.Message{}
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return t, err
-		}
-		t.Messages = append(t.Messages, m)
-	}
-	return t, rows.Err()
+	t.Messages, t.OlderCursor, err = messagePage(ctx, q, threadID, 0, limit)
+	return t, err
 }
 
 func scanMessage(row interface{ Scan(...any) error }) (api.Message, error) {
@@ -200,17 +284,60 @@ func scanMessage(row interface{ Scan(...any) error }) (api.Message, error) {
 	return m, nil
 }
 
-func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId) {
+func (h handler) GetThread(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, params api.GetThreadParams) {
 	s := h.s
 	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
 		return
 	}
-	t, err := loadThread(r.Context(), s.db, personID, threadID)
+	limit, err := messageLimit(params.Limit)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
+	t, err := loadThread(r.Context(), s.db, personID, threadID, limit)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	localize(w, r, &t)
 	writeJSON(w, http.StatusOK, t)
+}
+
+func (h handler) ListMessages(w http.ResponseWriter, r *http.Request, personID api.PersonId, threadID api.ThreadId, params api.ListMessagesParams) {
+	s := h.s
+	if _, _, ok := s.actFor(w, r, personID, api.Messages, false); !ok {
+		return
+	}
+	limit, err := messageLimit(params.Limit)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	var before int64
+	if params.Before != nil && *params.Before != "" {
+		if before, err = decodeMessageCursor(*params.Before); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	ctx := r.Context()
+	var one int
+	switch err := s.db.QueryRowContext(ctx, `SELECT 1 FROM threads WHERE id = ? AND person_id = ?`, threadID, personID).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		s.writeErr(w, r, errNotFound)
+		return
+	case err != nil:
+		s.writeErr(w, r, err)
+		return
+	}
+	items, older, err := messagePage(ctx, s.db, threadID, before, limit)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	page := api.MessagePage{Items: items, OlderCursor: older}
+	localize(w, r, &page)
+	writeJSON(w, http.StatusOK, page)
 }
 
 // newMessage is a message to add to a thread.
@@ -305,10 +432,11 @@ func (h handler) CreateThread(w http.ResponseWriter, r *http.Request, personID a
 		if _, err := addMessage(ctx, tx, id, newMessage{Author: api.AuthorKindCitizen, AuthorName: sess.Citizen.Name, Body: in.Body, SentAt: now}); err != nil {
 			return 0, nil, err
 		}
-		t, err := loadThread(ctx, tx, personID, id)
+		t, err := loadThread(ctx, tx, personID, id, defaultMessageLimit)
 		if err != nil {
 			return 0, nil, err
 		}
+		localize(w, r, &t)
 		return http.StatusCreated, t, nil
 	})
 }

@@ -320,6 +320,7 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 	err := tx.QueryRowContext(ctx, `SELECT status, kiosk_name, client_id, scope, expires_at, interval_ms, last_poll_at, person_id
 		FROM device_codes WHERE device_code_hash = ?`, hash).Scan(&status, &kiosk, &codeClient, &scope, &expires, &intervalMS, &lastPoll, &personID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && codeClient != clientID) {
+		s.metrics.login("invalid")
 		writeOAuthError(w, oauthErr("invalid_grant", "Unknown device code."))
 		return
 	}
@@ -328,14 +329,17 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if status == "used" {
+		s.metrics.login("invalid")
 		writeOAuthError(w, oauthErr("invalid_grant", "The device code was already used."))
 		return
 	}
 	if ms(now) >= expires {
+		s.metrics.login("expired")
 		writeOAuthError(w, oauthErr("expired_token", "The device code has expired; start again."))
 		return
 	}
 	if status == "denied" {
+		s.metrics.login("denied")
 		writeOAuthError(w, oauthErr("access_denied", "The citizen declined."))
 		return
 	}
@@ -360,6 +364,7 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, oauthErr("invalid_grant", "The person is no longer known."))
 		return
 	}
+	s.metrics.login("ok")
 	s.issueTokens(w, r, tx, p, clientID, kiosk, tokenScope(scope), "")
 }
 

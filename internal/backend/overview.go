@@ -10,7 +10,7 @@ import (
 
 // GetOverview answers the home screen in one call: the unread count and the next booked appointment that
 // has not ended, each only when the caller's scopes for the person cover it.
-func (h handler) GetOverview(w http.ResponseWriter, r *http.Request, personID api.PersonId) {
+func (h handler) GetOverview(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.GetOverviewParams) {
 	s := h.s
 	_, a, ok := s.actFor(w, r, personID, "", false)
 	if !ok {
@@ -38,5 +38,6 @@ func (h handler) GetOverview(w http.ResponseWriter, r *http.Request, personID ap
 			out.NextAppointment = &ap
 		}
 	}
+	localize(w, r, &out)
 	writeJSON(w, http.StatusOK, out)
 }

@@ -102,6 +102,14 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, problem(http.StatusRequestTimeout, api.RequestCancelled, "The request was cancelled."))
 		return
 	}
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.metrics.dbError(err)
+	if kind, ok := dbUnavailable(err); ok {
+		// A full disk, a read-only or failing database, a busy lock: not a bug, and it passes; tell the
+		// caller (and the load balancer) to come back.
+		s.log.Warn("database unavailable", "method", r.Method, "route", routeOf(r), "kind", kind, "err", err)
+		writeUnavailable(w, r, "The service cannot store this now; try again shortly.")
+		return
+	}
+	s.log.Error("internal error", "method", r.Method, "route", routeOf(r), "err", err)
 	writeProblem(w, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 }

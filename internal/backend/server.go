@@ -95,8 +95,19 @@ type Config struct {
 	// nil discards them.
 	Logger *slog.Logger
 
+	// Timeouts are the HTTP servers' timeouts (HTTPServer, Start); zero fields take DefaultTimeouts'.
+	Timeouts Timeouts
+	// MaxConcurrentPerClient bounds the requests in flight per client address (429 rate_limited with
+	// Retry-After above it); 0 means DefaultMaxConcurrentPerClient, negative none.
+	MaxConcurrentPerClient int
+	// IdempotencyTTL is how long an Idempotency-Key record is kept (default 24 hours).
+	IdempotencyTTL time.Duration
+
 	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
 	Staff StaffConfig
+
+	// wrap, when set (tests only, export_test.go), wraps the handler Start serves.
+	wrap func(http.Handler) http.Handler
 }
 
 // Server is the backend. Handler serves it; Close closes its database.
@@ -111,6 +122,9 @@ type Server struct {
 	router     routers.Router
 	doc        *openapi3.T
 	handler    http.Handler
+	limiter    *clientLimiter
+	metrics    *metrics
+	lastPrune  atomic.Int64 // unix ms of the last idempotency prune
 }
 
 //go:embed migrations/*.sql
@@ -160,6 +174,24 @@ func New(cfg Config) (*Server, error) {
 	if cfg.KioskName == "" {
 		cfg.KioskName = "Helsekiosk"
 	}
+	if cfg.Timeouts.ReadHeader <= 0 {
+		cfg.Timeouts.ReadHeader = DefaultTimeouts.ReadHeader
+	}
+	if cfg.Timeouts.Read <= 0 {
+		cfg.Timeouts.Read = DefaultTimeouts.Read
+	}
+	if cfg.Timeouts.Write <= 0 {
+		cfg.Timeouts.Write = DefaultTimeouts.Write
+	}
+	if cfg.Timeouts.Idle <= 0 {
+		cfg.Timeouts.Idle = DefaultTimeouts.Idle
+	}
+	if cfg.MaxConcurrentPerClient == 0 {
+		cfg.MaxConcurrentPerClient = DefaultMaxConcurrentPerClient
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -167,7 +199,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter()}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter(),
+		limiter: newClientLimiter(cfg.MaxConcurrentPerClient)}
+	s.metrics = newMetrics(s)
 	if cfg.Demo || len(cfg.KioskClients) > 0 {
 		if s.key, err = newIssuerKey(cfg.SigningKey); err != nil {
 			db.Close()
@@ -299,7 +333,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		ln.Close()
 		return nil, err
 	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	h := s.Handler()
+	if cfg.wrap != nil {
+		h = cfg.wrap(h)
+	}
+	hs := s.HTTPServer("", h)
 	r := &Running{URL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -317,9 +355,13 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	return r, nil
 }
 
-// Close stops serving and closes the database. It is safe to call more than once.
+// ShutdownTimeout is how long a graceful shutdown waits for requests in flight.
+const ShutdownTimeout = 10 * time.Second
+
+// Close stops serving – it stops accepting, lets the requests in flight finish (at most ShutdownTimeout) –
+// and closes the database. It is safe to call more than once.
 func (r *Running) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err := r.http.Shutdown(ctx)
 	if errors.Is(err, http.ErrServerClosed) {

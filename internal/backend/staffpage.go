@@ -2,10 +2,14 @@ package backend
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
@@ -34,10 +38,18 @@ func (s *Server) HandlerWithStaff() http.Handler {
 		mux.Handle(demoStaffIdPPath+"/", demoIdP)
 	}
 	mux.Handle("/", s.Handler())
-	return mux
+	// No redirects here either: ServeMux would answer an unclean path with a 307 before the API's middleware
+	// sees it.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cleanPath(r.URL.Path) {
+			writeProblem(w, r, problem(http.StatusNotFound, api.NotFound, "No such endpoint."))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
-var staffTmpl = template.Must(template.New("staff").Parse(`<!doctype html>
+var staffTmpl = template.Must(template.New("staff").Funcs(template.FuncMap{"visible": visible}).Parse(`<!doctype html>
 <html lang="nn">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="{{.Refresh}}">
@@ -50,7 +62,7 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 </style></head>
 <body>
 <form method="post" action="/staff/logout" style="float:right"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<span id="staff-name">{{.Name}}</span> <button type="submit" id="logout">Logg ut</button></form>
+<span id="staff-name">{{visible .Name}}</span> <button type="submit" id="logout">Logg ut</button></form>
 <h1>Hjelpeførespurnader frå kioskane <span class="bm">/ Hjelpeforespørsler fra kioskene</span></h1>
 <p>Sida oppdaterer seg sjølv kvart {{.Refresh}}. sekund. <span class="bm">Siden oppdaterer seg selv hvert {{.Refresh}}. sekund.</span></p>
 {{if .Requests}}
@@ -58,13 +70,29 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <thead><tr><th>Kiosk</th><th>Skjermbilete / skjermbilde</th><th>Venta sidan / ventet siden</th><th></th></tr></thead>
 <tbody>
 {{range .Requests}}<tr class="request" data-id="{{.Id}}">
-<td class="kiosk">{{.KioskName}}</td><td>{{.Screen}}</td><td>{{.Since}} ({{.Minutes}} min)</td>
+<td class="kiosk">{{visible .KioskName}}</td><td>{{visible .Screen}}</td><td>{{.Since}} ({{.Minutes}} min)</td>
 <td><form method="post" action="/staff/handle"><input type="hidden" name="id" value="{{.Id}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 <button type="submit">Eg tek meg av det / Jeg tar meg av det</button></form></td></tr>
 {{end}}</tbody></table>
 {{else}}<p class="none" id="none">Ingen ventar på hjelp no. <span class="bm">Ingen venter på hjelp nå.</span></p>{{end}}
 </body></html>
 `))
+
+// visible makes text from a kiosk safe to show as it is: control characters (C0, DEL, C1: ESC sequences,
+// CR, LF), bidi overrides, embeddings and isolates (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C),
+// zero-width and other invisible format characters (Unicode category Cf), and U+FFFD are written as
+// \uXXXX, so a kiosk name cannot reorder or hide the page's text. The template then HTML-escapes the result.
+func visible(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 type staffRow struct {
 	api.HelpRequest

@@ -115,7 +115,7 @@ func TestThreads(t *testing.T) {
 		t.Errorf("services %v", codes)
 	}
 	// A thread: messages oldest first.
-	res, b = e.Do(t, http.MethodGet, "/v1/persons/p-ingrid/threads/t-ingrid-5", tok, nil)
+	res, b = e.Do(t, http.MethodGet, "/v1/persons/p-ingrid/threads/t-ingrid-5", tok, nil, "Accept-Language", "nn")
 	wantStatus(t, res, b, http.StatusOK)
 	th := decode[api.Thread](t, b)
 	if len(th.Messages) != 3 || th.Messages[0].Author != api.AuthorKindService || th.Messages[0].StaffRole == nil || *th.Messages[0].StaffRole != "sjukepleiar" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/helsekiosk/helsekiosk/internal/backend"
+	"github.com/helsekiosk/helsekiosk/internal/contract"
 )
 
 // recordingTB records Errorf calls instead of failing.
@@ -34,7 +35,7 @@ func (r *recordingTB) messages() string {
 
 // TestValidatorCatches checks that the wrapper reports responses and requests that break the contract.
 func TestValidatorCatches(t *testing.T) {
-	router, err := contractRouter()
+	v, err := contract.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestValidatorCatches(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recordingTB{TB: t}
-			e := &Env{t: rec, router: router, allowBadReq: tt.allowBad}
+			e := &Env{t: rec, contract: v, allowBadReq: tt.allowBad}
 			srv := newTestServer(t, e.validating(bad))
 			e.URL, e.Client = srv.URL, srv.Client()
 			if tt.name == "unknown operation allowed" {
