@@ -20,8 +20,8 @@ import (
 // helpState is the kiosk's help request ("Be om hjelp"): at most one open at a time. It carries the kiosk's
 // name and the screen's kind only, and it outlives a logout (staff still come).
 type helpState struct {
-	id      string // the open request; "" when none
-	key     string // the idempotency key of the request being sent or withdrawn
+	id      string                // the open request; "" when none
+	key     client.IdempotencyKey // of the request being sent or withdrawn
 	sending bool
 	failed  string             // the failure's message ID, shown with the button (translated when shown); "" for none
 	data    map[string]any     // the failure message's template data
@@ -92,12 +92,9 @@ func (k *Kiosk) callStaff() {
 	if h.id != "" || h.sending {
 		return
 	}
-	if h.key == "" {
-		h.key = client.NewIdempotencyKey()
-	}
 	h.sending, h.failed, h.data = true, "", nil
 	k.refreshHelp()
-	cl, key := k.ops.client(), h.key
+	cl, key := k.ops.client(), h.key.For("create") // one key until a request is open, whatever screen retries
 	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
 	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -114,7 +111,7 @@ func (k *Kiosk) callStaff() {
 				k.refreshHelp()
 				return
 			}
-			h.key = ""
+			h.key.Done()
 			k.opLog(store.HelpRequested, "")
 			h.id = hr.Id
 			k.refreshHelp()
@@ -149,7 +146,8 @@ func (k *Kiosk) clearHelp() {
 	if h.cancel != nil {
 		h.cancel()
 	}
-	h.id, h.key, h.cancel, h.failed, h.data = "", "", nil, "", nil
+	h.key.Done()
+	h.id, h.cancel, h.failed, h.data = "", nil, "", nil
 	k.refreshHelp()
 }
 
@@ -159,10 +157,8 @@ func (k *Kiosk) withdrawHelp() {
 	if h.id == "" || h.sending {
 		return
 	}
-	if h.key == "" {
-		h.key = client.NewIdempotencyKey()
-	}
-	id, key, cl := h.id, h.key, k.ops.client()
+	id, cl := h.id, k.ops.client()
+	key := h.key.For("withdraw " + id)
 	h.sending = true
 	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)

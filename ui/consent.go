@@ -16,14 +16,14 @@ import (
 type consent struct {
 	k       *Kiosk
 	sess    *session
-	key     string // one idempotency key for this consent, kept until it succeeds
+	key     client.IdempotencyKey // one key for this consent (the terms shown), kept until it succeeds
 	accept  *widgets.Button
 	decline *widgets.Button
 	errText *widget.Label
 }
 
 func newConsent(k *Kiosk, sess *session) *consent {
-	return &consent{k: k, sess: sess, key: client.NewIdempotencyKey()}
+	return &consent{k: k, sess: sess}
 }
 
 func (s *consent) buildUI() fyne.CanvasObject {
@@ -47,7 +47,7 @@ func (s *consent) buildUI() fyne.CanvasObject {
 func (s *consent) give() {
 	k := s.k
 	version := s.sess.me.Consent.TermsVersion
-	sess, key := s.sess.api, s.key
+	sess, key := s.sess.api, s.key.For(version)
 	s.accept.Disable()
 	showError(s.errText, "")
 	k.async(s, func(ctx context.Context) func() {
