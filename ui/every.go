@@ -107,6 +107,14 @@ func (k *Kiosk) every(d time.Duration, o owner, work func(ctx context.Context) f
 	return cancel
 }
 
+// after applies apply once on the UI goroutine, d from now on the kiosk's clock, unless o ends first.
+func (k *Kiosk) after(d time.Duration, o owner, apply func()) {
+	ctx, cancel := context.WithCancel(o.ctx)
+	k.every(d, owner{ctx: ctx, alive: o.alive}, func(context.Context) func() {
+		return func() { cancel(); apply() }
+	})
+}
+
 // pollDefault is how often home and the inbox look for new messages.
 const pollDefault = 30 * time.Second
 

@@ -329,14 +329,7 @@ func (s *thread) scrollToEnd() {
 	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
 	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
 	s.scroll.ScrollToBottom()
-	k, gen := s.k, s.k.gen
-	time.AfterFunc(100*time.Millisecond, func() {
-		k.do(func() {
-			if gen == k.gen && k.cur == s {
-				s.scroll.ScrollToBottom()
-			}
-		})
-	})
+	s.k.after(100*time.Millisecond, s.k.forScreen(s), s.scroll.ScrollToBottom)
 }
 
 func (s *thread) stop() {}
