@@ -223,7 +223,7 @@ func TestAppointmentsGroupedByDay(t *testing.T) {
 
 func TestAppointmentsBokmal(t *testing.T) {
 	h, _, _, _ := apptSetup(t, "nb")
-	for _, text := range []string{"I dag", "I morgen", "Torsdag 26. november", "Hjemmebesøk  ·  Sjukepleiar", "Kommende", "Tidligere"} {
+	for _, text := range []string{"I dag", "I morgen", "Torsdag 26. november", "Hjemmebesøk  ·  Sykepleier", "Kommende", "Tidligere"} {
 		if !h.hasText(text) {
 			t.Errorf("the bokmål list does not show %q: %q", text, h.texts(false))
 		}

@@ -189,9 +189,17 @@ func (k *Kiosk) Window() fyne.Window { return k.win }
 // Lang returns the language shown now.
 func (k *Kiosk) Lang() string { return k.lang }
 
+// setLang shows lang from now on, and asks the backend for its labels (service names, staff roles) in it:
+// for the citizen's session when one is open, else for the kiosk's own calls.
 func (k *Kiosk) setLang(lang string) {
 	k.lang = lang
 	k.loc = i18n.NewLocalizer(k.bundle, lang)
+	switch {
+	case k.sess != nil:
+		k.sess.api.SetLanguage(lang)
+	case k.client != nil:
+		k.client.SetLanguage(lang)
+	}
 }
 
 // show makes s the window's content, stopping the screen shown before.
@@ -213,6 +221,7 @@ func (k *Kiosk) show(s screen) {
 // refresh its token only while the citizen is active (see client.Session): it asks the idle watch.
 func (k *Kiosk) loggedIn(sess *client.Session) {
 	k.sess = newSession(k.ctx, sess)
+	sess.SetLanguage(k.lang) // the backend's labels in the language on screen
 	k.sessionStarted()
 	k.startIdle()
 	sess.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)

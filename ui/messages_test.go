@@ -395,6 +395,7 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	real := h.k.sess.api
 	lossy := &lossyTransport{match: "/threads"}
 	h.k.sess.api = sessionWith(t, env, "p-ingrid", lossy)
+	h.k.sess.api.SetLanguage(h.k.Lang()) // as the kiosk does for its own sessions: the service names in nynorsk
 	h.tap("Send")
 	h.waitFor("the failure", func() bool { return h.containsText("Meldinga vart ikkje send. Teksten din er teken vare på.") })
 	if !h.hasText("Prøv igjen") {
@@ -437,7 +438,7 @@ func TestNewMessageFailureWhenBackendIsDown(t *testing.T) {
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
 	logIn(t, h, env, "p-ingrid")
 	c := openCompose(t, h, "Meldinger", "Ny melding")
-	c.service.SetSelected("Heimesjukepleie")
+	c.service.SetSelected("Hjemmesykepleie") // the backend names services in the kiosk's language
 	test.Type(c.subject, "Ny tid")
 	test.Type(c.text, "Kan dere komme etter klokka ti?")
 	h.tap("Les gjennom")

@@ -301,6 +301,7 @@ func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 	k.cfg = cfg
 	if cl != nil {
 		k.client = cl
+		cl.SetLanguage(k.lang)
 		k.ops.mu.Lock()
 		k.ops.cl = cl
 		k.ops.mu.Unlock()
