@@ -327,7 +327,7 @@ func (c *Client) call(r *resty.Request, method, rawURL string, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(resp.Body(), out); err != nil {
-		return &Error{Status: resp.StatusCode(), Code: "malformed_response", Err: err}
+		return &Error{Status: resp.StatusCode(), Code: CodeMalformedResponse, Err: err}
 	}
 	return nil
 }
@@ -393,6 +393,34 @@ func pathOf(raw string) string {
 
 // NewIdempotencyKey returns a fresh random key for one intended write (one per draft, reused on retry).
 func NewIdempotencyKey() string { return rand.Text() }
+
+// IdempotencyKey is the Idempotency-Key of one intended write. The key is made at the first attempt and
+// reused by every retry of the same content, so a retry (after a failure, or an answer lost on the way
+// back) is never stored twice; changed content gets a key of its own (the backend would refuse the old key
+// with another body). The zero value is ready to use; Done forgets the key after a success.
+type IdempotencyKey struct {
+	key, content string
+}
+
+// For returns the key for sending content: the same as last time when content is the same.
+func (i *IdempotencyKey) For(content string) string {
+	if i.key == "" || i.content != content {
+		i.key, i.content = NewIdempotencyKey(), content
+	}
+	return i.key
+}
+
+// ForJSON is For with req's JSON encoding as the content.
+func (i *IdempotencyKey) ForJSON(req any) string {
+	b, _ := json.Marshal(req)
+	return i.For(string(b))
+}
+
+// Key is the key made by the last For ("" when none).
+func (i *IdempotencyKey) Key() string { return i.key }
+
+// Done forgets the key after a success.
+func (i *IdempotencyKey) Done() { *i = IdempotencyKey{} }
 
 type quietLogger struct{}
 

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,9 +51,30 @@ func newClient(t *testing.T, env *backendtest.Env, opts ...client.Option) *clien
 	return c
 }
 
+// pendingSpy closes pending when the token endpoint first answers authorization_pending.
+type pendingSpy struct {
+	once    sync.Once
+	pending chan struct{}
+}
+
+func (p *pendingSpy) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method != http.MethodPost {
+		return resp, err
+	}
+	b, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	if rerr == nil && bytes.Contains(b, []byte("authorization_pending")) {
+		p.once.Do(func() { close(p.pending) })
+	}
+	return resp, err
+}
+
 func TestDeviceLogin(t *testing.T) {
 	env := backendtest.New(t)
-	c := newClient(t, env)
+	spy := &pendingSpy{pending: make(chan struct{})}
+	c := newClient(t, env, client.WithHTTPClient(&http.Client{Transport: spy}))
 	l, err := c.StartLogin(ctx(t), "Servicetorget")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +89,11 @@ func TestDeviceLogin(t *testing.T) {
 		defer close(done)
 		s, err = l.Wait(ctx(t))
 	}()
-	time.Sleep(1500 * time.Millisecond) // let it poll while pending at least once
+	select { // it polls while pending at least once, and goes on polling after
+	case <-spy.pending:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the client was never answered authorization_pending: it did not poll before the approval")
+	}
 	env.Approve(t, l.UserCode, "p-ingrid")
 	<-done
 	if err != nil {

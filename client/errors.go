@@ -20,6 +20,13 @@ var (
 	ErrLoggedOut    = errors.New("logged out")         // the session's token was dropped
 )
 
+// The client's own codes, in Error.Code, for failures the client itself finds (the backend's codes are
+// api.ProblemCode constants).
+const (
+	CodeMalformedResponse = "malformed_response" // an answer the contract does not allow (ErrBadResponse)
+	CodeSessionIdle       = "session_idle"       // a refresh needed after the idle timeout (ErrIdle)
+)
+
 // An Error is a failed API call: either the backend's RFC 9457 problem (Status, Code, Title, Detail, Field),
 // or a transport failure (Status 0, Err set). Its text never holds tokens or personal data.
 type Error struct {
@@ -65,14 +72,14 @@ func (e *Error) Is(target error) bool {
 	case ErrInvalid:
 		switch e.Status {
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
-			return e.Code != "malformed_response"
+			return e.Code != CodeMalformedResponse
 		}
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrUnavailable:
 		return e.Status == 0 || e.Status >= 500 || e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout
 	case ErrBadResponse:
-		return e.Code == "malformed_response"
+		return e.Code == CodeMalformedResponse
 	}
 	return false
 }

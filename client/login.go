@@ -73,7 +73,7 @@ func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
 		return nil, err
 	}
 	if got.DeviceAuthorizationEndpoint == "" || got.TokenEndpoint == "" {
-		return nil, &Error{Status: http.StatusOK, Code: "malformed_response", Err: errors.New("discovery lacks device endpoints")}
+		return nil, &Error{Status: http.StatusOK, Code: CodeMalformedResponse, Err: errors.New("discovery lacks device endpoints")}
 	}
 	c.mu.Lock()
 	c.disc = &got
@@ -314,7 +314,7 @@ func oauthError(ctx context.Context, err error) error {
 			e.Status = http.StatusBadRequest
 		}
 		if e.Code == "" && e.Status < 500 {
-			e.Code = "malformed_response"
+			e.Code = CodeMalformedResponse
 		}
 		return e
 	}
@@ -335,7 +335,7 @@ func grantError(ctx context.Context, err error) error {
 			e.Status = re.Response.StatusCode
 		}
 		if e.Code == "" && e.Status < 500 {
-			e.Code = "malformed_response"
+			e.Code = CodeMalformedResponse
 		}
 		return e
 	}

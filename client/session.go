@@ -59,7 +59,7 @@ const refreshMargin = 20 * time.Second
 
 // ErrIdle is the error of a call that needed a token refresh after the citizen was idle for the idle
 // timeout: the session is over (it matches ErrUnauthorized and ErrLoggedOut).
-var ErrIdle = &Error{Status: http.StatusUnauthorized, Code: "session_idle"}
+var ErrIdle = &Error{Status: http.StatusUnauthorized, Code: CodeSessionIdle}
 
 // NewSession wraps a token the device login gave.
 func (c *Client) NewSession(tok *oauth2.Token) *Session {
@@ -123,7 +123,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	old, last, idle := s.tok, s.lastActivity, s.idleTimeout
 	s.mu.Unlock()
 	if old.RefreshToken == "" {
-		return "", &Error{Status: http.StatusUnauthorized, Code: "token_expired"}
+		return "", &Error{Status: http.StatusUnauthorized, Code: string(api.TokenExpired)}
 	}
 	if last != nil && idle > 0 && s.c.now().Sub(last()) >= idle {
 		// The citizen has gone: never renew their login. The tokens stay only for Logout to revoke.
@@ -143,7 +143,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		var e *Error
 		if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 {
 			// invalid_grant and the like: the refresh token is spent or revoked; the login is over.
-			return "", &Error{Status: http.StatusUnauthorized, Code: "token_expired", Detail: e.Code}
+			return "", &Error{Status: http.StatusUnauthorized, Code: string(api.TokenExpired), Detail: e.Code}
 		}
 		return "", err
 	}
@@ -209,7 +209,7 @@ func (s *Session) do(ctx context.Context, method, path, key string, body, out an
 			r.SetHeader("Content-Type", "application/json").SetBody(body)
 		}
 		err = s.c.call(r, method, s.c.apiPath(path), out)
-		if attempt == 0 && CodeOf(err) == "token_expired" && s.expire(tok) {
+		if attempt == 0 && CodeOf(err) == string(api.TokenExpired) && s.expire(tok) {
 			continue
 		}
 		return err

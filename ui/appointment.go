@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -49,6 +48,7 @@ const (
 // What was chosen and typed stays when sending fails, and so does the request's idempotency key.
 type appointment struct {
 	k    *Kiosk
+	sess *session
 	a    api.Appointment
 	past bool // the list to go back to
 	rule *api.CancellationRule
@@ -63,14 +63,14 @@ type appointment struct {
 	comment     *widgets.Entry
 	commentHint *widget.Label
 	cancelErr   *widget.Label
-	cancelKey   idemKey
+	cancelKey   client.IdempotencyKey
 	sending     bool
 
 	// the change request
 	proposals []*proposal
 	wish      *widgets.Entry
 	changeErr *widget.Label
-	changeKey idemKey
+	changeKey client.IdempotencyKey
 }
 
 // proposal is one alternative time: a day and a time window (-1 when not chosen yet).
@@ -80,26 +80,8 @@ type proposal struct {
 	winSel      *widget.Select
 }
 
-// idemKey is an Idempotency-Key for one attempt-set: the same request sent again (after a failure) reuses
-// the key, so the backend cannot store it twice; a different request gets a new key.
-type idemKey struct {
-	key, body string
-}
-
-// For returns the key for req: the same as last time when req is the same.
-func (i *idemKey) For(req any) string {
-	b, _ := json.Marshal(req)
-	if i.key == "" || i.body != string(b) {
-		i.key, i.body = client.NewIdempotencyKey(), string(b)
-	}
-	return i.key
-}
-
-// Done forgets the key after a success.
-func (i *idemKey) Done() { *i = idemKey{} }
-
-func newAppointment(k *Kiosk, a api.Appointment, past bool) *appointment {
-	return &appointment{k: k, a: a, past: past}
+func newAppointment(k *Kiosk, sess *session, a api.Appointment, past bool) *appointment {
+	return &appointment{k: k, sess: sess, a: a, past: past}
 }
 
 func (s *appointment) buildUI() fyne.CanvasObject {
@@ -109,13 +91,13 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.comment = widgets.NewMultiLineEntry()
+	s.comment = widgets.NewMultiLineEntry(k.hooks)
 	s.comment.Wrapping = fyne.TextWrapWord
 	s.comment.SetMinRowsVisible(2)
 	s.comment.SetPlaceHolder(k.tr("ApptCommentPlaceholder"))
 	s.commentHint = para("")
 	s.cancelErr = errorLabel()
-	s.wish = widgets.NewMultiLineEntry()
+	s.wish = widgets.NewMultiLineEntry(k.hooks)
 	s.wish.Wrapping = fyne.TextWrapWord
 	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))
@@ -125,7 +107,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	}
 	s.loadRule()
 	s.refresh()
-	back := widgets.NewIconButton(k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.past)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.sess, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
 	return container.NewBorder(top, nil, nil, nil, s.scroll)
@@ -133,7 +115,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 
 func (s *appointment) loadRule() {
 	k := s.k
-	sess := k.sess
+	sess := s.sess.api
 	k.async(s, func(ctx context.Context) func() {
 		r, err := sess.CancellationRule(ctx)
 		if err != nil {
@@ -227,7 +209,7 @@ func (s *appointment) card() fyne.CanvasObject {
 	if b := k.readAloud(func() string { return spokenText(lines) }); b != nil {
 		lines.Objects[0] = container.NewBorder(nil, nil, nil, container.NewVBox(b), when)
 	}
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, container.NewPadded(lines))
 }
@@ -239,7 +221,7 @@ func (s *appointment) summary() fyne.CanvasObject {
 		k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}) + "  ·  " + k.serviceName(a.Service))
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Wrapping = fyne.TextWrapWord
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, l)
 }
@@ -252,7 +234,7 @@ func (s *appointment) viewActions() {
 	if a.PendingRequest != nil && *a.PendingRequest == api.AppointmentPendingRequestCancellation {
 		return // asked to cancel already: the service answers in the messages
 	}
-	cancel := widgets.NewIconButton(k.tr("ApptCancel"), theme.CancelIcon(), func() {
+	cancel := widgets.NewIconButton(k.hooks, k.tr("ApptCancel"), theme.CancelIcon(), func() {
 		s.say(s.notice, "")
 		if s.deadlinePassed() {
 			s.setMode(apptDeadline)
@@ -260,7 +242,7 @@ func (s *appointment) viewActions() {
 		}
 		s.setMode(apptCancel)
 	})
-	change := widgets.NewIconButton(k.tr("ApptChange"), theme.HistoryIcon(), func() {
+	change := widgets.NewIconButton(k.hooks, k.tr("ApptChange"), theme.HistoryIcon(), func() {
 		s.say(s.notice, "")
 		s.setMode(apptChange)
 	})
@@ -294,7 +276,7 @@ func (s *appointment) cancelForm() {
 	}
 	grid := container.NewGridWithColumns(2)
 	for _, c := range cancelReasons {
-		b := widgets.NewButton(k.tr(c.id), func() {
+		b := widgets.NewButton(k.hooks, k.tr(c.id), func() {
 			s.reason = c.r
 			s.say(s.cancelErr, "")
 			s.refresh()
@@ -318,8 +300,8 @@ func (s *appointment) cancelForm() {
 	s.body.Add(s.comment)
 	s.body.Add(s.cancelErr)
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
-		widgets.NewPrimaryButton(k.tr("ApptNext"), s.checkCancel)))
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
+		widgets.NewPrimaryButton(k.hooks, k.tr("ApptNext"), s.checkCancel)))
 }
 
 // checkCancel checks the form at the kiosk, then asks for confirmation.
@@ -353,12 +335,12 @@ func (s *appointment) confirmForm() {
 	}
 	s.body.Add(para(k.tr("ApptConfirmThread")))
 	s.body.Add(s.cancelErr)
-	send := widgets.NewPrimaryButton(k.tr("ApptConfirmYes"), s.sendCancel)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptConfirmYes"), s.sendCancel)
 	if s.sending {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
+		widgets.NewButton(k.hooks, k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
 		send))
 }
 
@@ -371,16 +353,16 @@ func (s *appointment) sendCancel() {
 	if c := strings.TrimSpace(s.comment.Text); c != "" {
 		req.Comment = &c
 	}
-	key := s.cancelKey.For(req)
+	key := s.cancelKey.ForJSON(req)
 	s.submit(s.cancelErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
 		_, err := sess.RequestCancellation(ctx, pid, aid, key, req)
 		return err
 	}, func(err error) {
 		switch client.CodeOf(err) {
-		case "cancellation_deadline_passed":
+		case string(api.CancellationDeadlinePassed):
 			s.setMode(apptDeadline)
 			return
-		case "not_cancellable":
+		case string(api.NotCancellable):
 			s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
 		default:
 			s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
@@ -399,7 +381,7 @@ func (s *appointment) sendCancel() {
 func (s *appointment) submit(errLabel *widget.Label, send func(ctx context.Context, sess *client.Session, pid, aid string) error,
 	failed func(error), done func(fresh *api.Appointment)) {
 	k := s.k
-	sess, pid, aid := k.sess, k.person.Person.Id, s.a.Id
+	sess, pid, aid := s.sess.api, s.sess.personID(), s.a.Id
 	s.sending = true
 	s.say(errLabel, "")
 	s.refresh()
@@ -445,7 +427,7 @@ func (s *appointment) deadlineInfo() {
 	phone.TextStyle = fyne.TextStyle{Bold: true}
 	s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
 	s.body.Add(para(k.tr("HelpLineHours")))
-	s.body.Add(container.NewHBox(widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
+	s.body.Add(container.NewHBox(widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
 }
 
 // ---- change request ----
@@ -497,7 +479,7 @@ func (s *appointment) changeForm() {
 			p.winSel.SetSelectedIndex(p.window)
 		}
 		p.winSel.OnChanged = func(string) { p.window = p.winSel.SelectedIndex(); s.say(s.changeErr, "") }
-		remove := widgets.NewIconButton(k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
+		remove := widgets.NewIconButton(k.hooks, k.tr("ApptRemoveProposal"), theme.DeleteIcon(), func() {
 			s.proposals = append(s.proposals[:i:i], s.proposals[i+1:]...)
 			s.refresh()
 		})
@@ -506,7 +488,7 @@ func (s *appointment) changeForm() {
 		s.body.Add(container.NewBorder(nil, nil, container.NewCenter(label), remove, container.NewGridWithColumns(2, p.daySel, p.winSel)))
 	}
 	if len(s.proposals) < maxProposals {
-		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("ApptAddProposal"), theme.ContentAddIcon(), func() {
 			s.addProposal()
 			s.refresh()
 		})))
@@ -514,12 +496,12 @@ func (s *appointment) changeForm() {
 	s.body.Add(para(k.tr("ApptWishLabel")))
 	s.body.Add(s.wish)
 	s.body.Add(s.changeErr)
-	send := widgets.NewPrimaryButton(k.tr("ApptSendChange"), s.sendChange)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptSendChange"), s.sendChange)
 	if s.sending {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
 		send))
 }
 
@@ -568,12 +550,12 @@ func (s *appointment) sendChange() {
 		s.say(s.changeErr, msg)
 		return
 	}
-	key := s.changeKey.For(req)
+	key := s.changeKey.ForJSON(req)
 	s.submit(s.changeErr, func(ctx context.Context, sess *client.Session, pid, aid string) error {
 		_, err := sess.RequestChange(ctx, pid, aid, key, req)
 		return err
 	}, func(err error) {
-		if client.CodeOf(err) == "not_cancellable" {
+		if client.CodeOf(err) == string(api.NotCancellable) {
 			s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
 		} else {
 			s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
@@ -590,6 +572,8 @@ func (s *appointment) sendChange() {
 }
 
 func (s *appointment) stop() {}
+
+func (s *appointment) kind() string { return "appointment" }
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.

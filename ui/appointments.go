@@ -30,6 +30,7 @@ const (
 // tapping a row opens the appointment (cancel, ask to change).
 type appointments struct {
 	k    *Kiosk
+	sess *session
 	past bool // showing past appointments
 
 	status   *widget.Label
@@ -48,17 +49,19 @@ type apptRow struct {
 	appt *api.Appointment
 }
 
-func newAppointments(k *Kiosk) *appointments { return &appointments{k: k} }
+func newAppointments(k *Kiosk, sess *session) *appointments { return &appointments{k: k, sess: sess} }
 
 // newAppointmentsPast opens the list on the past appointments.
-func newAppointmentsPast(k *Kiosk, past bool) *appointments { return &appointments{k: k, past: past} }
+func newAppointmentsPast(k *Kiosk, sess *session, past bool) *appointments {
+	return &appointments{k: k, sess: sess, past: past}
+}
 
 func (s *appointments) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.status = para(k.tr("Loading"))
 	s.list = container.NewStack()
-	s.upcoming = widgets.NewButton(k.tr("ApptUpcoming"), func() { s.setPast(false) })
-	s.earlier = widgets.NewButton(k.tr("ApptPast"), func() { s.setPast(true) })
+	s.upcoming = widgets.NewButton(k.hooks, k.tr("ApptUpcoming"), func() { s.setPast(false) })
+	s.earlier = widgets.NewButton(k.hooks, k.tr("ApptPast"), func() { s.setPast(true) })
 	s.markTabs()
 	s.load()
 	head := container.NewBorder(nil, nil, nil, container.NewHBox(s.upcoming, s.earlier), heading(k.tr("TileAppointments")))
@@ -100,7 +103,7 @@ func (k *Kiosk) today() time.Time {
 
 func (s *appointments) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	today := k.today()
 	from := today.AddDate(0, 0, -appointmentPastDays)
 	to := today.AddDate(0, 0, appointmentDays+1)
@@ -220,7 +223,7 @@ func (s *appointments) fill() {
 	s.view.OnSelected = func(i widget.ListItemID) {
 		s.view.UnselectAll()
 		if i < len(s.rows) && s.rows[i].appt != nil {
-			k.show(newAppointment(k, *s.rows[i].appt, s.past))
+			k.show(newAppointment(k, s.sess, *s.rows[i].appt, s.past))
 		}
 	}
 	s.list.Add(s.view)
@@ -266,7 +269,7 @@ func newApptItem() *apptItem {
 	it.state = widget.NewLabel("")
 	it.state.TextStyle = fyne.TextStyle{Bold: true}
 	it.icon = widget.NewIcon(nil)
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	right := container.NewHBox(it.icon, it.state, widget.NewIcon(theme.NavigateNextIcon()))
 	mid := container.NewVBox(it.service, it.place)
@@ -341,18 +344,6 @@ func (k *Kiosk) apptState(a api.Appointment) (string, widget.Importance, fyne.Re
 	return k.tr("StatusBooked"), widget.MediumImportance, nil
 }
 
-func (k *Kiosk) statusText(st api.AppointmentStatus) string {
-	switch st {
-	case api.Booked:
-		return k.tr("StatusBooked")
-	case api.Cancelled:
-		return k.tr("StatusCancelled")
-	case api.Fulfilled:
-		return k.tr("StatusFulfilled")
-	case api.Noshow:
-		return k.tr("StatusNoshow")
-	}
-	return string(st)
-}
-
 func (s *appointments) stop() {}
+
+func (s *appointments) kind() string { return "appointments" }

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,10 +20,11 @@ import (
 // helpState is the kiosk's help request ("Be om hjelp"): at most one open at a time. It carries the kiosk's
 // name and the screen's kind only, and it outlives a logout (staff still come).
 type helpState struct {
-	id      string // the open request; "" when none
-	key     string // the idempotency key of the request being sent or withdrawn
+	id      string                // the open request; "" when none
+	key     client.IdempotencyKey // of the request being sent or withdrawn
 	sending bool
-	failed  string             // a translated failure, shown with the button
+	failed  string             // the failure's message ID, shown with the button (translated when shown); "" for none
+	data    map[string]any     // the failure message's template data
 	cancel  context.CancelFunc // stops watching the open request
 	slot    *fyne.Container    // the frame's slot (rebuilt with every screen)
 }
@@ -34,8 +33,7 @@ type helpState struct {
 // is open. Staff screens have none.
 func (k *Kiosk) helpSlot() fyne.CanvasObject {
 	k.ops.help.slot = container.NewHBox()
-	switch k.cur.(type) {
-	case *pinScreen, *staffPanel:
+	if staffScreen(k.cur) {
 		k.ops.help.slot.Hide()
 		return k.ops.help.slot
 	}
@@ -54,22 +52,22 @@ func (k *Kiosk) refreshHelp() {
 	case h.id != "":
 		text := widget.NewLabel(k.tr("CallStaffComing"))
 		text.TextStyle = fyne.TextStyle{Bold: true}
-		withdraw := widgets.NewButton(k.tr("CallStaffWithdraw"), k.withdrawHelp)
-		bg := canvas.NewRectangle(kt.ActingFor)
+		withdraw := widgets.NewButton(k.hooks, k.tr("CallStaffWithdraw"), k.withdrawHelp)
+		bg := canvas.NewRectangle(kt.Colors().ActingFor)
 		bg.CornerRadius = 8
 		slot.Add(container.NewStack(bg, container.NewHBox(text, withdraw)))
 	case h.sending:
-		b := widgets.NewIconButton(k.tr("CallStaffSending"), theme.HelpIcon(), nil)
+		b := widgets.NewIconButton(k.hooks, k.tr("CallStaffSending"), theme.HelpIcon(), nil)
 		b.Disable()
 		slot.Add(b)
 	default:
 		if h.failed != "" {
-			l := widget.NewLabel(h.failed)
+			l := widget.NewLabel(k.trd(h.failed, h.data))
 			l.Importance = widget.DangerImportance
 			l.Wrapping = fyne.TextWrapWord
 			slot.Add(widgets.NewCapped(k.helpFailedWidth(), l))
 		}
-		slot.Add(widgets.NewIconButton(k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
+		slot.Add(widgets.NewIconButton(k.hooks, k.tr("CallStaffButton"), theme.HelpIcon(), k.callStaff))
 	}
 	k.relayout()
 }
@@ -82,11 +80,10 @@ func (k *Kiosk) helpFailedWidth() float32 {
 
 // screenName is the kind of the screen shown (welcome, inbox, thread, …): no personal data.
 func screenName(s screen) string {
-	n := strings.TrimPrefix(fmt.Sprintf("%T", s), "*ui.")
-	if n == "" || n == "<nil>" {
+	if s == nil {
 		return "unknown"
 	}
-	return n
+	return s.kind()
 }
 
 // callStaff posts a help request and, once it is open, watches it until staff handle it.
@@ -95,67 +92,53 @@ func (k *Kiosk) callStaff() {
 	if h.id != "" || h.sending {
 		return
 	}
-	if h.key == "" {
-		h.key = client.NewIdempotencyKey()
-	}
-	h.sending, h.failed = true, ""
+	h.sending, h.failed, h.data = true, "", nil
 	k.refreshHelp()
-	cl, key := k.ops.client(), h.key
+	cl, key := k.ops.client(), h.key.For("create") // one key until a request is open, whatever screen retries
 	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
-	ctx := k.ops.ctx
-	go func() {
+	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		hr, err := cl.CreateHelpRequest(cctx, key, req)
-		k.do(func() {
+		return func() {
 			h.sending = false
 			if err != nil {
 				k.noteError(err)
-				h.failed = k.tr("CallStaffFailed")
-				if client.CodeOf(err) == "kiosk_required" { // the backend does not know this kiosk
-					h.failed = k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
+				h.failed, h.data = id("CallStaffFailed"), nil
+				if client.CodeOf(err) == string(api.KioskRequired) { // the backend does not know this kiosk
+					h.failed, h.data = id("ErrKioskRequired"), map[string]any{"Phone": HelpLine}
 				}
 				k.refreshHelp()
 				return
 			}
-			h.key = ""
+			h.key.Done()
 			k.opLog(store.HelpRequested, "")
 			h.id = hr.Id
 			k.refreshHelp()
 			k.watchHelp(cl, hr.Id)
-		})
-	}()
+		}
+	})
 }
 
-// watchHelp polls the request every helpPoll until it is no longer open.
+// watchHelp looks at the request every helpPoll until it is no longer open (a failed look is tried again
+// at the next tick).
 func (k *Kiosk) watchHelp(cl *client.Client, id string) {
 	h := &k.ops.help
-	ctx, cancel := context.WithCancel(k.ops.ctx)
-	h.cancel = cancel
-	every := k.ops.helpPoll
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(every):
-			}
-			rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
-			hr, err := cl.HelpRequest(rctx, id)
-			rcancel()
-			if err != nil || hr.Status == api.Open {
-				continue // a failed look is tried again at the next tick
-			}
-			status := string(hr.Status)
-			k.do(func() {
-				if h.id == id {
-					k.opLog(store.HelpHandled, status)
-					k.clearHelp()
-				}
-			})
-			return
+	h.cancel = k.every(k.ops.helpPoll, k.forKiosk(), func(ctx context.Context) func() {
+		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+		hr, err := cl.HelpRequest(rctx, id)
+		rcancel()
+		if err != nil || hr.Status == api.Open {
+			return nil
 		}
-	}()
+		status := string(hr.Status)
+		return func() {
+			if h.id == id {
+				k.opLog(store.HelpHandled, status)
+				k.clearHelp()
+			}
+		}
+	})
 }
 
 func (k *Kiosk) clearHelp() {
@@ -163,7 +146,8 @@ func (k *Kiosk) clearHelp() {
 	if h.cancel != nil {
 		h.cancel()
 	}
-	h.id, h.key, h.cancel, h.failed = "", "", nil, ""
+	h.key.Done()
+	h.id, h.cancel, h.failed, h.data = "", nil, "", nil
 	k.refreshHelp()
 }
 
@@ -173,16 +157,14 @@ func (k *Kiosk) withdrawHelp() {
 	if h.id == "" || h.sending {
 		return
 	}
-	if h.key == "" {
-		h.key = client.NewIdempotencyKey()
-	}
-	id, key, cl, ctx := h.id, h.key, k.ops.client(), k.ops.ctx
+	id, cl := h.id, k.ops.client()
+	key := h.key.For("withdraw " + id)
 	h.sending = true
-	go func() {
+	k.run(k.forKiosk(), func(ctx context.Context) func() {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		_, err := cl.WithdrawHelpRequest(cctx, id, key)
-		k.do(func() {
+		return func() {
 			h.sending = false
 			if err != nil {
 				k.noteError(err)
@@ -193,6 +175,6 @@ func (k *Kiosk) withdrawHelp() {
 				k.opLog(store.HelpHandled, "withdrawn")
 				k.clearHelp()
 			}
-		})
-	}()
+		}
+	})
 }

@@ -12,17 +12,18 @@ import (
 // choosePerson asks whom the citizen's errand is for ("Kven gjeld det?"): themself, someone who gave them
 // fullmakt, or their child.
 type choosePerson struct {
-	k *Kiosk
+	k    *Kiosk
+	sess *session
 }
 
-func newChoosePerson(k *Kiosk) *choosePerson { return &choosePerson{k: k} }
+func newChoosePerson(k *Kiosk, sess *session) *choosePerson { return &choosePerson{k: k, sess: sess} }
 
 func (s *choosePerson) buildUI() fyne.CanvasObject {
 	k := s.k
 	list := container.NewVBox(heading(k.tr("ChoosePersonHeading")))
-	for _, p := range k.me.Persons {
+	for _, p := range s.sess.me.Persons {
 		label := p.Person.Name + " – " + k.relationText(p.Relation)
-		b := widgets.NewButton(label, func() { k.actFor(p) })
+		b := widgets.NewButton(k.hooks, label, func() { k.actFor(p) })
 		b.Alignment = widget.ButtonAlignLeading
 		if p.Relation == api.PersonAccessRelationSelf {
 			b.Importance = widget.HighImportance
@@ -33,6 +34,8 @@ func (s *choosePerson) buildUI() fyne.CanvasObject {
 }
 
 func (s *choosePerson) stop() {}
+
+func (s *choosePerson) kind() string { return "choosePerson" }
 
 // relationText is how the citizen relates to a person they may act for.
 func (k *Kiosk) relationText(r api.PersonAccessRelation) string {

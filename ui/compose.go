@@ -12,80 +12,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // maxSubject is the longest subject the contract allows (NewThread.subject maxLength; a test checks it
 // against api/openapi.yaml, as it does maxReply).
 const maxSubject = 100
-
-// messagesState is the session's message work that outlives a screen: the new-message draft, the reply
-// drafts by thread, each with its idempotency key, and the unread count last seen. Logout drops it.
-type messagesState struct {
-	compose *composeDraft
-	replies map[string]*draft
-	unread  int
-	known   bool // whether unread has been read from the backend in this session
-}
-
-// draft is text being written, and the Idempotency-Key of its sending. The key is made at the first
-// attempt and reused by every retry of the same content, so a retry never sends it twice; when the
-// citizen changes the text after a failed attempt, the changed text gets a key of its own (the backend
-// would refuse the old key with another body).
-type draft struct {
-	text       string
-	key        string
-	keyContent string
-}
-
-// keyFor returns the key for sending content.
-func (d *draft) keyFor(content string) string {
-	if d.key == "" || d.keyContent != content {
-		d.key, d.keyContent = client.NewIdempotencyKey(), content
-	}
-	return d.key
-}
-
-// composeDraft is a new message being written.
-type composeDraft struct {
-	draft
-	serviceID string
-	subject   string
-}
-
-func (d *composeDraft) content() string { return d.serviceID + "\x00" + d.subject + "\x00" + d.text }
-
-// replyDraft returns the reply draft for threadID, making it when create is true.
-func (k *Kiosk) replyDraft(threadID string, create bool) *draft {
-	if d := k.msgs.replies[threadID]; d != nil || !create {
-		return d
-	}
-	if k.msgs.replies == nil {
-		k.msgs.replies = map[string]*draft{}
-	}
-	d := &draft{}
-	k.msgs.replies[threadID] = d
-	return d
-}
-
-// seeUnread records the unread count n just read from the backend and returns how many more there are
-// than last seen (0 the first time, or when there are fewer).
-func (k *Kiosk) seeUnread(n int) int {
-	more := 0
-	if k.msgs.known && n > k.msgs.unread {
-		more = n - k.msgs.unread
-	}
-	k.msgs.unread, k.msgs.known = n, true
-	return more
-}
-
-// readOne records that the citizen read a thread that was unread.
-func (k *Kiosk) readOne() {
-	if k.msgs.known && k.msgs.unread > 0 {
-		k.msgs.unread--
-	}
-}
 
 // counterText is "123 av 4000 teikn".
 func (k *Kiosk) counterText(n, limit int) string {
@@ -101,11 +33,12 @@ func (k *Kiosk) setCounter(l *widget.Label, n, limit int) {
 	l.SetText(k.counterText(n, limit))
 }
 
-// compose writes a new message: choose the service, a subject and the text (the draft lives on the Kiosk,
+// compose writes a new message: choose the service, a subject and the text (the draft lives in the session,
 // so it survives going elsewhere in the session), read it back, send. A failed send keeps the draft on
 // screen with the reason and "Prøv igjen".
 type compose struct {
 	k        *Kiosk
+	sess     *session
 	d        *composeDraft
 	services []api.Service
 
@@ -131,11 +64,8 @@ type compose struct {
 	sending   bool
 }
 
-func newCompose(k *Kiosk) *compose {
-	if k.msgs.compose == nil {
-		k.msgs.compose = &composeDraft{}
-	}
-	return &compose{k: k, d: k.msgs.compose}
+func newCompose(k *Kiosk, sess *session) *compose {
+	return &compose{k: k, sess: sess, d: sess.composeDraft()}
 }
 
 func (s *compose) buildUI() fyne.CanvasObject {
@@ -149,23 +79,23 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.service = widget.NewRadioGroup(nil, func(name string) {
 		k.touch()
-		s.d.serviceID = s.serviceByName[name]
+		s.d.setService(s.serviceByName[name])
 	})
 	s.service.Horizontal = true
 	s.service.Hide()
 
-	s.subject = widgets.NewEntry()
+	s.subject = widgets.NewEntry(k.hooks)
 	s.subject.SetPlaceHolder(k.tr("MsgComposeSubjectPlaceholder"))
 	s.subject.SetText(s.d.subject)
 	s.subjectCount = widget.NewLabel("")
 	s.subject.OnChanged = func(v string) {
 		k.touch()
-		s.d.subject = v
+		s.d.setSubject(v)
 		k.setCounter(s.subjectCount, utf8.RuneCountInString(v), maxSubject)
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
-	s.text = widgets.NewMultiLineEntry()
+	s.text = widgets.NewMultiLineEntry(k.hooks)
 	s.text.Wrapping = fyne.TextWrapWord
 	s.text.SetMinRowsVisible(4)
 	s.text.SetPlaceHolder(k.tr("ReplyPlaceholder"))
@@ -173,16 +103,16 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.textCount = widget.NewLabel("")
 	s.text.OnChanged = func(v string) {
 		k.touch()
-		s.d.text = v
+		s.d.setText(v)
 		k.setCounter(s.textCount, utf8.RuneCountInString(v), maxReply)
 	}
 	k.setCounter(s.textCount, utf8.RuneCountInString(s.d.text), maxReply)
 
 	s.editErr = errorLabel()
-	s.readBack = widgets.NewPrimaryButton(k.tr("MsgReadBack"), s.review)
+	s.readBack = widgets.NewPrimaryButton(k.hooks, k.tr("MsgReadBack"), s.review)
 	s.readBack.Icon = theme.VisibilityIcon()
 	s.readBack.Disable()
-	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 
 	form := container.NewVBox(
 		fieldLabel(k.tr("MsgComposeService")), s.status, s.service,
@@ -201,7 +131,7 @@ func fieldLabel(text string) *widget.Label {
 
 func (s *compose) loadServices() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	k.async(s, func(ctx context.Context) func() {
 		list, err := sess.Services(ctx, pid)
 		return func() {
@@ -303,7 +233,7 @@ func (s *compose) review() {
 	s.sendErr = errorLabel()
 	s.sendState = widget.NewLabel("")
 	s.sendState.Hide()
-	s.edit = widgets.NewIconButton(k.tr("MsgEdit"), theme.DocumentCreateIcon(), func() {
+	s.edit = widgets.NewIconButton(k.hooks, k.tr("MsgEdit"), theme.DocumentCreateIcon(), func() {
 		k.touch()
 		if s.sending {
 			return
@@ -312,9 +242,9 @@ func (s *compose) review() {
 		s.body.Refresh()
 		s.setServices(s.services)
 	})
-	s.send = widgets.NewPrimaryButton(k.tr("Send"), s.sendNow)
+	s.send = widgets.NewPrimaryButton(k.hooks, k.tr("Send"), s.sendNow)
 	s.send.Icon = theme.MailSendIcon()
-	s.retry = widgets.NewIconButton(k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendNow)
+	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendNow)
 	s.retry.Hide()
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.sendErr),
@@ -339,7 +269,7 @@ func (s *compose) sendNow() {
 	d := s.d
 	nt := api.NewThread{ServiceId: d.serviceID, Subject: strings.TrimSpace(d.subject), Body: strings.TrimSpace(d.text)}
 	key := d.keyFor(d.content())
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	s.sending = true
 	s.send.Disable()
 	s.edit.Disable()
@@ -361,12 +291,12 @@ func (s *compose) sendNow() {
 				}
 				return // the draft and its key stay: trying again cannot send it twice
 			}
-			if k.msgs.compose == d {
-				k.msgs.compose = nil
-			}
-			k.show(newReceipt(k, t))
+			s.sess.composeSent(d)
+			k.show(newReceipt(k, s.sess, t))
 		}
 	})
 }
 
 func (s *compose) stop() {}
+
+func (s *compose) kind() string { return "compose" }

@@ -15,19 +15,22 @@ import (
 // consent asks a citizen who has not consented yet to accept the terms (or log out).
 type consent struct {
 	k       *Kiosk
-	key     string // one idempotency key for this consent, kept until it succeeds
+	sess    *session
+	key     client.IdempotencyKey // one key for this consent (the terms shown), kept until it succeeds
 	accept  *widgets.Button
 	decline *widgets.Button
 	errText *widget.Label
 }
 
-func newConsent(k *Kiosk) *consent { return &consent{k: k, key: client.NewIdempotencyKey()} }
+func newConsent(k *Kiosk, sess *session) *consent {
+	return &consent{k: k, sess: sess}
+}
 
 func (s *consent) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.errText = errorLabel()
-	s.accept = widgets.NewPrimaryButton(k.tr("ConsentAccept"), s.give)
-	s.decline = widgets.NewButton(k.tr("ConsentDecline"), func() { k.logout("") })
+	s.accept = widgets.NewPrimaryButton(k.hooks, k.tr("ConsentAccept"), s.give)
+	s.decline = widgets.NewButton(k.hooks, k.tr("ConsentDecline"), func() { k.logout(logoutDeclined) })
 	terms := container.NewVBox(
 		heading(k.tr("ConsentHeading")),
 		para(k.tr("ConsentIntro")),
@@ -43,8 +46,8 @@ func (s *consent) buildUI() fyne.CanvasObject {
 
 func (s *consent) give() {
 	k := s.k
-	version := k.me.Consent.TermsVersion
-	sess, key := k.sess, s.key
+	version := s.sess.me.Consent.TermsVersion
+	sess, key := s.sess.api, s.key.For(version)
 	s.accept.Disable()
 	showError(s.errText, "")
 	k.async(s, func(ctx context.Context) func() {
@@ -57,10 +60,12 @@ func (s *consent) give() {
 				}
 				return
 			}
-			k.me.Consent = *c
+			s.sess.setConsent(*c)
 			k.afterMe()
 		}
 	})
 }
 
 func (s *consent) stop() {}
+
+func (s *consent) kind() string { return "consent" }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/internal/speech"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
@@ -42,7 +44,6 @@ func (k *Kiosk) initDisplay() {
 		k.disp.speaker = speech.New()
 	}
 	k.applyTheme()
-	widgets.OnTextFocus = k.textFocused
 }
 
 func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
@@ -118,7 +119,7 @@ func (k *Kiosk) setDisplay(size kt.TextSize, hc bool) {
 
 // displayButton is the frame's "Aa" button: language, text size and contrast.
 func (k *Kiosk) displayButton() fyne.CanvasObject {
-	return widgets.NewButton(k.tr("DisplayButton"), k.showDisplayPanel)
+	return widgets.NewButton(k.hooks, k.tr("DisplayButton"), k.showDisplayPanel)
 }
 
 var sizeIDs = map[kt.TextSize]string{
@@ -144,20 +145,20 @@ func (k *Kiosk) showDisplayPanel() {
 			k.showDisplayPanel()
 		}
 	}
-	langs := container.NewGridWithColumns(len(langNames))
-	for _, l := range langNames {
-		langs.Add(chosen(widgets.NewButton(l.name, again(func() { k.switchLang(l.code) })), l.code == k.lang))
+	langs := container.NewGridWithColumns(len(config.Languages))
+	for _, l := range config.Languages {
+		langs.Add(chosen(widgets.NewButton(k.hooks, config.LanguageName(l), again(func() { k.switchLang(l) })), l == k.lang))
 	}
 	sizes := container.NewGridWithColumns(len(kt.TextSizes))
 	for _, sz := range kt.TextSizes {
-		sizes.Add(chosen(widgets.NewButton(k.tr(sizeIDs[sz]), again(func() { k.setDisplay(sz, k.disp.hc) })), sz == k.disp.size))
+		sizes.Add(chosen(widgets.NewButton(k.hooks, k.tr(sizeIDs[sz]), again(func() { k.setDisplay(sz, k.disp.hc) })), sz == k.disp.size))
 	}
 	hcText := k.tr("DisplayHighContrastOff")
 	if k.disp.hc {
 		hcText = k.tr("DisplayHighContrastOn")
 	}
-	hc := chosen(widgets.NewButton(hcText, again(func() { k.setDisplay(k.disp.size, !k.disp.hc) })), k.disp.hc)
-	closeBtn := widgets.NewPrimaryButton(k.tr("DisplayClose"), k.hideDisplayPanel)
+	hc := chosen(widgets.NewButton(k.hooks, hcText, again(func() { k.setDisplay(k.disp.size, !k.disp.hc) })), k.disp.hc)
+	closeBtn := widgets.NewPrimaryButton(k.hooks, k.tr("DisplayClose"), k.hideDisplayPanel)
 	title := subheading(k.tr("DisplayTitle"))
 	box := container.NewVBox(title,
 		fieldLabel(k.tr("ChooseLanguage")), langs,
@@ -165,9 +166,9 @@ func (k *Kiosk) showDisplayPanel() {
 		fieldLabel(k.tr("DisplayContrast")), container.NewHBox(hc),
 		widget.NewSeparator(),
 		container.NewHBox(layout.NewSpacer(), closeBtn))
-	card := canvas.NewRectangle(kt.Surface)
+	card := canvas.NewRectangle(kt.Colors().Surface)
 	card.CornerRadius = 16
-	card.StrokeColor = kt.TileBorder
+	card.StrokeColor = kt.Colors().TileBorder
 	card.StrokeWidth = 2
 	content := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(16, 16, 24, 24), box))
 	w := float32(760) * k.disp.size.Scale()
@@ -200,7 +201,7 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 		return
 	}
 	if k.disp.kb == nil {
-		k.disp.kb = widgets.NewKeyboard(k.win.Canvas(), widgets.KeyboardLabels{
+		k.disp.kb = widgets.NewKeyboard(k.hooks, k.win.Canvas(), widgets.KeyboardLabels{
 			Shift: k.tr("KeyboardShift"), Backspace: k.tr("KeyboardBackspace"),
 			Space: k.tr("KeyboardSpace"), Enter: k.tr("KeyboardEnter"),
 		})
@@ -209,9 +210,9 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 	if k.disp.kbSlot.Visible() {
 		return
 	}
-	hide := widgets.NewIconButton(k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
-	bg := canvas.NewRectangle(kt.Background) // set off from the screen by a border line
-	bg.StrokeColor = kt.TileBorder
+	hide := widgets.NewIconButton(k.hooks, k.tr("KeyboardHide"), theme.MenuDropDownIcon(), k.hideKeyboard)
+	bg := canvas.NewRectangle(kt.Colors().Background) // set off from the screen by a border line
+	bg.StrokeColor = kt.Colors().TileBorder
 	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{
 		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 4, 32, 32), // "hide" beside it: no extra row
@@ -246,7 +247,7 @@ func (k *Kiosk) readAloud(text func() string) *widgets.Button {
 		return nil
 	}
 	var b *widgets.Button
-	b = widgets.NewIconButton(k.tr("ReadAloud"), theme.VolumeUpIcon(), func() {
+	b = widgets.NewIconButton(k.hooks, k.tr("ReadAloud"), theme.VolumeUpIcon(), func() {
 		if k.disp.reading == b {
 			k.stopSpeech()
 			return
@@ -288,9 +289,10 @@ func (k *Kiosk) stopSpeech() {
 
 // inputValue is what one input widget holds: an entry's text, a check's tick, a choice.
 type inputValue struct {
-	kind string
-	text string
-	on   bool
+	kind  string
+	text  string
+	on    bool
+	index int // a select's or radio group's choice, by position: the same value whatever language shows it
 }
 
 // saveInputs reads the input widgets of a window's content, in tree order.
@@ -305,15 +307,16 @@ func saveInputs(root fyne.CanvasObject) []inputValue {
 		case *widget.Check:
 			out = append(out, inputValue{kind: "check", on: o.Checked})
 		case *widget.Select:
-			out = append(out, inputValue{kind: "select", text: o.Selected})
+			out = append(out, inputValue{kind: "select", index: o.SelectedIndex()})
 		case *widget.RadioGroup:
-			out = append(out, inputValue{kind: "radio", text: o.Selected})
+			out = append(out, inputValue{kind: "radio", index: slices.Index(o.Options, o.Selected)})
 		}
 	})
 	return out
 }
 
-// restoreInputs puts saved values back into the rebuilt content's input widgets, when the screen built the
+// restoreInputs puts saved values back into the rebuilt content's input widgets (a choice by its position
+// among the options, never by its text, which a language switch changes), when the screen built the
 // same inputs in the same order (it does, from the same state); values already there are left alone.
 func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 	if len(saved) == 0 || len(saveInputs(root)) != len(saved) {
@@ -337,12 +340,12 @@ func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 				o.SetChecked(v.on)
 			}
 		case *widget.Select:
-			if v.kind == "select" && o.Selected != v.text && contains(o.Options, v.text) {
-				o.SetSelected(v.text)
+			if v.kind == "select" && v.index >= 0 && v.index < len(o.Options) && o.SelectedIndex() != v.index {
+				o.SetSelectedIndex(v.index)
 			}
 		case *widget.RadioGroup:
-			if v.kind == "radio" && o.Selected != v.text && contains(o.Options, v.text) {
-				o.SetSelected(v.text)
+			if v.kind == "radio" && v.index >= 0 && v.index < len(o.Options) && o.Selected != o.Options[v.index] {
+				o.SetSelected(o.Options[v.index])
 			}
 		}
 	})
@@ -365,15 +368,6 @@ func walkInputs(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		walkInputs(o.Leading, f)
 		walkInputs(o.Trailing, f)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // spokenText is the text of the labels under o, in reading order, one sentence each: what "Les opp" reads.

@@ -96,7 +96,7 @@ func TestIngridReadsAndRepliesThenLogsOut(t *testing.T) {
 
 	h.tap("Logg ut")
 	h.waitForText("Logg inn")
-	if h.k.sess != nil || h.k.me != nil || h.k.person != nil {
+	if h.k.sess != nil {
 		t.Error("session state survives logout")
 	}
 	h.process()
@@ -172,16 +172,23 @@ func TestKariActingForIngrid(t *testing.T) {
 
 func TestIdleWarningThenLogout(t *testing.T) {
 	env := backendtest.New(t)
-	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 6 * time.Second, IdleWarning: 4 * time.Second})
+	clk := &testClock{t: time.Now()}
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 6 * time.Second, IdleWarning: 4 * time.Second},
+		withClock(clk))
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
-	h.waitForText("Er du her framleis?")
+	if h.hasText("Er du her framleis?") {
+		t.Fatal("warned before any time passed")
+	}
+	h.advanceUntil(clk, idleTick, 2*time.Second, "warning", func() bool { return h.hasText("Er du her framleis?") })
 	h.tap("Eg er her")
 	if h.hasText("Er du her framleis?") {
 		t.Fatal("the warning stays after «Eg er her»")
 	}
-	h.waitForText("Er du her framleis?")
-	h.waitForText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	h.advanceUntil(clk, idleTick, 2*time.Second, "second warning", func() bool { return h.hasText("Er du her framleis?") })
+	h.advanceUntil(clk, idleTick, 4*time.Second, "idle logout", func() bool {
+		return h.hasText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	})
 	if h.k.sess != nil || h.containsText("Ingrid") {
 		t.Error("idle logout left the session or her name")
 	}
@@ -242,12 +249,12 @@ func TestReplyFailureKeepsTextAndKey(t *testing.T) {
 	}
 
 	// The network fails: the text and the draft's key stay.
-	real := h.k.sess
+	real := h.k.sess.api
 	dead, err := client.New("http://127.0.0.1:1", client.WithRetries(0, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.k.sess = dead.NewSession(&oauth2.Token{AccessToken: "x"})
+	h.k.sess.api = dead.NewSession(&oauth2.Token{AccessToken: "x"})
 	const reply = "Eg kjem heim klokka tre."
 	th.reply.SetText(reply)
 	h.tap("Send")
@@ -261,7 +268,7 @@ func TestReplyFailureKeepsTextAndKey(t *testing.T) {
 	}
 
 	// Back online: the same key goes with the retry, and the reply arrives once.
-	h.k.sess = real
+	h.k.sess.api = real
 	h.tap("Send")
 	if th.draftKey() != key {
 		t.Error("the retry did not keep the draft's idempotency key")

@@ -17,14 +17,14 @@ import (
 func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	top := container.NewVBox()
 	if k.cfg.Demo {
-		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Demo))
+		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Colors().Demo))
 	}
 	if k.sess == nil {
 		top.Add(k.statusBanner()) // "the service is unavailable" while the backend does not answer
 	}
 	if k.sess != nil {
-		if k.actingForOther() {
-			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.person.Person.Name}), kt.ActingFor))
+		if k.sess.actingForOther() {
+			top.Add(widgets.NewBanner(k.trd("ActingFor", map[string]any{"Name": k.sess.personName()}), kt.Colors().ActingFor))
 		}
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
@@ -35,7 +35,7 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		bottom = container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
 			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())), bottom)
 	}
-	bg := canvas.NewRectangle(kt.Background)
+	bg := canvas.NewRectangle(kt.Colors().Background)
 	return container.NewStack(bg, container.NewBorder(top, bottom, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
 }
@@ -44,16 +44,16 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 	name := widget.NewLabel("Helsekiosk")
 	name.TextStyle = fyne.TextStyle{Bold: true}
 	var who fyne.CanvasObject
-	if k.me != nil {
-		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": k.me.Citizen.Name}))
+	if me := k.sess.me; me != nil {
+		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
 		l.Truncation = fyne.TextTruncateEllipsis                           // gives way to the buttons at large text sizes
 		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
 	}
 	right := container.NewHBox(k.helpSlot(), k.displayButton())
-	if _, home := k.cur.(*home); !home && k.person != nil {
-		right.Add(widgets.NewIconButton(k.tr("Home"), theme.HomeIcon(), k.goHome))
+	if k.cur.kind() != kindHome && k.sess.person != nil {
+		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
-	right.Add(widgets.NewIconButton(k.tr("Logout"), theme.LogoutIcon(), func() { k.logout("") }))
+	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
 	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer()), right, who))
 }
 

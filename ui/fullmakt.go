@@ -36,6 +36,7 @@ const (
 // may give or revoke their fullmakt.
 type fullmaktScreen struct {
 	k    *Kiosk
+	sess *session
 	mode fullmaktMode
 
 	lists  *api.FullmaktLists
@@ -54,16 +55,16 @@ type fullmaktScreen struct {
 	scopes   map[api.Scope]*widget.Check
 	scopeErr *widget.Label
 	grantErr *widget.Label
-	grantKey idemKey
+	grantKey client.IdempotencyKey
 	busy     bool
 
 	// the revocation being confirmed
 	revoke    *api.Fullmakt
 	revokeErr *widget.Label
-	revokeKey idemKey
+	revokeKey client.IdempotencyKey
 }
 
-func newFullmakt(k *Kiosk) *fullmaktScreen { return &fullmaktScreen{k: k} }
+func newFullmakt(k *Kiosk, sess *session) *fullmaktScreen { return &fullmaktScreen{k: k, sess: sess} }
 
 var fullmaktScopes = []struct {
 	s  api.Scope
@@ -75,7 +76,7 @@ var fullmaktScopes = []struct {
 }
 
 // mayManage reports whether the citizen may give and revoke fullmakt here: only for themself.
-func (s *fullmaktScreen) mayManage() bool { return !s.k.actingForOther() }
+func (s *fullmaktScreen) mayManage() bool { return !s.sess.actingForOther() }
 
 func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -86,11 +87,11 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.name = widgets.NewEntry()
+	s.name = widgets.NewEntry(k.hooks)
 	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
 	s.name.OnChanged = func(string) { s.say(s.nameErr, ""); s.say(s.grantErr, "") }
 	s.nameErr = errorLabel()
-	s.nin = widgets.NewEntry()
+	s.nin = widgets.NewEntry(k.hooks)
 	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
 	s.ninErr = errorLabel()
 	s.nin.OnChanged = func(v string) {
@@ -104,7 +105,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 			s.say(s.ninErr, "")
 		}
 	}
-	s.until = widgets.NewEntry()
+	s.until = widgets.NewEntry(k.hooks)
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
 	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()
@@ -116,7 +117,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.grantErr = errorLabel()
 	s.revokeErr = errorLabel()
 	s.refresh()
-	if k.may(api.Settings) {
+	if s.sess.may(api.Settings) {
 		s.load()
 	}
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.status, s.body))
@@ -125,7 +126,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 
 func (s *fullmaktScreen) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	s.status.SetText(k.tr("Loading"))
 	s.status.Show()
 	k.async(s, func(ctx context.Context) func() {
@@ -169,14 +170,14 @@ func (s *fullmaktScreen) refresh() {
 func (s *fullmaktScreen) showLists() {
 	k := s.k
 	if !s.mayManage() {
-		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name})))
+		s.body.Add(subheading(k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()})))
 		s.body.Add(para(k.tr("FullmaktSwitchToSelf")))
-		if len(k.me.Persons) > 1 {
-			s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) })))
+		if len(s.sess.me.Persons) > 1 {
+			s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k, s.sess)) })))
 		}
 	} else {
 		s.body.Add(para(k.tr("FullmaktIntro")))
-		s.body.Add(container.NewHBox(widgets.NewIconButton(k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
+		s.body.Add(container.NewHBox(widgets.NewIconButton(k.hooks, k.tr("FullmaktGrantButton"), theme.ContentAddIcon(), func() {
 			s.say(s.notice, "")
 			s.setMode(fmGrant)
 		})))
@@ -192,7 +193,7 @@ func (s *fullmaktScreen) showLists() {
 		f := s.lists.GrantedByMe[i]
 		var action fyne.CanvasObject
 		if s.mayManage() {
-			action = widgets.NewButton(k.tr("FullmaktRevoke"), func() {
+			action = widgets.NewButton(k.hooks, k.tr("FullmaktRevoke"), func() {
 				s.say(s.notice, "")
 				s.say(s.revokeErr, "")
 				s.revoke = &f
@@ -221,7 +222,7 @@ func (s *fullmaktScreen) fullmaktCard(name string, f api.Fullmakt, action fyne.C
 		until = k.trd("FullmaktUntil", map[string]any{"Date": k.fullDate(f.ValidUntil.Time)})
 	}
 	lines := container.NewVBox(title, para(k.trd("FullmaktScopes", map[string]any{"Scopes": s.scopeList(f.Scopes)})+"  ·  "+until))
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	var row fyne.CanvasObject = lines
 	if action != nil {
@@ -270,12 +271,12 @@ func (s *fullmaktScreen) grantForm() {
 		field(k.tr("FullmaktScopesLabel"), checks, s.scopeErr),
 		field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)))
 	s.body.Add(s.grantErr)
-	send := widgets.NewPrimaryButton(k.tr("FullmaktGrantSend"), s.grant)
+	send := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktGrantSend"), s.grant)
 	if s.busy {
 		send.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
+		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
 		send))
 }
 
@@ -378,8 +379,8 @@ func (s *fullmaktScreen) grant() {
 		return
 	}
 	req := api.NewFullmakt{ReceiverName: name, ReceiverNationalId: n, Scopes: scopes, ValidUntil: until}
-	key := s.grantKey.For(req)
-	sess, pid := k.sess, k.person.Person.Id
+	key := s.grantKey.ForJSON(req)
+	sess, pid := s.sess.api, s.sess.personID()
 	s.busy = true
 	s.say(s.grantErr, "")
 	s.refresh()
@@ -416,20 +417,20 @@ func (s *fullmaktScreen) grant() {
 func (s *fullmaktScreen) grantFailed(err error) {
 	k := s.k
 	switch client.CodeOf(err) {
-	case "receiver_not_found":
+	case string(api.ReceiverNotFound):
 		s.say(s.ninErr, k.tr("FullmaktReceiverNotFound"))
-	case "receiver_too_young":
+	case string(api.ReceiverTooYoung):
 		s.say(s.ninErr, k.tr("FullmaktReceiverTooYoung"))
-	case "fullmakt_to_self":
+	case string(api.FullmaktToSelf):
 		s.say(s.ninErr, k.tr("FullmaktToSelf"))
-	case "end_date_not_future":
+	case string(api.EndDateNotFuture):
 		s.say(s.untilErr, k.tr("FullmaktEndNotFuture"))
-	case "giver_too_young":
+	case string(api.GiverTooYoung):
 		s.say(s.grantErr, k.tr("FullmaktGiverTooYoung"))
-	case "fullmakt_exists":
+	case string(api.FullmaktExists):
 		s.say(s.grantErr, k.tr("FullmaktExists"))
-	case "self_only":
-		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+	case string(api.SelfOnly):
+		s.say(s.grantErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 	default:
 		if client.FieldOf(err) == "receiverNationalId" {
 			s.say(s.ninErr, k.tr("FullmaktNinInvalid"))
@@ -452,12 +453,12 @@ func (s *fullmaktScreen) confirmRevoke() {
 	s.body.Add(subheading(k.trd("FullmaktRevokeQuestion", map[string]any{"Name": f.Receiver.Name})))
 	s.body.Add(para(k.trd("FullmaktRevokeExplain", map[string]any{"Name": f.Receiver.Name})))
 	s.body.Add(s.revokeErr)
-	yes := widgets.NewPrimaryButton(k.tr("FullmaktRevokeYes"), s.doRevoke)
+	yes := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktRevokeYes"), s.doRevoke)
 	if s.busy {
 		yes.Disable()
 	}
 	s.body.Add(container.NewGridWithColumns(2,
-		widgets.NewButton(k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
+		widgets.NewButton(k.hooks, k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
 		yes))
 }
 
@@ -467,8 +468,8 @@ func (s *fullmaktScreen) doRevoke() {
 	if f == nil || s.busy {
 		return
 	}
-	key := s.revokeKey.For(f.Id)
-	sess, pid := k.sess, k.person.Person.Id
+	key := s.revokeKey.ForJSON(f.Id)
+	sess, pid := s.sess.api, s.sess.personID()
 	s.busy = true
 	s.say(s.revokeErr, "")
 	s.refresh()
@@ -480,8 +481,8 @@ func (s *fullmaktScreen) doRevoke() {
 				if k.handleUnauthorized(err) {
 					return
 				}
-				if client.CodeOf(err) == "self_only" {
-					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": k.person.Person.Name}))
+				if client.CodeOf(err) == string(api.SelfOnly) {
+					s.say(s.revokeErr, k.trd("FullmaktOnlySelf", map[string]any{"Name": s.sess.personName()}))
 				} else {
 					s.say(s.revokeErr, k.tr("FullmaktRevokeFailed")+" "+k.errText(err))
 				}
@@ -498,6 +499,8 @@ func (s *fullmaktScreen) doRevoke() {
 }
 
 func (s *fullmaktScreen) stop() {}
+
+func (s *fullmaktScreen) kind() string { return "fullmaktScreen" }
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.

@@ -32,7 +32,7 @@ func fullmaktSetup(t *testing.T, lang, personID string) (*harness, *backendtest.
 	env := backendtest.New(t, backendtest.WithClock(clk))
 	proxy := newWriteProxy(t, env.URL)
 	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang})
-	h.k.now = clk.Now
+	h.k.clk = nowClock(clk.Now)
 	logIn(t, h, env, personID)
 	if personID == "p-kari" {
 		h.waitForText(h.k.tr("ChoosePersonHeading"))

@@ -19,10 +19,11 @@ import (
 // queued and applied on the test goroutine by process (the test driver would otherwise run them on the
 // background goroutine, racing the test).
 type harness struct {
-	t  *testing.T
-	k  *Kiosk
-	mu sync.Mutex
-	q  []func()
+	t    *testing.T
+	k    *Kiosk
+	mu   sync.Mutex
+	q    []func()
+	onUI *netOnUI // the fault tests' transport, which catches requests on the UI goroutine
 }
 
 func newHarness(t *testing.T, cfg config.Config) *harness {
@@ -49,7 +50,7 @@ func newHarnessWith(t *testing.T, cfg config.Config, opts ...Option) *harness {
 	h.k = k
 	k.win.Resize(fyne.NewSize(1280, 800))
 	t.Cleanup(func() {
-		k.logout("")
+		k.logout(logoutCitizen)
 		k.cancel()
 		k.shutdownOps()
 	})
@@ -94,6 +95,14 @@ func (h *harness) waitFor(what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// waitCalls waits until every call the kiosk has started (Kiosk.run) has handed in its result, and applies
+// those results: after it, nothing started so far can still change the screen.
+func (h *harness) waitCalls(what string) {
+	h.t.Helper()
+	h.waitFor(what, func() bool { return h.k.inflight.Load() == 0 })
+	h.process()
 }
 
 // waitForText waits until a visible widget shows text (exactly).

@@ -26,3 +26,5 @@ func (s *help) buildUI() fyne.CanvasObject {
 }
 
 func (s *help) stop() {}
+
+func (s *help) kind() string { return "help" }

@@ -65,7 +65,7 @@ func TestWelcomeShowsHelpLineState(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := newHarness(t, config.Config{Lang: tt.lang})
-		h.k.now = func() time.Time { return now }
+		h.k.clk = nowClock(func() time.Time { return now })
 		h.k.show(newWelcome(h.k))
 		if !h.hasText(tt.want) {
 			t.Errorf("%s at %s: welcome lacks %q; shows %q", tt.lang, tt.now, tt.want, h.texts(false))

@@ -21,37 +21,38 @@ import (
 // pollInterval.
 type home struct {
 	k            *Kiosk
+	sess         *session
 	messages     *widgets.Tile
 	appointments *widgets.Tile
 	showNotice   func(int)
 	stopPoll     func()
 }
 
-func newHome(k *Kiosk) *home { return &home{k: k} }
+func newHome(k *Kiosk, sess *session) *home { return &home{k: k, sess: sess} }
 
 func (s *home) buildUI() fyne.CanvasObject {
 	k := s.k
 	title := heading(k.tr("HomeHeading"))
 	grid := container.NewGridWithColumns(2)
-	if k.may(api.Messages) {
-		s.messages = widgets.NewTile(k.tr("TileMessages"), k.tr("Loading"), theme.MailComposeIcon(), func() { k.show(newInbox(k)) })
+	if s.sess.may(api.Messages) {
+		s.messages = widgets.NewTile(k.hooks, k.tr("TileMessages"), k.tr("Loading"), theme.MailComposeIcon(), func() { k.show(newInbox(k, s.sess)) })
 		grid.Add(s.messages)
 	}
-	if k.may(api.Appointments) {
-		s.appointments = widgets.NewTile(k.tr("TileAppointments"), k.tr("Loading"), theme.HistoryIcon(), func() { k.show(newAppointments(k)) })
+	if s.sess.may(api.Appointments) {
+		s.appointments = widgets.NewTile(k.hooks, k.tr("TileAppointments"), k.tr("Loading"), theme.HistoryIcon(), func() { k.show(newAppointments(k, s.sess)) })
 		grid.Add(s.appointments)
 	}
-	if k.may(api.Settings) {
-		grid.Add(widgets.NewTile(k.tr("TileSettings"), k.tr("TileSettingsDetail"), theme.SettingsIcon(), func() { k.show(newSettings(k)) }))
+	if s.sess.may(api.Settings) {
+		grid.Add(widgets.NewTile(k.hooks, k.tr("TileSettings"), k.tr("TileSettingsDetail"), theme.SettingsIcon(), func() { k.show(newSettings(k, s.sess)) }))
 	}
-	grid.Add(widgets.NewTile(k.tr("TileFullmakt"), k.tr("TileFullmaktDetail"), theme.AccountIcon(), func() { k.show(newFullmakt(k)) }))
-	grid.Add(widgets.NewTile(k.tr("TileHelp"), k.trd("TileHelpDetail", map[string]any{"Phone": HelpLine}), theme.HelpIcon(), func() { k.show(newHelp(k)) }))
+	grid.Add(widgets.NewTile(k.hooks, k.tr("TileFullmakt"), k.tr("TileFullmaktDetail"), theme.AccountIcon(), func() { k.show(newFullmakt(k, s.sess)) }))
+	grid.Add(widgets.NewTile(k.hooks, k.tr("TileHelp"), k.trd("TileHelpDetail", map[string]any{"Phone": HelpLine}), theme.HelpIcon(), func() { k.show(newHelp(k)) }))
 	if len(grid.Objects) > 4 {
 		grid.Layout = layout.NewGridLayoutWithColumns(3) // five or six tiles in two rows: fits a 1280x800 screen
 	}
 	var switchPerson fyne.CanvasObject
-	if len(k.me.Persons) > 1 { // beside the heading: the tiles keep the height of the screen
-		switchPerson = container.NewCenter(widgets.NewIconButton(k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k)) }))
+	if len(s.sess.me.Persons) > 1 { // beside the heading: the tiles keep the height of the screen
+		switchPerson = container.NewCenter(widgets.NewIconButton(k.hooks, k.tr("SwitchPerson"), theme.AccountIcon(), func() { k.show(newChoosePerson(k, s.sess)) }))
 	}
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, switchPerson, title))
 	var notice fyne.CanvasObject
@@ -67,7 +68,7 @@ func (s *home) buildUI() fyne.CanvasObject {
 // load fills the tiles from the overview.
 func (s *home) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	k.async(s, func(ctx context.Context) func() {
 		o, err := sess.Overview(ctx, pid)
 		return func() {
@@ -89,7 +90,7 @@ func (s *home) load() {
 
 // check makes one poll of the overview; a failed poll leaves the tiles as they are.
 func (s *home) check() func(ctx context.Context) func() {
-	sess, pid := s.k.sess, s.k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	return func(ctx context.Context) func() {
 		o, err := sess.Overview(ctx, pid)
 		if err != nil {
@@ -103,7 +104,7 @@ func (s *home) show(o *api.Overview) {
 	k := s.k
 	if s.messages != nil && o.UnreadCount != nil {
 		n := *o.UnreadCount
-		s.showNotice(k.seeUnread(n))
+		s.showNotice(s.sess.seeUnread(n))
 		if n == 0 {
 			s.messages.SetDetail(k.tr("NoUnread"))
 		} else {
@@ -146,3 +147,5 @@ func (s *home) stop() {
 		s.stopPoll()
 	}
 }
+
+func (s *home) kind() string { return kindHome }

@@ -57,13 +57,13 @@ func TestHostileTextShownAsPlainText(t *testing.T) {
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
 	logIn(t, h, env, backend.DemoIngrid)
 	h.waitFor("home", func() bool { _, ok := h.k.cur.(*home); return ok })
-	h.k.show(newInbox(h.k))
+	h.k.show(newInbox(h.k, h.k.sess))
 	h.waitFor("the inbox", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
 	if !h.containsText(subject) {
 		t.Errorf("the inbox does not show the subject as sent: %q", h.texts(false))
 	}
 
-	th := newThread(h.k, created.Id)
+	th := newThread(h.k, h.k.sess, created.Id)
 	h.k.show(th)
 	h.waitFor("the thread", func() bool { return th.t != nil })
 	labels := map[string]int{}

@@ -23,6 +23,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // injector sits in front of the real backend: it forwards everything, records each request ("METHOD
@@ -161,7 +162,7 @@ func TestRefusedLoginScreens(t *testing.T) {
 			if h.containsText("Ingrid") {
 				t.Errorf("the refusal screen names the person: %q", h.texts(false))
 			}
-			if h.k.sess != nil || h.k.me != nil || h.k.person != nil {
+			if h.k.sess != nil {
 				t.Error("the session or the person outlived the refusal")
 			}
 			if n := in.count("GET /v1/persons/"); n != 0 {
@@ -198,7 +199,7 @@ func TestTokenRefusedMidSession(t *testing.T) {
 			h.tapWhenReady("Meldingar")
 			h.waitFor("home left", func() bool { _, ok := h.k.cur.(*inbox); return ok })
 			in.inject(path("/v1/persons/"), 401, code, "")
-			h.k.show(newInbox(h.k)) // a new call
+			h.k.show(newInbox(h.k, h.k.sess)) // a new call
 			h.waitFor("the welcome screen with the notice", func() bool {
 				_, ok := h.k.cur.(*welcome)
 				return ok && h.hasText("Du er logga ut.")
@@ -244,14 +245,14 @@ func TestConsentRequiredForOther(t *testing.T) {
 			logIn(t, h, env, "p-kari")
 			h.waitFor("the person choice", func() bool { _, ok := h.k.cur.(*choosePerson); return ok })
 			var ingrid api.PersonAccess
-			for _, p := range h.k.me.Persons {
+			for _, p := range h.k.sess.me.Persons {
 				if p.Person.Id == "p-ingrid" {
 					ingrid = p
 				}
 			}
 			in.inject(path("/v1/persons/p-ingrid/"), 403, "consent_required", "p-ingrid")
 			h.k.actFor(ingrid)
-			h.k.show(newInbox(h.k))
+			h.k.show(newInbox(h.k, h.k.sess))
 			h.waitFor("the message naming Ingrid", func() bool { return h.containsText(c.want) })
 			if h.containsText(h.k.tr("ErrForbidden")) {
 				t.Error("«no access» shown")
@@ -365,14 +366,14 @@ func TestShotsIdentity(t *testing.T) {
 		logIn(t, h, env, "p-kari")
 		h.waitFor("the person choice", func() bool { _, ok := h.k.cur.(*choosePerson); return ok })
 		in.inject(path("/v1/persons/p-ingrid/"), 403, "consent_required", "p-ingrid")
-		for _, p := range h.k.me.Persons {
+		for _, p := range h.k.sess.me.Persons {
 			if p.Person.Id == "p-ingrid" {
 				h.k.actFor(p)
 			}
 		}
 		h.waitFor("home's message", func() bool { return h.containsText("Ingrid Haugen") && h.containsText("samtyk") })
 		shot(h, "consent-other-home")
-		h.k.show(newInbox(h.k))
+		h.k.show(newInbox(h.k, h.k.sess))
 		h.waitFor("the inbox's message", func() bool { return h.containsText("samtyk") })
 		shot(h, "consent-other-inbox")
 	}
@@ -385,7 +386,7 @@ func TestStaffPanelShowsLogin(t *testing.T) {
 	cfg := config.Config{Lang: "nn", API: "http://127.0.0.1:1", Issuer: "https://idp.kommune.example", ClientID: "kiosk-servicetorget",
 		ClientSecret: config.Secret("hemmeleg-verdi")}
 	h := newHarnessWith(t, cfg, WithStore(st, nil))
-	longPressDelay = 50 * time.Millisecond
+	widgets.LongPressDelay = 50 * time.Millisecond
 	h.openStaffPanel("112233")
 	want := "Hos: https://idp.kommune.example\nKlient-ID: kiosk-servicetorget\nAPI: http://127.0.0.1:1"
 	if !h.hasText(want) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"math"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ type idle struct {
 
 // touch records activity and takes the warning away.
 func (k *Kiosk) touch() {
-	k.idle.last = time.Now()
+	k.idle.last = k.now()
 	k.idle.active.Store(k.idle.last.UnixNano())
 	k.idle.hideWarning()
 }
@@ -37,28 +38,16 @@ func (k *Kiosk) touch() {
 // lastActive is when the citizen was last active, for the session's refresh rule (any goroutine).
 func (i *idle) lastActive() time.Time { return time.Unix(0, i.active.Load()) }
 
-// startIdle watches for idleness during a session; it stops when the session's context ends (logout).
+// idleTick is how often the idle watch looks.
+const idleTick = time.Second / 4
+
+// startIdle watches for idleness during a session, every idleTick on the kiosk's clock; it stops when the
+// session ends (logout).
 func (k *Kiosk) startIdle() {
 	k.idle.k = k
-	k.idle.last = time.Now()
+	k.idle.last = k.now()
 	k.idle.active.Store(k.idle.last.UnixNano())
-	ctx, do, gen := k.ctx, k.do, k.gen
-	go func() {
-		t := time.NewTicker(time.Second / 4)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				do(func() {
-					if gen == k.gen {
-						k.idle.check()
-					}
-				})
-			}
-		}
-	}()
+	k.every(idleTick, k.forScreen(nil), func(context.Context) func() { return k.idle.check })
 }
 
 func (i *idle) check() {
@@ -66,17 +55,17 @@ func (i *idle) check() {
 	if k.sess == nil {
 		return
 	}
-	since := time.Since(i.last)
+	since := k.now().Sub(i.last)
 	if k.inputIdle != nil {
 		if d, ok := k.inputIdle(); ok && d < since {
 			since = d // input elsewhere on the screen: scrolling, the mouse, a key in a text field
-			i.active.Store(time.Now().Add(-d).UnixNano())
+			i.active.Store(k.now().Add(-d).UnixNano())
 		}
 	}
 	left := k.cfg.IdleTimeout - since
 	switch {
 	case left <= 0:
-		k.logout(k.tr("NoticeIdle"))
+		k.logout(logoutIdle)
 	case left <= k.cfg.IdleWarning:
 		i.showWarning(int(math.Ceil(left.Seconds())))
 	default:
@@ -92,8 +81,8 @@ func (i *idle) showWarning(seconds int) {
 		i.text.Wrapping = fyne.TextWrapWord
 		title := subheading(k.tr("IdleTitle"))
 		title.Alignment = fyne.TextAlignCenter
-		stay := widgets.NewPrimaryButton(k.tr("IdleStay"), k.touch)
-		card := canvas.NewRectangle(kt.Surface)
+		stay := widgets.NewPrimaryButton(k.hooks, k.tr("IdleStay"), k.touch)
+		card := canvas.NewRectangle(kt.Colors().Surface)
 		card.CornerRadius = 16
 		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))
 		// A modal pop-up shades the whole window, centres the card and takes every tap while it shows.

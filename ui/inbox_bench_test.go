@@ -44,8 +44,10 @@ func newBenchKiosk(b *testing.B, threads int) *benchKiosk {
 	if err != nil {
 		b.Fatal(err)
 	}
-	k.sess, k.me, k.person = sess, me, &me.Persons[0]
-	b.Cleanup(func() { k.logout(""); k.cancel() })
+	k.sess = newSession(k.ctx, sess)
+	k.sess.me = me
+	k.sess.actFor(me.Persons[0])
+	b.Cleanup(func() { k.logout(logoutCitizen); k.cancel() })
 	return bk
 }
 
@@ -109,7 +111,7 @@ func BenchmarkInboxFirstPage10k(b *testing.B) {
 	k := bk.k
 	b.ResetTimer()
 	for b.Loop() {
-		in := newInbox(k)
+		in := newInbox(k, k.sess)
 		k.show(in)
 		bk.drainUntil(b, "the first page", func() bool { return firstRowShown(in) })
 	}
@@ -127,12 +129,12 @@ func BenchmarkInboxScrollAll10k(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		k.show(newHome(k))
+		k.show(newHome(k, k.sess))
 		in = nil
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
-		in = newInbox(k)
+		in = newInbox(k, k.sess)
 		k.show(in)
 		bk.drainUntil(b, "every page", func() bool {
 			in.list.ScrollToBottom()

@@ -1,8 +1,25 @@
-// Package ui is the kiosk's user interface: one file per screen, a router on the Kiosk that swaps the
-// window's content, and the citizen's session state, which logout drops entirely.
+// Package ui is the kiosk's user interface. The Kiosk owns the window, the backend client, the display
+// state (text size, contrast, touch keyboard, read-aloud), the operations state that outlives visits (ops:
+// local store, staff PIN, connection checks, help request) and at most one session.
 //
-// Network calls never run on the UI goroutine: Kiosk.async runs them in a goroutine and applies the result
-// in one fyne.Do, dropping it when the session (generation) or the screen has changed meanwhile.
+//   - Screens: each screen is a type with buildUI, stop and kind (the help request's wire name), mostly one a
+//     file (welcome.go, login.go, home.go, inbox.go, thread.go, compose.go, receipt.go, appointments.go,
+//     appointment.go, fullmakt.go, settings.go, consent.go, choose.go, help.go, message.go, refusal.go,
+//     pinscreen.go, staffpanel.go); the router (Kiosk.show) swaps the window's content and frame.go puts the
+//     shared frame around it.
+//   - The session (session.go) is one citizen's visit: the API session, Me, the person acted for, the drafts
+//     with their idempotency keys, and the context logout cancels. Screens of a visit get it at construction
+//     (newInbox(k, sess)) and change it only through its methods; logout (logout.go, with its logoutReason)
+//     drops it whole.
+//   - Background work (every.go): network calls never run on the UI goroutine. Kiosk.run (and async, for a
+//     screen) runs a call in a goroutine and applies its result in one k.do, unless its owner (the screen,
+//     the visit, or the kiosk) has ended meanwhile; Kiosk.every is the one loop (idle watch, polling, the
+//     login's time left, connection checks, the help request), on the kiosk's clock, which tests replace.
+//     The exceptions are fire-and-forget: the token revocation at logout and the operations log's writes.
+//   - ops.go is the operations state (health, status banner, ops log, error codes, applying settings),
+//     callstaff.go the help request, display.go the "Aa" panel, keyboard and read-aloud, idle.go the idle
+//     watch; the staff PIN's hashing and lockout are internal/staffpin, the widgets ui/widgets (one a file),
+//     the look ui/theme.
 package ui
 
 import (
@@ -10,11 +27,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -35,10 +52,26 @@ var windowSize = fyne.NewSize(1280, 800)
 const logoutTimeout = 5 * time.Second
 
 // A screen is one full window content. buildUI makes its widgets (and may start its background loads);
-// stop is called when the router leaves it (cancel tickers and requests).
+// stop is called when the router leaves it (cancel tickers and requests). kind names what sort of screen it
+// is (welcome, inbox, thread, …): the help request's wire name, which staff see, and what the frame asks
+// about; never personal data, and not the Go type's name, so renaming a type changes nothing staff see.
 type screen interface {
 	buildUI() fyne.CanvasObject
 	stop()
+	kind() string
+}
+
+// The kinds the frame and the router compare.
+const (
+	kindHome       = "home"
+	kindPinScreen  = "pinScreen"
+	kindStaffPanel = "staffPanel"
+)
+
+// staffScreen reports whether s is one of the staff's screens (PIN, staff panel): no help button, no staff
+// entry.
+func staffScreen(s screen) bool {
+	return s != nil && (s.kind() == kindPinScreen || s.kind() == kindStaffPanel)
 }
 
 // Kiosk is the running kiosk UI: one window, one backend client, at most one citizen session.
@@ -50,12 +83,15 @@ type Kiosk struct {
 	bundle *i18n.Bundle
 	oslo   *time.Location
 
-	// now is the clock (time.Now; tests set another).
-	now func() time.Time
+	// clock is the kiosk's time (wallClock; tests a testClock): the idle watch, every loop, dates shown.
+	clk clock
 	// inputIdle, when set, tells how long the display has seen no input at all (internal/xidle): mouse
 	// moves and scrolling count as activity too, not only taps on the kiosk's own widgets.
 	inputIdle  func() (time.Duration, bool)
 	httpClient *http.Client // nil: the default transport
+
+	// inflight counts the calls run has started that have not yet handed in their result (tests wait for 0).
+	inflight atomic.Int64
 
 	// do applies a background result on the UI goroutine: fyne.Do, replaced in tests by a queue the test
 	// goroutine drains.
@@ -67,18 +103,16 @@ type Kiosk struct {
 	gen    uint64             // bumped at every logout: results of an older generation are dropped
 	ctx    context.Context    // cancelled at logout
 	cancel context.CancelFunc //
-	sess   *client.Session
-	me     *api.Me
-	person *api.PersonAccess // whom the citizen acts for now
+	sess   *session           // the citizen's visit (ui/session.go); nil when no one is logged in
 	cur    screen
 	idle   idle
-	notice string // a one-time notice for the welcome screen ("Du er logga ut")
-	ops    ops    // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+	notice logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
+	ops    ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+
+	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 
 	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
 	speakerSet bool    // WithSpeaker was given
-
-	msgs messagesState // drafts with their idempotency keys and the unread count seen (ui/compose.go)
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
 	pollEvery time.Duration
@@ -87,26 +121,16 @@ type Kiosk struct {
 // New builds the kiosk for app with cfg: the window, the theme and the welcome screen. It does not show
 // the window; Run does.
 func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
-	if cfg.Lang == "" {
-		cfg.Lang = "nn"
-	}
+	cfg = config.WithDefaults(cfg)
 	if !config.ValidLang(cfg.Lang) {
 		return nil, fmt.Errorf("ui: unsupported language %q", cfg.Lang)
-	}
-	if cfg.KioskName == "" {
-		cfg.KioskName = "Helsekiosk"
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 3 * time.Minute
-	}
-	if cfg.IdleWarning <= 0 || cfg.IdleWarning >= cfg.IdleTimeout {
-		cfg.IdleWarning = min(60*time.Second, cfg.IdleTimeout/2)
 	}
 	oslo, err := time.LoadLocation("Europe/Oslo")
 	if err != nil {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
-	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, now: time.Now}
+	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, clk: wallClock{}}
+	k.hooks = &widgets.Hooks{Activity: k.touch, TextFocus: k.textFocused}
 	for _, o := range opts {
 		o(k)
 	}
@@ -126,7 +150,6 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	k.win.SetPadded(false)
 	k.win.SetMaster()
 	k.ctx, k.cancel = context.WithCancel(context.Background())
-	widgets.OnActivity = k.touch
 	k.win.Canvas().SetOnTypedRune(func(rune) { k.touch() })
 	k.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { k.touch() })
 	k.setLang(cfg.Lang)
@@ -156,7 +179,7 @@ func (k *Kiosk) Run() {
 	k.shutdownOps()
 	k.cancel()
 	if k.sess != nil {
-		k.revoke(k.sess)
+		k.revoke(k.sess.api)
 	}
 }
 
@@ -166,9 +189,17 @@ func (k *Kiosk) Window() fyne.Window { return k.win }
 // Lang returns the language shown now.
 func (k *Kiosk) Lang() string { return k.lang }
 
+// setLang shows lang from now on, and asks the backend for its labels (service names, staff roles) in it:
+// for the citizen's session when one is open, else for the kiosk's own calls.
 func (k *Kiosk) setLang(lang string) {
 	k.lang = lang
 	k.loc = i18n.NewLocalizer(k.bundle, lang)
+	switch {
+	case k.sess != nil:
+		k.sess.api.SetLanguage(lang)
+	case k.client != nil:
+		k.client.SetLanguage(lang)
+	}
 }
 
 // show makes s the window's content, stopping the screen shown before.
@@ -186,29 +217,11 @@ func (k *Kiosk) show(s screen) {
 	}
 }
 
-// async runs work in a goroutine with the session's context. The function it returns (if any) runs on the
-// UI goroutine in one fyne.Do, unless the kiosk has logged out since, or (when s is not nil) the router
-// has left s.
-func (k *Kiosk) async(s screen, work func(ctx context.Context) func()) {
-	gen, ctx := k.gen, k.ctx
-	go func() {
-		apply := work(ctx)
-		if apply == nil {
-			return
-		}
-		k.do(func() {
-			if gen != k.gen || (s != nil && k.cur != s) {
-				return
-			}
-			apply()
-		})
-	}()
-}
-
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home. The session may
 // refresh its token only while the citizen is active (see client.Session): it asks the idle watch.
 func (k *Kiosk) loggedIn(sess *client.Session) {
-	k.sess = sess
+	k.sess = newSession(k.ctx, sess)
+	sess.SetLanguage(k.lang) // the backend's labels in the language on screen
 	k.sessionStarted()
 	k.startIdle()
 	sess.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)
@@ -220,13 +233,13 @@ func (k *Kiosk) loadMe() {
 	k.show(wait)
 	sess := k.sess
 	k.async(wait, func(ctx context.Context) func() {
-		me, err := sess.Me(ctx)
+		me, err := sess.api.Me(ctx)
 		return func() {
 			if err != nil {
 				k.fail(err, k.loadMe)
 				return
 			}
-			k.me = me
+			sess.setMe(me)
 			k.afterMe()
 		}
 	})
@@ -234,13 +247,14 @@ func (k *Kiosk) loadMe() {
 
 // afterMe routes a logged-in citizen: consent first, then whom they act for, then home.
 func (k *Kiosk) afterMe() {
+	sess := k.sess
 	switch {
-	case !k.me.Consent.Given:
-		k.show(newConsent(k))
-	case len(k.me.Persons) > 1:
-		k.show(newChoosePerson(k))
-	case len(k.me.Persons) == 1:
-		k.actFor(k.me.Persons[0])
+	case !sess.me.Consent.Given:
+		k.show(newConsent(k, sess))
+	case len(sess.me.Persons) > 1:
+		k.show(newChoosePerson(k, sess))
+	case len(sess.me.Persons) == 1:
+		k.actFor(sess.me.Persons[0])
 	default:
 		k.show(newMessageScreen(k, k.tr("NoPersons"), nil))
 	}
@@ -248,65 +262,11 @@ func (k *Kiosk) afterMe() {
 
 // actFor makes p the person the citizen acts for, and goes home.
 func (k *Kiosk) actFor(p api.PersonAccess) {
-	k.person = &p
+	k.sess.actFor(p)
 	k.goHome()
 }
 
-func (k *Kiosk) goHome() { k.show(newHome(k)) }
-
-// actingForOther reports whether the citizen acts for someone else than themself now.
-func (k *Kiosk) actingForOther() bool {
-	return k.person != nil && k.person.Relation != api.PersonAccessRelationSelf
-}
-
-// may reports whether the person acted for allows scope.
-func (k *Kiosk) may(scope api.Scope) bool {
-	if k.person == nil {
-		return false
-	}
-	for _, s := range k.person.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
-
-// logout ends the session: the token is dropped at once and revoked in the background, all session state
-// is dropped, and the welcome screen is rebuilt from nothing in the kiosk's default language. notice, when
-// not empty, is shown on it.
-func (k *Kiosk) logout(notice string) {
-	sess := k.sess
-	if k.cur != nil {
-		k.cur.stop()
-		k.cur = nil
-	}
-	k.cancel()
-	k.gen++
-	k.ctx, k.cancel = context.WithCancel(context.Background())
-	k.sess, k.me, k.person = nil, nil, nil
-	k.msgs = messagesState{} // drafts name and quote the citizen: gone with the session
-	k.idle.hideWarning()
-	if sess != nil {
-		k.sessionEnded(notice)
-		k.revoke(sess)
-	}
-	k.setLang(k.cfg.Lang)
-	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
-	k.notice = notice
-	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
-	k.app.Clipboard().SetContent("")
-	k.show(newWelcome(k))
-}
-
-// revoke logs sess out in the background, with a short timeout; it never blocks the UI.
-func (k *Kiosk) revoke(sess *client.Session) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
-		defer cancel()
-		_ = sess.Logout(ctx)
-	}()
-}
+func (k *Kiosk) goHome() { k.show(newHome(k, k.sess)) }
 
 // fail handles a failed call on the UI goroutine: an ended login goes back to the welcome screen with
 // "you are logged out"; anything else shows its translated message, with "try again" when retry is set.
@@ -330,7 +290,7 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		k.refuse(err, msg)
 		return true
 	}
-	if k.me == nil && tokenRefused(err) {
+	if k.sess.me == nil && tokenRefused(err) {
 		// The first call (Me) refused the token itself: the login just made cannot be used here (an issuer the
 		// backend does not trust, another audience, a token already expired). "You are logged out" would
 		// puzzle a citizen who has only just logged in.
@@ -338,10 +298,10 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		return true
 	}
 	if client.IsUnauthorized(err) {
-		k.logout(k.tr("NoticeLoggedOut"))
+		k.logout(logoutExpired)
 		return true
 	}
-	if client.CodeOf(err) == "consent_required" && k.ownConsent(err) {
+	if client.CodeOf(err) == string(api.ConsentRequired) && k.ownConsent(err) {
 		k.noteError(err)
 		k.loadMe() // Me says the consent is missing: the consent screen, and back where the citizen was after
 		return true
@@ -352,21 +312,15 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 // ownConsent reports whether a consent_required is about the citizen's own consent (no person named, or
 // the citizen themself).
 func (k *Kiosk) ownConsent(err error) bool {
-	p := client.PersonOf(err)
-	return p == "" || (k.me != nil && p == k.me.Citizen.Id)
+	return k.sess == nil || k.sess.ownConsent(client.PersonOf(err))
 }
 
-// personName is the name of a person the citizen may act for, from Me ("" when not among them).
+// personName is the name of a person the citizen may act for ("" when not among them, or no session).
 func (k *Kiosk) personName(id string) string {
-	if k.me == nil {
+	if k.sess == nil {
 		return ""
 	}
-	for _, p := range k.me.Persons {
-		if p.Person.Id == id {
-			return p.Person.Name
-		}
-	}
-	return ""
+	return k.sess.nameOf(id)
 }
 
 // errText is the translated message for a failed call.
@@ -389,9 +343,9 @@ func (k *Kiosk) errText(err error) string {
 		return k.tr("ErrLoginSlowDown")
 	case refusalMessage(client.CodeOf(err)) != "":
 		return k.trd(refusalMessage(client.CodeOf(err)), map[string]any{"Phone": HelpLine})
-	case client.CodeOf(err) == "kiosk_required":
+	case client.CodeOf(err) == string(api.KioskRequired):
 		return k.trd("ErrKioskRequired", map[string]any{"Phone": HelpLine})
-	case client.CodeOf(err) == "consent_required" && !k.ownConsent(err):
+	case client.CodeOf(err) == string(api.ConsentRequired) && !k.ownConsent(err):
 		if name := k.personName(client.PersonOf(err)); name != "" {
 			return k.trd("ErrConsentOther", map[string]any{"Name": name})
 		}

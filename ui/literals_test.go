@@ -33,8 +33,8 @@ var textArgs = map[string][]int{
 	"container.NewTabItem": {0}, "container.NewTabItemWithIcon": {0},
 	"canvas.NewText":    {0},
 	"fyne.NewMenuItem":  {0},
-	"widgets.NewButton": {0}, "widgets.NewPrimaryButton": {0}, "widgets.NewIconButton": {0},
-	"widgets.NewTile": {0, 1}, "widgets.NewBanner": {0},
+	"widgets.NewButton": {1}, "widgets.NewPrimaryButton": {1}, "widgets.NewIconButton": {1}, // after the hooks
+	"widgets.NewTile": {1, 2}, "widgets.NewBanner": {0},
 }
 
 // textSetters are methods (on any receiver) whose arguments are shown on screen.
@@ -229,8 +229,8 @@ func TestBareLiteralScanner(t *testing.T) {
 func (k *Kiosk) heading(text string, size int) any { return nil }
 func (k *Kiosk) screen() {
 	widget.NewLabel("Meldingar")                         // bad
-	widgets.NewButton("Send", nil)                       // bad
-	widgets.NewTile(k.tr("Messages"), "3 nye", nil, nil) // bad: second argument
+	widgets.NewButton(k.hooks, "Send", nil)                       // bad
+	widgets.NewTile(k.hooks, k.tr("Messages"), "3 nye", nil, nil) // bad: the detail
 	l.SetText("Ingen avtalar " + n)                      // bad
 	e.SetPlaceHolder(fmt.Sprintf("%d teikn att", n))     // bad, though it has a verb
 	l.Text = "Hei"                                       // bad

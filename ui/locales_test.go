@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/locales"
 )
 
@@ -44,7 +45,7 @@ func usedIDs(t *testing.T) map[string]bool {
 // locale holds an ID no code uses.
 func TestLocalesComplete(t *testing.T) {
 	used := usedIDs(t)
-	for _, lang := range locales.Languages {
+	for _, lang := range config.Languages {
 		raw, err := locales.File(lang)
 		if err != nil {
 			t.Fatalf("%s: %v", lang, err)

@@ -66,7 +66,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.status = para(k.tr("LoginFetchingCode"))
 	s.errText = errorLabel()
 	s.clockWarn = errorLabel()
-	s.retry = widgets.NewPrimaryButton(k.tr("TryAgain"), s.startAttempt)
+	s.retry = widgets.NewPrimaryButton(k.hooks, k.tr("TryAgain"), s.startAttempt)
 	s.retry.Hide()
 
 	steps := para("1. " + k.tr("LoginStep1") + "\n2. " + k.tr("LoginStep2") + "\n3. " + k.tr("LoginStep3"))
@@ -80,7 +80,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
 	s.qrBox.Hide()
 
-	cancel := widgets.NewIconButton(k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
+	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
 	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
 	s.demo = container.NewVBox()
@@ -89,7 +89,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
 		buttons := container.NewGridWithColumns(2)
 		for _, p := range demoPersons {
-			buttons.Add(widgets.NewButton(k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
+			buttons.Add(widgets.NewButton(k.hooks, k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
 		}
 		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
 	}
@@ -133,7 +133,9 @@ func (s *login) startAttempt() {
 				return
 			}
 			s.showCode(l)
-			go s.ticker(ctx, a)
+			// The time left, once a second until the attempt ends (ctx) or the screen is left.
+			s.k.every(time.Second, owner{ctx: ctx, alive: func() bool { return s.k.cur == s && a == s.attempt }},
+				func(context.Context) func() { return s.tick })
 			s.wait(ctx, a, l)
 		}
 	})
@@ -163,29 +165,11 @@ func (s *login) showCode(l *client.Login) {
 	s.tick()
 }
 
-// ticker updates the time left once a second until the attempt ends (ctx) or the screen is left.
-func (s *login) ticker(ctx context.Context, a int) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.k.do(func() {
-				if s.k.cur == s && a == s.attempt {
-					s.tick()
-				}
-			})
-		}
-	}
-}
-
 func (s *login) tick() {
 	if s.current == nil {
 		return
 	}
-	left := time.Until(s.current.Expiry).Round(time.Second)
+	left := s.current.Expiry.Sub(s.k.now()).Round(time.Second)
 	if left < 0 {
 		left = 0
 	}
@@ -257,6 +241,8 @@ func (s *login) demoApprove(personID string) {
 func (s *login) stop() {
 	s.cancel()
 }
+
+func (s *login) kind() string { return "login" }
 
 // rerender builds the screen again (language, text size) with a new code: the old one's wait is stopped.
 func (s *login) rerender() fyne.CanvasObject {

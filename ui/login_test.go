@@ -86,8 +86,7 @@ func TestLoginCancelReturnsToWelcome(t *testing.T) {
 	h.tap("Avbryt")
 	h.waitForText("Logg inn")
 	env.Approve(t, ungroupCode(code), "p-ingrid") // the phone approves after the citizen left
-	time.Sleep(1500 * time.Millisecond)
-	h.process()
+	h.waitCalls("the cancelled login's wait to end")
 	if h.k.sess != nil || h.containsText("Ingrid") {
 		t.Fatal("a cancelled login logged in")
 	}

@@ -25,13 +25,15 @@ func (s *messageScreen) buildUI() fyne.CanvasObject {
 	msg.Alignment = fyne.TextAlignCenter
 	box := container.NewVBox(layout.NewSpacer(), msg)
 	if s.retry != nil {
-		box.Add(container.NewCenter(widgets.NewPrimaryButton(s.k.tr("TryAgain"), s.retry)))
+		box.Add(container.NewCenter(widgets.NewPrimaryButton(s.k.hooks, s.k.tr("TryAgain"), s.retry)))
 	}
 	if s.k.sess == nil {
-		box.Add(container.NewCenter(widgets.NewButton(s.k.tr("BackToStart"), func() { s.k.logout("") })))
+		box.Add(container.NewCenter(widgets.NewButton(s.k.hooks, s.k.tr("BackToStart"), func() { s.k.logout(logoutCitizen) })))
 	}
 	box.Add(layout.NewSpacer())
 	return box
 }
 
 func (s *messageScreen) stop() {}
+
+func (s *messageScreen) kind() string { return "messageScreen" }

@@ -73,14 +73,13 @@ func TestHomeTakesTwoCallsAndShowsTheNextAppointment(t *testing.T) {
 		return ok && s.messages != nil && strings.Contains(s.messages.Detail, "ulesne") &&
 			s.appointments != nil && s.appointments.Detail != "Hentar …"
 	})
-	time.Sleep(300 * time.Millisecond) // anything else home would ask for would have gone by now
-	h.process()
+	h.waitCalls("every call home started") // anything else home asked for has gone by now
 	calls := proxy.calls()
 	if len(calls) > 2 {
 		t.Errorf("reaching home took %d API calls, want at most 2: %v", len(calls), calls)
 	}
 
-	o, err := h.k.sess.Overview(context.Background(), "p-ingrid")
+	o, err := h.k.sess.api.Overview(context.Background(), "p-ingrid")
 	if err != nil || o.NextAppointment == nil || o.UnreadCount == nil {
 		t.Fatalf("overview %+v, %v", o, err)
 	}
@@ -103,7 +102,7 @@ func TestNextAppointmentText(t *testing.T) {
 	h := newHarness(t, config.Config{Lang: "nn"})
 	k := h.k
 	now := time.Date(2026, 11, 23, 14, 0, 0, 0, workdays.Oslo) // Monday
-	k.now = func() time.Time { return now }
+	k.clk = nowClock(func() time.Time { return now })
 	at := func(day, h1, h2 int) *api.Appointment {
 		return &api.Appointment{
 			Start:   time.Date(2026, 11, day, h1, 0, 0, 0, workdays.Oslo),
@@ -242,7 +241,7 @@ func TestNewMessageReadBackSendAndReceipt(t *testing.T) {
 	clock := backendtest.NewClock(time.Date(2026, 11, 27, 10, 0, 0, 0, workdays.Oslo))
 	env := backendtest.New(t, backendtest.WithClock(clock))
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
-	h.k.now = clock.Now
+	h.k.clk = nowClock(clock.Now)
 	logIn(t, h, env, "p-ingrid")
 	c := openCompose(t, h, "Meldingar", "Ny melding")
 
@@ -287,7 +286,7 @@ func TestNewMessageReadBackSendAndReceipt(t *testing.T) {
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
 		t.Errorf("%d threads stored, want 1", n)
 	}
-	if h.k.msgs.compose != nil {
+	if h.k.sess.msgs.compose != nil {
 		t.Error("the draft outlived its sending")
 	}
 
@@ -393,9 +392,10 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	h.waitForText("Les gjennom før du sender")
 
 	// The first attempt reaches the backend, but the answer is lost on the way back.
-	real := h.k.sess
+	real := h.k.sess.api
 	lossy := &lossyTransport{match: "/threads"}
-	h.k.sess = sessionWith(t, env, "p-ingrid", lossy)
+	h.k.sess.api = sessionWith(t, env, "p-ingrid", lossy)
+	h.k.sess.api.SetLanguage(h.k.Lang()) // as the kiosk does for its own sessions: the service names in nynorsk
 	h.tap("Send")
 	h.waitFor("the failure", func() bool { return h.containsText("Meldinga vart ikkje send. Teksten din er teken vare på.") })
 	if !h.hasText("Prøv igjen") {
@@ -404,7 +404,7 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
 		t.Fatalf("the lost attempt stored %d threads, want 1 (the test needs it to have reached the backend)", n)
 	}
-	key := h.k.msgs.compose.key
+	key := h.k.sess.msgs.compose.key.Key()
 	if key == "" || !h.hasText(text) {
 		t.Fatalf("the draft or its key is gone (key %q): %q", key, h.texts(false))
 	}
@@ -418,10 +418,10 @@ func TestNewMessageRetryAfterLostAnswerCreatesOne(t *testing.T) {
 	h.tap("Les gjennom")
 
 	// Trying again with the same key gets the first answer: still one thread.
-	h.k.sess = real
+	h.k.sess.api = real
 	h.tapWhenReady("Send")
 	h.waitForText("Meldinga er send")
-	if h.k.msgs.compose != nil {
+	if h.k.sess.msgs.compose != nil {
 		t.Error("the draft outlived its sending")
 	}
 	if n := threadsWithSubject(t, env, "p-ingrid", subject); n != 1 {
@@ -438,20 +438,20 @@ func TestNewMessageFailureWhenBackendIsDown(t *testing.T) {
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
 	logIn(t, h, env, "p-ingrid")
 	c := openCompose(t, h, "Meldinger", "Ny melding")
-	c.service.SetSelected("Heimesjukepleie")
+	c.service.SetSelected("Hjemmesykepleie") // the backend names services in the kiosk's language
 	test.Type(c.subject, "Ny tid")
 	test.Type(c.text, "Kan dere komme etter klokka ti?")
 	h.tap("Les gjennom")
-	real := h.k.sess
+	real := h.k.sess.api
 	dead, err := client.New("http://127.0.0.1:1", client.WithRetries(0, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.k.sess = dead.NewSession(&oauth2.Token{AccessToken: "x"})
+	h.k.sess.api = dead.NewSession(&oauth2.Token{AccessToken: "x"})
 	h.tapWhenReady("Send")
 	h.waitForText("Meldingen ble ikke sendt. Teksten din er tatt vare på. Tjenesten er ikke tilgjengelig akkurat nå. Prøv igjen om litt.")
-	key := h.k.msgs.compose.key
-	h.k.sess = real
+	key := h.k.sess.msgs.compose.key.Key()
+	h.k.sess.api = real
 	h.tap("Prøv igjen")
 	h.waitForText("Meldingen er sendt")
 	if n := threadsWithSubject(t, env, "p-ingrid", "Ny tid"); n != 1 {
@@ -570,20 +570,21 @@ func TestReplyDraftSurvivesNavigationAndNotLogout(t *testing.T) {
 	h.tap("Heim")
 	h.tapWhenReady("Meldingar")
 	h.waitFor("threads", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
-	h.k.show(newThread(h.k, tid))
+	h.k.show(newThread(h.k, h.k.sess, tid))
 	h.waitFor("the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
 	if got := h.k.cur.(*thread).reply.Text; got != draftText {
 		t.Errorf("the reply draft was lost: %q", got)
 	}
 	// A new message's draft too.
-	h.k.show(newCompose(h.k))
+	h.k.show(newCompose(h.k, h.k.sess))
 	h.waitFor("compose", func() bool { s, ok := h.k.cur.(*compose); return ok && len(s.service.Options) > 0 })
 	test.Type(h.k.cur.(*compose).text, "Utkast til ny melding")
 
+	visit := h.k.sess
 	h.tap("Logg ut")
 	h.waitForText("Logg inn")
-	if h.k.msgs.compose != nil || len(h.k.msgs.replies) != 0 || h.k.msgs.known {
-		t.Errorf("message state survives logout: %+v", h.k.msgs)
+	if h.k.sess != nil || visit.msgs.compose != nil || len(visit.msgs.replies) != 0 || visit.msgs.known {
+		t.Errorf("message state survives logout: %+v", visit.msgs)
 	}
 	for _, s := range h.texts(true) {
 		if strings.Contains(s, "ikkje vil miste") || strings.Contains(s, "Utkast") {
@@ -600,8 +601,8 @@ func TestNewMessagesArePolled(t *testing.T) {
 	var before int
 	h.waitFor("the unread count", func() bool {
 		s, ok := h.k.cur.(*home)
-		if ok && h.k.msgs.known {
-			before = h.k.msgs.unread
+		if ok && h.k.sess.msgs.known {
+			before = h.k.sess.msgs.unread
 			return s.messages.Detail == h.k.trn("UnreadCount", before)
 		}
 		return false

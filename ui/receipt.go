@@ -18,11 +18,14 @@ import (
 // (the end of the next working day, Europe/Oslo, Norwegian public holidays counted), and that messages are
 // not for emergencies.
 type receipt struct {
-	k *Kiosk
-	t *api.Thread
+	k    *Kiosk
+	sess *session
+	t    *api.Thread
 }
 
-func newReceipt(k *Kiosk, t *api.Thread) *receipt { return &receipt{k: k, t: t} }
+func newReceipt(k *Kiosk, sess *session, t *api.Thread) *receipt {
+	return &receipt{k: k, sess: sess, t: t}
+}
 
 // sentAt is when the thread's last message was sent (now, if the backend gave none).
 func (s *receipt) sentAt() time.Time {
@@ -57,11 +60,13 @@ func (s *receipt) buildUI() fyne.CanvasObject {
 	subject.Truncation = fyne.TextTruncateEllipsis
 	subject.Wrapping = fyne.TextWrapOff
 	replyBy := subheading(k.replyByText(sent))
-	open := widgets.NewIconButton(k.tr("MsgOpenThread"), theme.MailReplyIcon(), func() { k.show(newThread(k, s.t.Id)) })
+	open := widgets.NewIconButton(k.hooks, k.tr("MsgOpenThread"), theme.MailReplyIcon(), func() { k.show(newThread(k, s.sess, s.t.Id)) })
 	open.Importance = widget.HighImportance
-	inbox := widgets.NewIconButton(k.tr("BackToInbox"), theme.ListIcon(), func() { k.show(newInbox(k)) })
+	inbox := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.ListIcon(), func() { k.show(newInbox(k, s.sess)) })
 	card := messageBox(container.NewVBox(when, subject, replyBy, k.emergencyLine()))
 	return container.NewVBox(head, card, layout.NewSpacer(), container.NewHBox(inbox, layout.NewSpacer(), open))
 }
 
 func (s *receipt) stop() {}
+
+func (s *receipt) kind() string { return "receipt" }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/client"
 
+	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -15,13 +16,13 @@ import (
 // number, the person is not known to the service, or is under its age limit.
 func refusalMessage(code string) string {
 	switch code {
-	case "insufficient_user_authentication":
+	case string(api.InsufficientUserAuthentication):
 		return id("RefusedLevel")
-	case "pid_missing":
+	case string(api.PidMissing):
 		return id("RefusedPidMissing")
-	case "unknown_person":
+	case string(api.UnknownPerson):
 		return id("RefusedUnknownPerson")
-	case "under_age":
+	case string(api.UnderAge):
 		return id("RefusedUnderAge")
 	}
 	return ""
@@ -37,7 +38,7 @@ func tokenRefused(err error) bool {
 		return false
 	}
 	switch client.CodeOf(err) {
-	case "token_invalid", "wrong_audience", "token_expired":
+	case string(api.TokenInvalid), string(api.WrongAudience), string(api.TokenExpired):
 		return true
 	}
 	return false
@@ -49,7 +50,7 @@ func tokenRefused(err error) bool {
 func (k *Kiosk) refuse(err error, msgID string) {
 	k.noteError(err) // its code goes to the operations log
 	lang := k.lang
-	k.logout("")
+	k.logout(logoutRefused)
 	if lang != k.lang {
 		k.setLang(lang)
 	}
@@ -67,8 +68,8 @@ func newRefusal(k *Kiosk, msgID string) *refusal { return &refusal{k: k, msgID: 
 func (s *refusal) buildUI() fyne.CanvasObject {
 	k := s.k
 	msg := para(k.trd(s.msgID, map[string]any{"Phone": HelpLine}))
-	again := widgets.NewPrimaryButton(k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
-	back := widgets.NewButton(k.tr("BackToStart"), func() { k.logout("") })
+	again := widgets.NewPrimaryButton(k.hooks, k.tr("LoginAgain"), func() { k.show(newLogin(k)) })
+	back := widgets.NewButton(k.hooks, k.tr("BackToStart"), func() { k.logout(logoutCitizen) })
 	// As the consent screen: heading, the text in a scroll (a wrapping label in a VBox would overlap what
 	// follows at large text sizes), the buttons at the bottom.
 	return container.NewBorder(heading(k.tr("RefusedHeading")), container.NewHBox(again, back, layout.NewSpacer()), nil, nil,
@@ -76,3 +77,5 @@ func (s *refusal) buildUI() fyne.CanvasObject {
 }
 
 func (s *refusal) stop() {}
+
+func (s *refusal) kind() string { return "refusal" }

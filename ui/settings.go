@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
+	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -20,9 +21,10 @@ import (
 // someone may stand behind the citizen. A choice is saved with Lagre, and the screen confirms it.
 type settings struct {
 	k       *Kiosk
+	sess    *session
 	current *api.NotificationSettings
 	chosen  api.NotificationChannel
-	key     idemKey
+	key     client.IdempotencyKey
 	saving  bool
 
 	status   *widget.Label
@@ -34,7 +36,7 @@ type settings struct {
 	errText  *widget.Label
 }
 
-func newSettings(k *Kiosk) *settings { return &settings{k: k} }
+func newSettings(k *Kiosk, sess *session) *settings { return &settings{k: k, sess: sess} }
 
 var channels = []api.NotificationChannel{api.Sms, api.Email, api.Both, api.None}
 
@@ -46,7 +48,7 @@ func (s *settings) buildUI() fyne.CanvasObject {
 	s.contacts.Hide()
 	s.errText = errorLabel()
 	s.choices = container.NewGridWithColumns(2)
-	s.save = widgets.NewPrimaryButton(k.tr("SettingsSave"), s.doSave)
+	s.save = widgets.NewPrimaryButton(k.hooks, k.tr("SettingsSave"), s.doSave)
 	s.save.Hide()
 	s.load()
 	s.page = container.NewVBox(
@@ -61,7 +63,7 @@ func (s *settings) buildUI() fyne.CanvasObject {
 
 func (s *settings) load() {
 	k := s.k
-	sess, pid := k.sess, k.person.Person.Id
+	sess, pid := s.sess.api, s.sess.personID()
 	k.async(s, func(ctx context.Context) func() {
 		ns, err := sess.NotificationSettings(ctx, pid)
 		return func() {
@@ -94,7 +96,7 @@ func (s *settings) show() {
 	s.contacts.Show()
 	s.choices.RemoveAll()
 	for _, ch := range channels {
-		b := widgets.NewButton(k.channelText(ch), func() {
+		b := widgets.NewButton(k.hooks, k.channelText(ch), func() {
 			s.chosen = ch
 			s.say(s.errText, "")
 			s.show()
@@ -126,8 +128,8 @@ func (s *settings) doSave() {
 		return
 	}
 	ch := s.chosen
-	key := s.key.For(api.NotificationSettingsUpdate{Channel: ch})
-	sess, pid := k.sess, k.person.Person.Id
+	key := s.key.ForJSON(api.NotificationSettingsUpdate{Channel: ch})
+	sess, pid := s.sess.api, s.sess.personID()
 	s.saving = true
 	s.say(s.errText, "")
 	s.status.Importance = widget.MediumImportance
@@ -218,6 +220,8 @@ func maskEmail(e string) string {
 }
 
 func (s *settings) stop() {}
+
+func (s *settings) kind() string { return "settings" }
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.

@@ -216,7 +216,7 @@ func TestShotsScreens(t *testing.T) {
 			shot("appointments")
 			for _, r := range h.k.cur.(*appointments).rows {
 				if r.appt != nil {
-					h.k.show(newAppointment(h.k, *r.appt, false))
+					h.k.show(newAppointment(h.k, h.k.sess, *r.appt, false))
 					break
 				}
 			}
@@ -236,7 +236,7 @@ func TestShotsScreens(t *testing.T) {
 					t.Errorf("no picture of %s%s", n, suffix)
 				}
 			}
-			h.k.logout("")
+			h.k.logout(logoutCitizen)
 		}
 	}
 }

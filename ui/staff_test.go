@@ -20,26 +20,10 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/backend"
 	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/staffpin"
 	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
-
-// testClock is a settable clock for the kiosk.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
@@ -65,7 +49,7 @@ func (h *harness) typePIN(pin string) {
 func (h *harness) longPressLogo() {
 	h.t.Helper()
 	for _, o := range h.objects(false) {
-		if l, ok := o.(*longPress); ok {
+		if l, ok := o.(*widgets.LongPress); ok {
 			l.MouseDown(&desktop.MouseEvent{})
 			h.waitFor("the PIN screen", func() bool { _, ok := h.k.cur.(*pinScreen); return ok })
 			l.MouseUp(&desktop.MouseEvent{})
@@ -91,17 +75,19 @@ func TestPINLockoutWithClock(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	st := openStore(t, t.TempDir())
 	h := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
-	h.k.now = clock.Now
-	longPressDelay = 50 * time.Millisecond
+	h.k.clk = nowClock(clock.Now)
+	widgets.LongPressDelay = 50 * time.Millisecond
 
-	// A short tap on the logo does nothing.
+	// A short tap on the logo does nothing: its timer is stopped before it fires.
 	for _, o := range h.objects(false) {
-		if l, ok := o.(*longPress); ok {
+		if l, ok := o.(*widgets.LongPress); ok {
 			l.MouseDown(&desktop.MouseEvent{})
 			l.MouseUp(&desktop.MouseEvent{})
+			if l.Fired() {
+				t.Fatal("a short tap counted as a long press")
+			}
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
 	h.process()
 	if _, ok := h.k.cur.(*welcome); !ok {
 		t.Fatalf("a short tap left the welcome screen for %T", h.k.cur)
@@ -118,7 +104,7 @@ func TestPINLockoutWithClock(t *testing.T) {
 	h.typePIN("246810")
 	h.typePIN("246810")
 	h.waitFor("the staff panel", func() bool { _, ok := h.k.cur.(*staffPanel); return ok })
-	if v, _, _ := st.Get(context.Background(), keyPINHash); !strings.HasPrefix(v, "$argon2id$") || strings.Contains(v, "246810") {
+	if v, _, _ := st.Get(context.Background(), staffpin.KeyHash); !strings.HasPrefix(v, "$argon2id$") || strings.Contains(v, "246810") {
 		t.Errorf("stored PIN %q is not an argon2id hash", v)
 	}
 	h.tap("Tilbake til kiosken")
@@ -146,7 +132,7 @@ func TestPINLockoutWithClock(t *testing.T) {
 
 	// The lock is kept in the store: a restarted kiosk is locked too.
 	h2 := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
-	h2.k.now = clock.Now
+	h2.k.clk = nowClock(clock.Now)
 	h2.longPressLogo()
 	h2.typePIN("246810")
 	h2.waitForText("For mange feil forsøk. Prøv igjen om 1 minutt.")
@@ -155,36 +141,18 @@ func TestPINLockoutWithClock(t *testing.T) {
 	h.typePIN("246810")
 	h.waitFor("the staff panel after the lock", func() bool { _, ok := h.k.cur.(*staffPanel); return ok })
 	// A success resets the count: four wrong tries do not lock again.
-	g := &pinGuard{st: st, now: clock.Now}
+	g := staffpin.New(st, clock.Now)
 	for i := 0; i < 4; i++ {
-		if r, err := g.check(context.Background(), "000000"); err != nil || r.locked > 0 || r.left != 4-i {
+		if r, err := g.Check(context.Background(), "000000"); err != nil || r.Locked > 0 || r.Left != 4-i {
 			t.Fatalf("try %d: %+v, %v", i, r, err)
 		}
 	}
-	if r, _ := g.check(context.Background(), "246810"); !r.ok {
+	if r, _ := g.Check(context.Background(), "246810"); !r.OK {
 		t.Errorf("right PIN after four wrong: %+v", r)
 	}
 	n, _ := st.Count(context.Background(), store.StaffLocked, time.Time{})
 	if n != 1 {
 		t.Errorf("staff_locked logged %d times, want 1", n)
-	}
-}
-
-func TestPINHash(t *testing.T) {
-	h, err := hashPIN("135790")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !verifyPIN(h, "135790") || verifyPIN(h, "135791") || verifyPIN("", "135790") || verifyPIN("$argon2id$x", "1") {
-		t.Error("verifyPIN")
-	}
-	if h2, _ := hashPIN("135790"); h2 == h {
-		t.Error("no salt")
-	}
-	for pin, ok := range map[string]bool{"123456": true, "12345": false, "1234567890123": false, "12345a": false, "123456789012": true} {
-		if validPIN(pin) != ok {
-			t.Errorf("validPIN(%q) != %v", pin, ok)
-		}
 	}
 }
 
@@ -195,7 +163,7 @@ func TestStaffPanelSettingsApply(t *testing.T) {
 	st := openStore(t, dir)
 	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn"}, WithStore(st, nil), withOpsTiming(time.Hour, 50*time.Millisecond, time.Hour))
 	h.k.startOps()
-	longPressDelay = 10 * time.Millisecond
+	widgets.LongPressDelay = 10 * time.Millisecond
 	h.openStaffPanel("112233")
 	p := h.k.cur.(*staffPanel)
 	h.waitFor("the connection state", func() bool { return h.containsText("Tilkopla " + env.URL) })
@@ -276,7 +244,7 @@ func TestStaffPanelSettingsApply(t *testing.T) {
 func TestStaffPanelFixedSettings(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	h := newHarnessWith(t, config.Config{Lang: "nb"}, WithStore(st, map[string]bool{config.KeyLang: true, config.KeyAPI: true}))
-	longPressDelay = 10 * time.Millisecond
+	widgets.LongPressDelay = 10 * time.Millisecond
 	h.openStaffPanel("445566")
 	p := h.k.cur.(*staffPanel)
 	if !p.api.Disabled() || p.name.Disabled() {
@@ -464,8 +432,7 @@ func TestStoreHoldsNothingPersonal(t *testing.T) {
 		n, _ := st.Count(context.Background(), store.SessionEnded, time.Now().Add(-time.Hour))
 		return n == 1
 	})
-	time.Sleep(100 * time.Millisecond) // the last background log writes
-	h.k.shutdownOps()
+	h.k.shutdownOps() // waits for the last background log writes
 	st.Close()
 
 	var nin, name string

@@ -28,6 +28,7 @@ const maxReply = 4000
 // reply draft and its idempotency key live on the Kiosk, so they survive going elsewhere in the session.
 type thread struct {
 	k       *Kiosk
+	sess    *session
 	id      string
 	t       *api.Thread
 	sending bool
@@ -49,12 +50,14 @@ type thread struct {
 	urgent   *widget.Label
 }
 
-func newThread(k *Kiosk, threadID string) *thread { return &thread{k: k, id: threadID} }
+func newThread(k *Kiosk, sess *session, threadID string) *thread {
+	return &thread{k: k, sess: sess, id: threadID}
+}
 
 // draftKey is the reply draft's idempotency key ("" when no attempt has been made).
 func (s *thread) draftKey() string {
-	if d := s.k.replyDraft(s.id, false); d != nil {
-		return d.key
+	if d := s.sess.replyDraft(s.id, false); d != nil {
+		return d.key.Key()
 	}
 	return ""
 }
@@ -67,7 +70,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.status.Wrapping = fyne.TextWrapWord
 	s.messages = container.NewVBox()
-	s.older = widgets.NewIconButton(k.tr("MsgShowOlder"), theme.MoveUpIcon(), s.loadOlder)
+	s.older = widgets.NewIconButton(k.hooks, k.tr("MsgShowOlder"), theme.MoveUpIcon(), s.loadOlder)
 	s.older.Hide()
 	s.replyBy = para("")
 	s.replyBy.TextStyle = fyne.TextStyle{Bold: true}
@@ -77,29 +80,29 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
 	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
 
-	s.reply = widgets.NewMultiLineEntry()
+	s.reply = widgets.NewMultiLineEntry(k.hooks)
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
 	s.counter = widget.NewLabel("")
-	if d := k.replyDraft(s.id, false); d != nil {
+	if d := s.sess.replyDraft(s.id, false); d != nil {
 		s.reply.SetText(d.text)
 	}
 	k.setCounter(s.counter, utf8.RuneCountInString(s.reply.Text), maxReply)
 	s.reply.OnChanged = func(v string) {
 		k.touch()
-		k.replyDraft(s.id, true).text = v
+		s.sess.setReply(s.id, v)
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
 	}
-	s.send = widgets.NewIconButton(k.tr("Send"), theme.MailSendIcon(), s.sendReply)
+	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
 	s.send.Disable()
 	s.errText = errorLabel()
-	s.retry = widgets.NewIconButton(k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
+	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
 	s.retry.Hide()
 	s.sentNote = widget.NewLabel("")
 	s.sentNote.Hide()
-	back := widgets.NewIconButton(k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
@@ -114,7 +117,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 
 func (s *thread) load() {
 	k := s.k
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	k.async(s, func(ctx context.Context) func() {
 		t, err := sess.Thread(ctx, pid, tid)
 		return func() {
@@ -163,7 +166,7 @@ func (s *thread) loadOlder() {
 		return
 	}
 	k.touch()
-	sess, pid, tid, before := k.sess, k.person.Person.Id, s.id, s.olderAt
+	sess, pid, tid, before := s.sess.api, s.sess.personID(), s.id, s.olderAt
 	s.older.Disable()
 	k.async(s, func(ctx context.Context) func() {
 		p, err := sess.Messages(ctx, pid, tid, before, 0)
@@ -192,12 +195,12 @@ func (s *thread) loadOlder() {
 // markRead marks the thread read in the background; only an ended login matters.
 func (s *thread) markRead() {
 	k := s.k
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	k.async(nil, func(ctx context.Context) func() {
 		err := sess.MarkRead(ctx, pid, tid)
 		switch {
 		case err == nil:
-			return k.readOne
+			return s.sess.readOne
 		case client.IsUnauthorized(err):
 			return func() { k.handleUnauthorized(err) }
 		}
@@ -237,7 +240,7 @@ func (s *thread) author(m api.Message) string {
 
 // messageBox is a rounded white card around content.
 func messageBox(content fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, container.NewPadded(content))
 }
@@ -249,9 +252,9 @@ func (s *thread) messageCard(m api.Message) fyne.CanvasObject {
 	head.TextStyle = fyne.TextStyle{Bold: true}
 	head.Wrapping = fyne.TextWrapWord
 	body := para(m.Body) // exactly as sent: a Label is never parsed as markup
-	bg := canvas.NewRectangle(kt.Surface)
+	bg := canvas.NewRectangle(kt.Colors().Surface)
 	if mine {
-		bg.FillColor = kt.Mine
+		bg.FillColor = kt.Colors().Mine
 	}
 	bg.CornerRadius = 12
 	var top fyne.CanvasObject = head
@@ -280,10 +283,10 @@ func (s *thread) sendReply() {
 		showError(s.errText, k.trd("ReplyTooLong", map[string]any{"Max": maxReply, "Count": n}))
 		return
 	}
-	d := k.replyDraft(s.id, true)
-	d.text = s.reply.Text
+	d := s.sess.replyDraft(s.id, true)
+	d.setText(s.reply.Text)
 	key := d.keyFor(text)
-	sess, pid, tid := k.sess, k.person.Person.Id, s.id
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
 	s.sending = true
 	s.send.Disable()
 	s.reply.Disable() // what is sent is what the box shows
@@ -308,7 +311,7 @@ func (s *thread) sendReply() {
 				return // the text stays, and so does the key: trying again cannot send it twice
 			}
 			s.reply.SetText("")
-			delete(k.msgs.replies, tid) // after SetText, whose OnChanged would keep an empty draft
+			s.sess.replySent(tid) // after SetText, whose OnChanged would keep an empty draft
 			s.t.Messages = append(s.t.Messages, *m)
 			s.messages.Add(s.messageCard(*m))
 			s.sentNote.SetText(k.tr("ReplySent"))
@@ -326,14 +329,9 @@ func (s *thread) scrollToEnd() {
 	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
 	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
 	s.scroll.ScrollToBottom()
-	k, gen := s.k, s.k.gen
-	time.AfterFunc(100*time.Millisecond, func() {
-		k.do(func() {
-			if gen == k.gen && k.cur == s {
-				s.scroll.ScrollToBottom()
-			}
-		})
-	})
+	s.k.after(100*time.Millisecond, s.k.forScreen(s), s.scroll.ScrollToBottom)
 }
 
 func (s *thread) stop() {}
+
+func (s *thread) kind() string { return "thread" }

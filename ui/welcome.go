@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/assets"
+	"github.com/helsekiosk/helsekiosk/internal/config"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -25,9 +26,6 @@ type welcome struct {
 }
 
 func newWelcome(k *Kiosk) *welcome { return &welcome{k: k} }
-
-// langNames are the language buttons, each named in its own language.
-var langNames = []struct{ code, name string }{{"nn", "Nynorsk"}, {"nb", "Bokmål"}, {"en", "English"}}
 
 func (s *welcome) buildUI() fyne.CanvasObject {
 	k := s.k
@@ -43,23 +41,26 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	intro := para(k.tr("WelcomeIntro"))
 	intro.Alignment = fyne.TextAlignCenter
 
-	s.notice = widget.NewLabel(k.notice)
+	s.notice = widget.NewLabel("")
+	if msg := k.notice.message(); msg != "" {
+		s.notice.SetText(k.tr(msg))
+	}
 	s.notice.Alignment = fyne.TextAlignCenter
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.HighImportance
-	if k.notice == "" {
+	if s.notice.Text == "" {
 		s.notice.Hide()
 	}
-	k.notice = "" // shown once
+	k.notice = logoutCitizen // shown once
 
-	s.login = widgets.NewPrimaryButton(k.tr("Login"), func() { k.show(newLogin(k)) })
+	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), func() { k.show(newLogin(k)) })
 	s.login.Icon = theme.LoginIcon()
 	loginBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), s.login))
 
 	langs := container.NewHBox()
-	for _, l := range langNames {
-		b := widgets.NewButton(l.name, func() { k.switchLang(l.code) })
-		if l.code == k.lang {
+	for _, l := range config.Languages {
+		b := widgets.NewButton(k.hooks, config.LanguageName(l), func() { k.switchLang(l) })
+		if l == k.lang {
 			b.Importance = widget.HighImportance
 			b.Icon = theme.ConfirmIcon()
 		}
@@ -71,7 +72,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	help.Alignment = fyne.TextAlignCenter
 	s.helpStatus = para(k.helpLineStatus())
 	s.helpStatus.Alignment = fyne.TextAlignCenter
-	s.stopTick = k.repeat(30*time.Second, s, func(context.Context) func() {
+	s.stopTick = k.every(30*time.Second, k.forScreen(s), func(context.Context) func() {
 		return func() { s.helpStatus.SetText(k.helpLineStatus()) }
 	})
 
@@ -89,3 +90,5 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 }
 
 func (s *welcome) stop() { s.stopTick() }
+
+func (s *welcome) kind() string { return "welcome" }

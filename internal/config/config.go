@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,15 @@ import (
 	"github.com/helsekiosk/helsekiosk/client"
 )
 
-// Languages the kiosk speaks, in the order the welcome screen offers them.
+// Languages the kiosk speaks, in the order the welcome screen offers them: the one list of them (locales
+// loads these, the welcome screen, the display panel and the staff panel offer these).
 var Languages = []string{"nn", "nb", "en"}
+
+// languageNames name each language in itself, for the language buttons.
+var languageNames = map[string]string{"nn": "Nynorsk", "nb": "Bokmål", "en": "English"}
+
+// LanguageName is lang's name in itself ("nn" -> "Nynorsk").
+func LanguageName(lang string) string { return languageNames[lang] }
 
 // Config is what the kiosk runs with.
 type Config struct {
@@ -119,21 +127,34 @@ var Keys = []string{KeyAPI, KeyFullscreen, KeyKiosk, KeyLang, KeyKioskName, KeyL
 // FileName is the configuration file's name in the configuration directory.
 const FileName = "config.toml"
 
-// Defaults returns the settings used when no layer says otherwise.
+// Defaults returns the settings used when no layer says otherwise: the one place of the defaults.
 func Defaults() Config {
 	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second,
 		ClientID: client.ClientID, Scopes: DefaultScopes}
 }
 
-// ValidLang reports whether lang is one of Languages.
-func ValidLang(lang string) bool {
-	for _, l := range Languages {
-		if l == lang {
-			return true
-		}
+// WithDefaults returns c with what it leaves empty taken from Defaults (for a Config built without Load, as
+// tests do): the language, the kiosk name, the idle timeout, and an idle warning that fits in the timeout
+// (the default warning, or half the timeout when that is shorter).
+func WithDefaults(c Config) Config {
+	d := Defaults()
+	if c.Lang == "" {
+		c.Lang = d.Lang
 	}
-	return false
+	if c.KioskName == "" {
+		c.KioskName = d.KioskName
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = d.IdleTimeout
+	}
+	if c.IdleWarning <= 0 || c.IdleWarning >= c.IdleTimeout {
+		c.IdleWarning = min(d.IdleWarning, c.IdleTimeout/2)
+	}
+	return c
 }
+
+// ValidLang reports whether lang is one of Languages.
+func ValidLang(lang string) bool { return slices.Contains(Languages, lang) }
 
 // DefaultDir is the configuration directory when neither --config-dir nor HELSEKIOSK_CONFIG_DIR names one:
 // $XDG_CONFIG_HOME/helsekiosk, else $HOME/.config/helsekiosk (as os.UserConfigDir on Linux), else "".
@@ -246,11 +267,11 @@ func Value(c Config, key string) string {
 func Validate(c *Config) error {
 	c.Lang = strings.ToLower(strings.TrimSpace(c.Lang))
 	if !ValidLang(c.Lang) {
-		return fmt.Errorf("config: language %q is not one of nn, nb, en", c.Lang)
+		return fmt.Errorf("config: language %q is not one of %s", c.Lang, strings.Join(Languages, ", "))
 	}
 	c.KioskName = strings.TrimSpace(c.KioskName)
 	if c.KioskName == "" {
-		c.KioskName = "Helsekiosk"
+		c.KioskName = Defaults().KioskName
 	}
 	c.Location = strings.TrimSpace(c.Location)
 	c.API = strings.TrimSpace(c.API)

@@ -35,7 +35,7 @@ const (
 	KioskStarted   Kind = "kiosk_started"
 	KioskExited    Kind = "kiosk_exited"
 	SessionStarted Kind = "session_started"
-	SessionEnded   Kind = "session_ended" // detail: why (logout, idle, expired, closed)
+	SessionEnded   Kind = "session_ended" // detail: why (logout, idle, expired, declined, staff, refused)
 	Error          Kind = "error"         // detail: the error code
 	HelpRequested  Kind = "help_requested"
 	HelpHandled    Kind = "help_handled" // detail: handled or withdrawn

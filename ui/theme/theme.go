@@ -1,19 +1,17 @@
 // Package theme is the kiosk's look: light, calm blue, large text and large touch targets, with three text
 // sizes (normal, large, extra large) and a high-contrast variant.
 //
-// The screens use the package-level colours (Surface, Background, Demo, ActingFor, ...) directly. They are
-// values from the active palette: Set swaps the palette and reassigns them, and tells the Fyne theme (see
-// Apply). A canvas object keeps the colour it was built with, so a screen picks up a change when it is built
-// again; the router rebuilds the current screen after a change. Fyne's own widgets (labels, buttons, entries)
-// follow at once, because Apply hands Fyne a new theme.
+// The app's theme is the one source of truth: Apply hands Fyne the kiosk theme for a variant (the kiosk
+// does so from its display state), and Active and Colors read the variant and its palette back from the
+// app. The screens draw with Colors().Surface, Colors().ActingFor, ... directly. A canvas object keeps the
+// colour it was built with, so a screen picks up a change when it is built again; the router rebuilds the
+// current screen after a change. Fyne's own widgets (labels, buttons, entries) follow at once.
 //
-// Set, Apply and the package-level colours belong to the UI goroutine (call Set from fyne.Do or a tap
-// handler); Current may be called from anywhere.
+// Apply belongs to the UI goroutine (a tap handler, or fyne.Do).
 package theme
 
 import (
 	"image/color"
-	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -165,26 +163,6 @@ var HighContrast = Palette{
 	DisabledBtn: rgb(0xe4e4e4),
 }
 
-// Colours the screens use directly: the active palette's (see Set).
-var (
-	Primary    = Light.Primary
-	Background = Light.Background
-	Surface    = Light.Surface
-	Text       = Light.Text
-	Muted      = Light.Muted
-	Tile       = Light.Tile
-	TileHover  = Light.TileHover
-	TileBorder = Light.TileBorder
-	Demo       = Light.Demo
-	ActingFor  = Light.ActingFor
-	Mine       = Light.Mine
-	Error      = Light.Error
-	Warning    = Light.Warning
-	Success    = Light.Success
-	Unread     = Light.Unread
-	Focus      = Light.Focus
-)
-
 // Settings is a variant: a text size and whether high contrast is on.
 type Settings struct {
 	Size         TextSize
@@ -199,29 +177,25 @@ func (s Settings) Palette() Palette {
 	return Light
 }
 
-var current atomic.Pointer[Settings]
-
-func init() { current.Store(&Settings{}) }
-
-// Current is the active variant.
-func Current() Settings { return *current.Load() }
-
-// Set makes a variant active: the package-level colours become its palette's, and New returns a theme for it.
-// Call it on the UI goroutine; Apply also hands Fyne the new theme.
-func Set(size TextSize, highContrast bool) {
-	s := Settings{Size: size, HighContrast: highContrast}
-	current.Store(&s)
-	p := s.Palette()
-	Primary, Background, Surface, Text, Muted = p.Primary, p.Background, p.Surface, p.Text, p.Muted
-	Tile, TileHover, TileBorder = p.Tile, p.TileHover, p.TileBorder
-	Demo, ActingFor, Mine, Error, Warning, Success, Unread, Focus = p.Demo, p.ActingFor, p.Mine, p.Error, p.Warning, p.Success, p.Unread, p.Focus
+// Active is the variant of the theme the app runs with now: the app's theme is the one source of truth
+// (the kiosk sets it with Apply from its display state); normal text without high contrast when the app has
+// another theme, or no app runs.
+func Active() Settings {
+	if a := fyne.CurrentApp(); a != nil {
+		if k, ok := a.Settings().Theme().(Kiosk); ok {
+			return k.s
+		}
+	}
+	return Settings{}
 }
 
-// Apply is Set followed by a.Settings().SetTheme(New()): Fyne redraws its widgets at once; the caller rebuilds
-// the current screen so that canvas objects built from the package-level colours follow.
+// Colors is the palette of the active variant: the colours screens and widgets draw with directly.
+func Colors() Palette { return Active().Palette() }
+
+// Apply hands a the kiosk theme for a variant: Fyne redraws its widgets at once; the caller rebuilds the
+// current screen so that canvas objects built from Colors follow.
 func Apply(a fyne.App, size TextSize, highContrast bool) {
-	Set(size, highContrast)
-	a.Settings().SetTheme(New())
+	a.Settings().SetTheme(For(Settings{Size: size, HighContrast: highContrast}))
 }
 
 // Kiosk is the kiosk's fyne.Theme for one variant. It is always light, whatever the system asks for.
@@ -230,8 +204,8 @@ type Kiosk struct {
 	p Palette
 }
 
-// New returns the kiosk theme for the active variant (Current).
-func New() fyne.Theme { return For(Current()) }
+// New returns the kiosk theme at normal text without high contrast.
+func New() fyne.Theme { return For(Settings{}) }
 
 // For returns the kiosk theme for a variant, whatever is active.
 func For(s Settings) fyne.Theme { return Kiosk{s: s, p: s.Palette()} }

@@ -183,13 +183,12 @@ func TestSizesScale(t *testing.T) {
 // and larger text makes larger buttons.
 func TestButtonsLargeAndApart(t *testing.T) {
 	a := test.NewTempApp(t)
-	defer kt.Set(kt.SizeNormal, false)
 	var heights []float32
 	for _, size := range kt.TextSizes {
 		for _, hc := range []bool{false, true} {
 			kt.Apply(a, size, hc)
-			b1 := widgets.NewButton("Meldingar", nil)
-			b2 := widgets.NewPrimaryButton("Avtalar", nil)
+			b1 := widgets.NewButton(nil, "Meldingar", nil)
+			b2 := widgets.NewPrimaryButton(nil, "Avtalar", nil)
 			box := container.NewVBox(b1, b2)
 			w := test.NewTempWindow(t, box)
 			w.Resize(box.MinSize().Max(fyne.NewSize(400, 200)))
@@ -215,23 +214,28 @@ func TestButtonsLargeAndApart(t *testing.T) {
 	}
 }
 
-// Set swaps the palette behind the package-level colours, and back.
-func TestSetSwapsPalette(t *testing.T) {
-	defer kt.Set(kt.SizeNormal, false)
-	kt.Set(kt.SizeLarge, true)
-	if got := kt.Current(); got.Size != kt.SizeLarge || !got.HighContrast {
-		t.Fatalf("Current() = %+v", got)
+// Apply installs the variant in the app, and Active and Colors read it back from there (the one source of
+// truth); a new variant replaces it.
+func TestApplySwapsPalette(t *testing.T) {
+	a := test.NewTempApp(t)
+	kt.Apply(a, kt.SizeLarge, true)
+	if got := kt.Active(); got.Size != kt.SizeLarge || !got.HighContrast {
+		t.Fatalf("Active() = %+v", got)
 	}
-	if kt.Surface != kt.HighContrast.Surface || kt.Demo != kt.HighContrast.Demo || kt.Primary != kt.HighContrast.Primary ||
-		kt.Muted != kt.HighContrast.Muted || kt.ActingFor != kt.HighContrast.ActingFor {
-		t.Fatal("high contrast: package colours are not the high-contrast palette")
+	c := kt.Colors()
+	if c.Surface != kt.HighContrast.Surface || c.Demo != kt.HighContrast.Demo || c.Primary != kt.HighContrast.Primary ||
+		c.Muted != kt.HighContrast.Muted || c.ActingFor != kt.HighContrast.ActingFor {
+		t.Fatal("high contrast: Colors is not the high-contrast palette")
 	}
-	if got := kt.New().Size(theme.SizeNameText); got != 25 {
-		t.Fatalf("New() after Set(large) has text %v, want 25", got)
+	if got := a.Settings().Theme().Size(theme.SizeNameText); got != 25 {
+		t.Fatalf("the app's theme after Apply(large) has text %v, want 25", got)
 	}
-	kt.Set(kt.SizeNormal, false)
-	if kt.Primary != kt.Light.Primary || kt.Background != kt.Light.Background || kt.Mine != kt.Light.Mine {
-		t.Fatal("back to normal: package colours are not the light palette")
+	kt.Apply(a, kt.SizeNormal, false)
+	if c := kt.Colors(); c.Primary != kt.Light.Primary || c.Background != kt.Light.Background || c.Mine != kt.Light.Mine {
+		t.Fatal("back to normal: Colors is not the light palette")
+	}
+	if got := kt.New().Size(theme.SizeNameText); got != 20 {
+		t.Fatalf("New() has text %v, want 20", got)
 	}
 }
 

@@ -11,11 +11,12 @@ import (
 // Button is a widget.Button that is never lower than theme.ButtonHeight: large enough to hit with a finger.
 type Button struct {
 	widget.Button
+	hooks *Hooks
 }
 
 // NewButton returns a tall button.
-func NewButton(label string, tapped func()) *Button {
-	b := &Button{}
+func NewButton(h *Hooks, label string, tapped func()) *Button {
+	b := &Button{hooks: h}
 	b.Text = label
 	b.OnTapped = tapped
 	b.ExtendBaseWidget(b)
@@ -23,15 +24,15 @@ func NewButton(label string, tapped func()) *Button {
 }
 
 // NewPrimaryButton returns a tall button in the primary colour.
-func NewPrimaryButton(label string, tapped func()) *Button {
-	b := NewButton(label, tapped)
+func NewPrimaryButton(h *Hooks, label string, tapped func()) *Button {
+	b := NewButton(h, label, tapped)
 	b.Importance = widget.HighImportance
 	return b
 }
 
 // NewIconButton returns a tall button with an icon.
-func NewIconButton(label string, icon fyne.Resource, tapped func()) *Button {
-	b := NewButton(label, tapped)
+func NewIconButton(h *Hooks, label string, icon fyne.Resource, tapped func()) *Button {
+	b := NewButton(h, label, tapped)
 	b.Icon = icon
 	return b
 }
@@ -48,8 +49,8 @@ func (b *Button) MinSize() fyne.Size {
 	return s
 }
 
-// Tapped implements fyne.Tappable, telling OnActivity first.
+// Tapped implements fyne.Tappable, telling the hooks' Activity first.
 func (b *Button) Tapped(e *fyne.PointEvent) {
-	activity()
+	b.hooks.activity()
 	b.Button.Tapped(e)
 }

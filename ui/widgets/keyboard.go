@@ -27,6 +27,7 @@ type Keyboard struct {
 	// Labels are the translated names shown beside the icons of the special keys; empty: icon only.
 	Labels KeyboardLabels
 
+	hooks   *Hooks
 	canvas  fyne.Canvas
 	target  fyne.Focusable
 	shifted bool
@@ -81,8 +82,8 @@ func chars(s string) []keyDef {
 
 // NewKeyboard returns a keyboard that types into c's focused object. c may be nil: the keyboard then uses
 // the canvas it is shown on.
-func NewKeyboard(c fyne.Canvas, labels KeyboardLabels) *Keyboard {
-	k := &Keyboard{canvas: c, Labels: labels}
+func NewKeyboard(h *Hooks, c fyne.Canvas, labels KeyboardLabels) *Keyboard {
+	k := &Keyboard{canvas: c, Labels: labels, hooks: h}
 	k.ExtendBaseWidget(k)
 	return k
 }
@@ -141,7 +142,7 @@ func (k *Keyboard) currentCanvas() fyne.Canvas {
 
 // press is a tap on key.
 func (k *Keyboard) press(key *Key) {
-	activity()
+	k.hooks.activity()
 	if key.kind == KeyShift {
 		k.shifted = !k.shifted
 		k.refreshKeys()
@@ -210,7 +211,7 @@ func (k *Keyboard) ensureKeys() {
 // CreateRenderer implements fyne.Widget.
 func (k *Keyboard) CreateRenderer() fyne.WidgetRenderer {
 	k.ensureKeys()
-	bg := canvas.NewRectangle(kt.Background)
+	bg := canvas.NewRectangle(kt.Colors().Background)
 	rows := container.NewVBox()
 	span := widestRow()
 	i := 0
@@ -240,7 +241,7 @@ func (r *keyboardRenderer) Layout(s fyne.Size) {
 	}
 }
 func (r *keyboardRenderer) MinSize() fyne.Size           { return r.objects[1].MinSize() }
-func (r *keyboardRenderer) Refresh()                     { r.bg.FillColor = kt.Background; r.bg.Refresh() }
+func (r *keyboardRenderer) Refresh()                     { r.bg.FillColor = kt.Colors().Background; r.bg.Refresh() }
 func (r *keyboardRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *keyboardRenderer) Destroy()                     {}
 
@@ -344,7 +345,7 @@ func (key *Key) MinSize() fyne.Size {
 
 // CreateRenderer implements fyne.Widget.
 func (key *Key) CreateRenderer() fyne.WidgetRenderer {
-	r := &keyRenderer{key: key, bg: canvas.NewRectangle(kt.Tile), text: canvas.NewText("", kt.Text)}
+	r := &keyRenderer{key: key, bg: canvas.NewRectangle(kt.Colors().Tile), text: canvas.NewText("", kt.Colors().Text)}
 	r.bg.CornerRadius = 10
 	r.text.TextStyle = fyne.TextStyle{Bold: true}
 	r.text.Alignment = fyne.TextAlignCenter
@@ -414,14 +415,14 @@ func (r *keyRenderer) Refresh() {
 	if key.kind != KeyChar {
 		r.text.TextSize = theme.TextSize()
 	}
-	r.text.Color = kt.Text
-	r.bg.FillColor = kt.Tile
-	r.bg.StrokeColor = kt.TileBorder
+	r.text.Color = kt.Colors().Text
+	r.bg.FillColor = kt.Colors().Tile
+	r.bg.StrokeColor = kt.Colors().TileBorder
 	r.bg.StrokeWidth = 1
 	if key.kind == KeyShift && key.kb.shifted {
 		// Shift on: a thick outline and a lighter key, besides the upper-case letters (not colour alone).
-		r.bg.FillColor = kt.Surface
-		r.bg.StrokeColor = kt.Focus
+		r.bg.FillColor = kt.Colors().Surface
+		r.bg.StrokeColor = kt.Colors().Focus
 		r.bg.StrokeWidth = 4
 	}
 	r.bg.Refresh()
@@ -440,42 +441,3 @@ func (r *keyRenderer) Objects() []fyne.CanvasObject {
 }
 
 func (r *keyRenderer) Destroy() {}
-
-// OnTextFocus, when set, is called on the UI goroutine when an Entry gets the focus: the router shows the
-// touch keyboard and makes the entry its target (SetTarget).
-var OnTextFocus func(fyne.Focusable)
-
-// Entry is a widget.Entry that tells OnTextFocus when it gets the focus (for the touch keyboard).
-type Entry struct {
-	widget.Entry
-}
-
-// NewEntry returns a single-line entry.
-func NewEntry() *Entry {
-	e := &Entry{}
-	e.ExtendBaseWidget(e)
-	return e
-}
-
-// NewMultiLineEntry returns a multi-line entry that wraps words.
-func NewMultiLineEntry() *Entry {
-	e := NewEntry()
-	e.MultiLine = true
-	e.Wrapping = fyne.TextWrapWord
-	return e
-}
-
-// NewPasswordEntry returns a single-line entry that hides what is typed.
-func NewPasswordEntry() *Entry {
-	e := NewEntry()
-	e.Password = true
-	return e
-}
-
-// FocusGained implements fyne.Focusable, telling OnTextFocus.
-func (e *Entry) FocusGained() {
-	e.Entry.FocusGained()
-	if OnTextFocus != nil {
-		OnTextFocus(e)
-	}
-}

@@ -12,15 +12,14 @@ import (
 )
 
 // keyboardWindow shows entries above a keyboard in a test window at kiosk size.
-func keyboardWindow(t *testing.T, entries ...fyne.CanvasObject) (*Keyboard, fyne.Window) {
+func keyboardWindow(t *testing.T, h *Hooks, entries ...fyne.CanvasObject) (*Keyboard, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(kt.New())
-	kb := NewKeyboard(nil, KeyboardLabels{})
+	kb := NewKeyboard(h, nil, KeyboardLabels{})
 	// As the router does: an Entry that gets the focus becomes the keyboard's target. Fyne's test driver drops the
 	// focus before every tap (the desktop driver does not, see Keyboard), so the keyboard gives it back.
-	OnTextFocus = kb.SetTarget
-	t.Cleanup(func() { OnTextFocus = nil })
+	h.TextFocus = kb.SetTarget
 	w := test.NewTempWindow(t, container.NewBorder(container.NewVBox(entries...), kb, nil, nil))
 	w.Resize(fyne.NewSize(1280, 800))
 	return kb, w
@@ -52,8 +51,9 @@ func typeOn(t *testing.T, kb *Keyboard, s string) {
 
 // Tapping keys types into the focused multi-line entry: æøå, shift once for one capital, backspace, space, enter.
 func TestKeyboardTypesIntoFocusedEntry(t *testing.T) {
-	e := NewMultiLineEntry()
-	kb, w := keyboardWindow(t, e)
+	h := &Hooks{}
+	e := NewMultiLineEntry(h)
+	kb, w := keyboardWindow(t, h, e)
 	w.Canvas().Focus(e)
 
 	typeOn(t, kb, "⇧blåbær")
@@ -74,8 +74,9 @@ func TestKeyboardTypesIntoFocusedEntry(t *testing.T) {
 
 // Shift shows the shifted characters on the keys, and the Norwegian symbols on the digit row.
 func TestKeyboardShiftLabelsAndSymbols(t *testing.T) {
-	e := NewEntry()
-	kb, w := keyboardWindow(t, e)
+	h := &Hooks{}
+	e := NewEntry(h)
+	kb, w := keyboardWindow(t, h, e)
 	w.Canvas().Focus(e)
 	if got := kb.KeyFor(KeyChar, 'å').Label(); got != "å" {
 		t.Fatalf("å key shows %q", got)
@@ -92,10 +93,11 @@ func TestKeyboardShiftLabelsAndSymbols(t *testing.T) {
 
 // Enter in a single-line entry submits it instead of typing a new line.
 func TestKeyboardEnterSubmitsSingleLine(t *testing.T) {
-	e := NewEntry()
+	h := &Hooks{}
+	e := NewEntry(h)
 	var submitted string
 	e.OnSubmitted = func(s string) { submitted = s }
-	kb, w := keyboardWindow(t, e)
+	kb, w := keyboardWindow(t, h, e)
 	w.Canvas().Focus(e)
 	typeOn(t, kb, "23327000⏎")
 	if submitted != "23327000" || e.Text != "23327000" {
@@ -105,8 +107,9 @@ func TestKeyboardEnterSubmitsSingleLine(t *testing.T) {
 
 // Keys type into whichever entry has the focus, and follow it when it moves.
 func TestKeyboardFollowsFocus(t *testing.T) {
-	a, b := NewEntry(), NewEntry()
-	kb, w := keyboardWindow(t, a, b)
+	h := &Hooks{}
+	a, b := NewEntry(h), NewEntry(h)
+	kb, w := keyboardWindow(t, h, a, b)
 	w.Canvas().Focus(a)
 	typeOn(t, kb, "kva")
 	w.Canvas().Focus(b)
@@ -117,7 +120,7 @@ func TestKeyboardFollowsFocus(t *testing.T) {
 	// On the desktop driver the focus stays on the entry while a key is tapped (the keyboard is a Focusable
 	// ancestor): the key then types into Canvas.Focused(), a plain widget.Entry, with no target set.
 	plain := widget.NewEntry()
-	kb2, w2 := keyboardWindow(t, plain)
+	kb2, w2 := keyboardWindow(t, &Hooks{}, plain)
 	w2.Canvas().Focus(plain)
 	for _, r := range "kvar" {
 		kb2.KeyFor(KeyChar, r).Tapped(&fyne.PointEvent{})
@@ -141,9 +144,8 @@ func TestKeyboardFollowsFocus(t *testing.T) {
 // Every key is at least kt.ButtonHeight square at every text size, keys are at least kt.ButtonGap apart, and the
 // layout has æ ø å. The keyboard never takes the focus itself.
 func TestKeyboardLargeKeys(t *testing.T) {
-	defer kt.Set(kt.SizeNormal, false)
 	for _, size := range kt.TextSizes {
-		kb, w := keyboardWindow(t, widget.NewEntry())
+		kb, w := keyboardWindow(t, &Hooks{}, widget.NewEntry())
 		kt.Apply(fyne.CurrentApp(), size, false)
 		w.Resize(fyne.NewSize(1280, 800))
 		w.Content().Refresh()
@@ -178,22 +180,22 @@ func TestKeyboardLargeKeys(t *testing.T) {
 		}
 	}
 	for _, r := range "æøå" {
-		if kb := NewKeyboard(nil, KeyboardLabels{}); kb.KeyFor(KeyChar, r) == nil {
+		if kb := NewKeyboard(nil, nil, KeyboardLabels{}); kb.KeyFor(KeyChar, r) == nil {
 			t.Errorf("no %c key", r)
 		}
 	}
 }
 
-// Entry tells OnTextFocus when it gets the focus, so the router can show the keyboard for it.
+// Entry tells its hooks' TextFocus when it gets the focus, so the router can show the keyboard for it.
 func TestEntryTellsTextFocus(t *testing.T) {
-	e := NewMultiLineEntry()
-	kb, w := keyboardWindow(t, e)
+	h := &Hooks{}
+	e := NewMultiLineEntry(h)
+	kb, w := keyboardWindow(t, h, e)
 	var got fyne.Focusable
-	OnTextFocus = func(f fyne.Focusable) { got = f; kb.SetTarget(f) }
-	defer func() { OnTextFocus = nil }()
+	h.TextFocus = func(f fyne.Focusable) { got = f; kb.SetTarget(f) }
 	w.Canvas().Focus(e)
 	if got != e {
-		t.Fatalf("OnTextFocus got %v, want the entry", got)
+		t.Fatalf("TextFocus got %v, want the entry", got)
 	}
 	typeOn(t, kb, "hei⏎på deg")
 	if e.Text != "hei\npå deg" {

@@ -21,6 +21,7 @@ type Tile struct {
 	Icon     fyne.Resource
 	OnTapped func()
 
+	hooks   *Hooks
 	hovered bool
 	bg      *canvas.Rectangle
 	title   *widget.Label
@@ -29,8 +30,8 @@ type Tile struct {
 }
 
 // NewTile returns a tile.
-func NewTile(title, detail string, icon fyne.Resource, tapped func()) *Tile {
-	t := &Tile{Title: title, Detail: detail, Icon: icon, OnTapped: tapped}
+func NewTile(h *Hooks, title, detail string, icon fyne.Resource, tapped func()) *Tile {
+	t := &Tile{Title: title, Detail: detail, Icon: icon, OnTapped: tapped, hooks: h}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -41,9 +42,9 @@ func (t *Tile) SetDetail(s string) {
 	t.Refresh()
 }
 
-// Tapped implements fyne.Tappable.
+// Tapped implements fyne.Tappable, telling the hooks' Activity first.
 func (t *Tile) Tapped(*fyne.PointEvent) {
-	activity()
+	t.hooks.activity()
 	if t.OnTapped != nil {
 		t.OnTapped()
 	}
@@ -69,9 +70,9 @@ func (t *Tile) MinSize() fyne.Size {
 
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
-	t.bg = canvas.NewRectangle(kt.Tile)
+	t.bg = canvas.NewRectangle(kt.Colors().Tile)
 	t.bg.CornerRadius = 16
-	t.bg.StrokeColor = kt.TileBorder
+	t.bg.StrokeColor = kt.Colors().TileBorder
 	t.bg.StrokeWidth = 2
 	t.title = widget.NewLabel("")
 	t.title.Alignment = fyne.TextAlignCenter
@@ -108,11 +109,11 @@ func (r *tileRenderer) MinSize() fyne.Size {
 func (r *tileRenderer) Refresh() {
 	t := r.t
 	if t.hovered {
-		t.bg.FillColor = kt.TileHover
+		t.bg.FillColor = kt.Colors().TileHover
 	} else {
-		t.bg.FillColor = kt.Tile
+		t.bg.FillColor = kt.Colors().Tile
 	}
-	t.bg.StrokeColor = kt.TileBorder
+	t.bg.StrokeColor = kt.Colors().TileBorder
 	t.bg.Refresh()
 	t.title.SetText(t.Title)
 	t.detail.SetText(t.Detail)

@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2/container"
+
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/store"
+)
+
+// logoutReason is why a visit ended (or, before login, why the router went back to the welcome screen): it
+// names the welcome screen's notice and the operations log's code, so no translated text travels as the
+// reason.
+type logoutReason int
+
+const (
+	logoutCitizen  logoutReason = iota // "Logg ut", "Tilbake til start", "Avbryt": no notice
+	logoutIdle                         // the idle timeout
+	logoutExpired                      // the backend ended the login (a 401 mid-visit)
+	logoutDeclined                     // the citizen declined the consent
+	logoutStaff                        // staff left the staff panel or the PIN screen
+	logoutRefused                      // the backend refused the login itself (the refusal screen follows)
+)
+
+// message is the welcome screen's notice after the logout ("" for none).
+func (r logoutReason) message() string {
+	switch r {
+	case logoutIdle:
+		return id("NoticeIdle")
+	case logoutExpired:
+		return id("NoticeLoggedOut")
+	}
+	return ""
+}
+
+// code is what the operations log records for the session's end (store.SessionEnded).
+func (r logoutReason) code() string {
+	switch r {
+	case logoutIdle:
+		return "idle"
+	case logoutExpired:
+		return "expired"
+	case logoutDeclined:
+		return "declined"
+	case logoutStaff:
+		return "staff"
+	case logoutRefused:
+		return "refused"
+	}
+	return "logout"
+}
+
+// logout ends the session for why: the token is dropped at once and revoked in the background, all session
+// state is dropped, and the welcome screen is rebuilt from nothing in the kiosk's default language, with
+// why's notice when it has one.
+func (k *Kiosk) logout(why logoutReason) {
+	sess := k.sess
+	if k.cur != nil {
+		k.cur.stop()
+		k.cur = nil
+	}
+	if sess != nil {
+		sess.end()
+	}
+	k.cancel()
+	k.gen++
+	k.ctx, k.cancel = context.WithCancel(context.Background())
+	k.sess = nil // Me, the person acted for and the drafts (which name and quote the citizen) go with it
+	k.idle.hideWarning()
+	if sess != nil {
+		k.opLog(store.SessionEnded, why.code())
+		k.revoke(sess.api)
+	}
+	k.setLang(k.cfg.Lang)
+	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
+	k.notice = why
+	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
+	k.app.Clipboard().SetContent("")
+	k.show(newWelcome(k))
+}
+
+// revoke logs sess out in the background, with a short timeout; it never blocks the UI.
+func (k *Kiosk) revoke(sess *client.Session) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+		defer cancel()
+		_ = sess.Logout(ctx)
+	}()
+}
