@@ -43,7 +43,7 @@ lint-api: ## lint api/openapi.yaml with Spectral (spectral:oas, no warning allow
 	bash scripts/spectral.sh
 
 conformance: ## run the conformance kit: make conformance ARGS="--config persons.toml --api URL" (default: the demo example)
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-conformance $(if $(ARGS),$(ARGS),--config internal/conformance/testdata/example.toml)
+	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-conformance $(if $(ARGS),$(ARGS),--config internal/server/conformance/testdata/example.toml)
 
 build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...
@@ -67,10 +67,10 @@ load: ## 200 simulated kiosks for 60 s on the reference backend: p50/p95/p99 lat
 FUZZTIME ?= 60s
 fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzProblemDecoding$$' -fuzztime $(FUZZTIME) ./client/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/nin/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWorkingDays$$' -fuzztime $(FUZZTIME) ./internal/workdays/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMessageText$$' -fuzztime $(FUZZTIME) ./internal/backend/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWrites$$' -fuzztime $(FUZZTIME) ./internal/backend/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/domain/nin/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWorkingDays$$' -fuzztime $(FUZZTIME) ./internal/domain/workdays/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMessageText$$' -fuzztime $(FUZZTIME) ./internal/server/backend/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzWrites$$' -fuzztime $(FUZZTIME) ./internal/server/backend/
 
 screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.png (needs ../shared/tools/screenshot)
 	@test -x $(SCREENSHOT_TOOL) || { echo "screenshot: $(SCREENSHOT_TOOL) not found" >&2; exit 1; }

@@ -19,9 +19,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/testop"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/testop"
 )
 
 // idpAudience is the backend's --audience, which the test OPs put into their access tokens.
@@ -34,7 +34,7 @@ const idpPublicClient = "helsekiosk-public"
 // token's exp, so it is short, but long enough that the fresh token is still valid when first used.
 const shortLifetime = 5 * time.Second
 
-// idpWorld is the reference backend (demo persons) trusting independent OpenID Providers (internal/testop:
+// idpWorld is the reference backend (demo persons) trusting independent OpenID Providers (internal/testkit/testop:
 // zitadel/oidc's op on servers of their own), and one OP it does not trust.
 type idpWorld struct {
 	backend *backendtest.Env

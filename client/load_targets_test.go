@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/pgtest"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/pgtest"
 )
 
 // loadTarget is the backend TestLoad's kiosks talk to.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 )
 
 func envInt(name string, def int) int {

@@ -3,7 +3,7 @@ package client_test
 import (
 	"testing"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend/pgtest"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/pgtest"
 )
 
 // TestMain stops the PostgreSQL test cluster (pgtest), when a test started it, and removes its directory.

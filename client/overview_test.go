@@ -6,7 +6,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // The overview agrees with the threads and appointments calls it stands in for, and is refused for a

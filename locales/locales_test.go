@@ -5,7 +5,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 )
 
 func TestBundleLoadsEveryLanguage(t *testing.T) {

@@ -3,14 +3,14 @@
 #
 #   gcc, libc6-dev, pkg-config,
 #   libgl1-mesa-dev, xorg-dev       - cgo toolchain and headers for Fyne's OpenGL/GLFW driver
-#   libxss-dev                      - X screen-saver extension: the kiosk reads input idleness (internal/xidle)
+#   libxss-dev                      - X screen-saver extension: the kiosk reads input idleness (internal/kiosk/xidle)
 #   xvfb                            - virtual X display for the UI smoke test
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
-#   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
+#   espeak-ng                       - read aloud (internal/kiosk/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
 #   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
-#   postgresql (--test)             - the backend's tests on PostgreSQL (internal/backend/pgtest: a private
+#   postgresql (--test)             - the backend's tests on PostgreSQL (internal/server/backend/pgtest: a private
 #                                     cluster with initdb in a temp dir) and make load against two replicas
 #
 # Quiet when everything is present. As root it installs what is missing

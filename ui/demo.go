@@ -2,7 +2,7 @@ package ui
 
 // demoPersons are the reference backend's demo test persons, offered as one-tap logins in demo mode
 // (the backend's /device page approves for them, as a phone would after BankID). Kept in this one place;
-// they match internal/backend's demo data.
+// they match internal/server/backend's demo data.
 var demoPersons = []struct{ id, name string }{
 	{"p-ingrid", "Ingrid Haugen"},
 	{"p-kari", "Kari Haugen"},

@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/speech"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/speech"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )

@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	fynetheme "fyne.io/fyne/v2/theme"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/speech"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/speech"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )

@@ -14,10 +14,10 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/faults"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/faults"
 )
 
 const faultThreadID = "t-ingrid-1"

@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/internal/datefmt"
+	"github.com/helsekiosk/helsekiosk/internal/domain/datefmt"
 )
 
-// longDate is e.g. "tysdag 3. mars" (nn), "Tuesday 3 March" (en), in Europe/Oslo (internal/datefmt).
+// longDate is e.g. "tysdag 3. mars" (nn), "Tuesday 3 March" (en), in Europe/Oslo (internal/domain/datefmt).
 func (k *Kiosk) longDate(t time.Time) string { return datefmt.LongDate(k.lang, t) }
 
 // clock is "14:05" in Europe/Oslo.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/datefmt"
-	"github.com/helsekiosk/helsekiosk/internal/nin"
+	"github.com/helsekiosk/helsekiosk/internal/domain/datefmt"
+	"github.com/helsekiosk/helsekiosk/internal/domain/nin"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )

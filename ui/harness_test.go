@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

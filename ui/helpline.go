@@ -3,7 +3,7 @@ package ui
 import (
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
 )
 
 // The help line (HelpLine) answers on working days, 08:00–15:30 Europe/Oslo time.

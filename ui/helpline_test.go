@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 )
 
 func TestHelpLineOpen(t *testing.T) {

@@ -10,12 +10,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
-// hostileTexts are messages the backend stores verbatim (internal/backend/hostile_test.go): the kiosk must
+// hostileTexts are messages the backend stores verbatim (internal/server/backend/hostile_test.go): the kiosk must
 // show each exactly as sent, as plain text.
 var hostileTexts = []string{
 	"før\x00etter",

@@ -16,13 +16,13 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/testop"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/testop"
 )
 
-// The kiosk UI on Fyne's test driver, logging in through independent OpenID Providers (internal/testop:
+// The kiosk UI on Fyne's test driver, logging in through independent OpenID Providers (internal/testkit/testop:
 // zitadel/oidc's op on servers of their own, the device flow, JWT access tokens with pid and acr), the
 // reference backend trusting them as a resource server. The citizen's phone (testop.Phone) fills in the
 // OP's own pages with what the kiosk's screen shows.

@@ -12,9 +12,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/oauth2"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // benchKiosk is a kiosk on the test app, logged in as Ola with 10,000 threads, whose background results

@@ -18,7 +18,7 @@
 //     The exceptions are fire-and-forget: the token revocation at logout and the operations log's writes.
 //   - ops.go is the operations state (health, status banner, ops log, error codes, applying settings),
 //     callstaff.go the help request, display.go the "Aa" panel, keyboard and read-aloud, idle.go the idle
-//     watch; the staff PIN's hashing and lockout are internal/staffpin, the widgets ui/widgets (one a file),
+//     watch; the staff PIN's hashing and lockout are internal/kiosk/staffpin, the widgets ui/widgets (one a file),
 //     the look ui/theme.
 package ui
 
@@ -37,7 +37,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/assets"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/locales"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
@@ -85,7 +85,7 @@ type Kiosk struct {
 
 	// clock is the kiosk's time (wallClock; tests a testClock): the idle watch, every loop, dates shown.
 	clk clock
-	// inputIdle, when set, tells how long the display has seen no input at all (internal/xidle): mouse
+	// inputIdle, when set, tells how long the display has seen no input at all (internal/kiosk/xidle): mouse
 	// moves and scrolling count as activity too, not only taps on the kiosk's own widgets.
 	inputIdle  func() (time.Duration, bool)
 	httpClient *http.Client // nil: the default transport

@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/locales"
 )
 

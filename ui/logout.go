@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 )
 
 // logoutReason is why a visit ended (or, before login, why the router went back to the welcome screen): it

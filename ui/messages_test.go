@@ -23,10 +23,10 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // countingProxy forwards to env and counts the /v1 requests it sees.

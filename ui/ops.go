@@ -16,9 +16,9 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/staffpin"
-	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/staffpin"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )

@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/helsekiosk/helsekiosk/internal/staffpin"
-	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/staffpin"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/internal/workdays"
+	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

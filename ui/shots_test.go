@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

@@ -13,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"go.uber.org/goleak"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // soakSession is one complete citizen session on the kiosk: log in on the phone, home, inbox, open a thread,

@@ -17,11 +17,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
-	"github.com/helsekiosk/helsekiosk/internal/staffpin"
-	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/staffpin"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

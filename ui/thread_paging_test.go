@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // A long thread opens on its newest 50 messages, newest last; "Vis eldre meldingar" puts the page before

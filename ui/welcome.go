@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/assets"
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 

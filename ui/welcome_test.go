@@ -3,7 +3,7 @@ package ui
 import (
 	"testing"
 
-	"github.com/helsekiosk/helsekiosk/internal/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 )
 
 func TestWelcomeLanguagesAndDemoBanner(t *testing.T) {

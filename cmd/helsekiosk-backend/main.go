@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 )
 
 func main() {

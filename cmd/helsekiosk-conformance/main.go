@@ -1,6 +1,6 @@
 // Command helsekiosk-conformance checks an implementation of the Helsekiosk contract (api/openapi.yaml)
 // with test persons and their tokens, and prints a table of checks; it exits 1 when a check fails and 2
-// when it cannot run. See internal/conformance and README.md.
+// when it cannot run. See internal/server/conformance and README.md.
 //
 //	helsekiosk-conformance --config persons.toml [--api URL] [--issuer URL]
 package main
@@ -14,7 +14,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/conformance"
+	"github.com/helsekiosk/helsekiosk/internal/server/conformance"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/helsekiosk/helsekiosk/internal/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 )
 
 // The example configuration (the demo persons, logged in by the demo device flow) passes against the
@@ -13,7 +13,7 @@ import (
 func TestExampleAgainstReferenceBackend(t *testing.T) {
 	e := backendtest.New(t)
 	var out, errOut bytes.Buffer
-	code := run([]string{"--config", "../../internal/conformance/testdata/example.toml", "--api", e.URL}, &out, &errOut)
+	code := run([]string{"--config", "../../internal/server/conformance/testdata/example.toml", "--api", e.URL}, &out, &errOut)
 	t.Logf("\n%s%s", out.String(), errOut.String())
 	if code != 0 {
 		t.Fatalf("exit %d", code)

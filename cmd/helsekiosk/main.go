@@ -9,8 +9,8 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
-	"github.com/helsekiosk/helsekiosk/internal/launch"
-	"github.com/helsekiosk/helsekiosk/internal/xidle"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/launch"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/xidle"
 	"github.com/helsekiosk/helsekiosk/ui"
 )
 

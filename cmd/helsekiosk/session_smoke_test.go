@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helsekiosk/helsekiosk/internal/store"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 )
 
 // TestSmokeSessionUnderXvfb drives a whole demo session in the real binary under the GL driver with

@@ -1,0 +1,92 @@
+package launch
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// TestPrepareStartsTheDemoBackend: with no API the kiosk gets a loopback URL at once, and the demo
+// backend answers on it soon after.
+func TestPrepareStartsTheDemoBackend(t *testing.T) {
+	dir := t.TempDir()
+	var log strings.Builder
+	s, err := Prepare([]string{"--config-dir", dir}, env(nil), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.Config.Demo || !strings.HasPrefix(s.Config.API, "http://127.0.0.1:") || s.Store == nil {
+		t.Fatalf("setup = %+v", s)
+	}
+	c, err := client.New(s.Config.API)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	h, err := c.Health(ctx)
+	if err != nil || h.Demo == nil || !*h.Demo {
+		t.Fatalf("health = %+v, %v", h, err)
+	}
+	s.Close()
+	if _, err := http.Get(s.Config.API + "/v1/health"); err == nil {
+		t.Error("the demo backend still answers after Close")
+	}
+}
+
+// TestPrepareWithAPI: a configured API starts no backend; saved staff settings are a layer under flags.
+func TestPrepareWithAPI(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Prepare([]string{"--config-dir", dir, "--api", "https://helse.example.no"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Config.Demo || s.Config.API != "https://helse.example.no" {
+		t.Fatalf("config = %+v", s.Config)
+	}
+	if _, err := filepath.Glob(filepath.Join(dir, "*")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPrepareRefusesBadFlags(t *testing.T) {
+	if _, err := Prepare([]string{"--api", "http://helse.example.no"}, env(nil), io.Discard); err == nil {
+		t.Fatal("an http:// URL off loopback was accepted")
+	}
+	if _, err := Prepare([]string{"--lang", "sv"}, env(nil), io.Discard); err == nil {
+		t.Fatal("an unknown language was accepted")
+	}
+}
+
+// TestDemoSecret: each demo start makes its own secret; until the backend takes kiosk clients the demo
+// kiosk gets none (it would send a secret nobody checks), and a secret never shows in the setup's print.
+func TestDemoSecret(t *testing.T) {
+	a, b := newDemoSecret(), newDemoSecret()
+	if len(a) < 26 || a == b {
+		t.Fatalf("demo secrets %q, %q", a, b)
+	}
+	s, err := Prepare([]string{"--config-dir", t.TempDir()}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var cfg backend.Config
+	registered := registerDemoKiosk(&cfg, s.Config.ClientID, a, "Helsekiosk", "")
+	if got := s.Config.ClientSecret.Reveal(); (got != "") != registered {
+		t.Errorf("registered %v but the kiosk's secret is %q", registered, got)
+	}
+	if s.Config.ClientID != client.ClientID {
+		t.Errorf("demo client id = %q", s.Config.ClientID)
+	}
+}
