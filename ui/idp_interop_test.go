@@ -47,19 +47,9 @@ type idpUIWorld struct {
 func newIDPUIWorld(t *testing.T) *idpUIWorld {
 	t.Helper()
 	w := &idpUIWorld{}
-	for _, p := range backend.DemoPersons() {
-		if p.ID == backend.DemoIngrid {
-			w.ingridPID = p.NationalID
-		}
-	}
-	if w.ingridPID == "" {
-		t.Fatal("no demo Ingrid")
-	}
-	w.ingrid = testop.User{Username: "ingrid", Password: "ingrid-pw", PID: w.ingridPID, ACR: testop.ACRHigh}
-	w.minid = testop.User{Username: "ingrid-minid", Password: "minid-pw", PID: w.ingridPID, ACR: testop.ACRSubstantial}
-	w.nopid = testop.User{Username: "no-pid", Password: "no-pid-pw", ACR: testop.ACRHigh}
-	w.nobody = testop.User{Username: "nobody", Password: "nobody-pw", PID: "01010012345", ACR: testop.ACRHigh}
-	users := testop.WithUsers(w.ingrid, w.minid, w.nopid, w.nobody)
+	ps := testop.DemoPersonas(t)
+	w.ingridPID, w.ingrid, w.minid, w.nopid, w.nobody = ps.IngridPID, ps.Ingrid, ps.MinID, ps.NoPID, ps.Nobody
+	users := ps.Users()
 	aud := testop.WithAudience(idpUIAudience)
 	w.short = testop.Start(t, users, aud, testop.WithAccessTokenLifetime(idpUILifetime))
 	w.shortNoComplete = testop.Start(t, users, aud, testop.WithAccessTokenLifetime(idpUILifetime), testop.WithoutVerificationURIComplete())
