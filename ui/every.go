@@ -58,6 +58,12 @@ func (k *Kiosk) forKiosk() owner {
 	return owner{ctx: k.ops.ctx, alive: func() bool { return true }}
 }
 
+// forLogout owns the revocation of a visit's tokens: it is not cancelled by the logout itself nor by a
+// shutdown (the tokens must still be revoked); the call bounds itself with a timeout.
+func forLogout() owner {
+	return owner{ctx: context.Background(), alive: func() bool { return true }}
+}
+
 // run is the one way a network call runs: work runs in a goroutine with o's context, off the UI goroutine;
 // the function it returns (if any) runs on the UI goroutine in one k.do, unless o has ended meanwhile.
 func (k *Kiosk) run(o owner, work func(ctx context.Context) func()) {

@@ -80,11 +80,13 @@ func (k *Kiosk) logout(why logoutReason) {
 	k.show(newWelcome(k))
 }
 
-// revoke logs sess out in the background, with a short timeout; it never blocks the UI.
+// revoke logs sess out in the background (run, owned by forLogout), with a short timeout; it never blocks
+// the UI.
 func (k *Kiosk) revoke(sess *client.Session) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), logoutTimeout)
+	k.run(forLogout(), func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, logoutTimeout)
 		defer cancel()
 		_ = sess.Logout(ctx)
-	}()
+		return nil
+	})
 }
