@@ -9,6 +9,10 @@
 #   espeak-ng                       - read aloud (internal/speech; Norwegian voice "nb")
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
+#   cage, xwayland, grim, x11-utils,
+#   wtype (--test)                  - the escape test and make idle-cost: the kiosk session under cage (grim
+#                                     takes cage's output, xdpyinfo lists Xwayland's extensions; wtype only
+#                                     probes cage for the virtual-keyboard protocol)
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -16,7 +20,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap)
+[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap cage xwayland grim x11-utils wtype)
 
 missing=()
 for p in "${packages[@]}"; do
