@@ -264,6 +264,31 @@ func TestEscapeUnderCage(t *testing.T) {
 			t.Error(err)
 		}
 	}
+
+	// The detectors themselves: a foreign program started inside the session (xmessage, an X client on
+	// cage's Xwayland with the session's environment, as a launcher would start a terminal) must show up
+	// as a new process, and cage, which shows the newest window full screen, must no longer show the kiosk.
+	if xmessage, err := exec.LookPath("xmessage"); err == nil {
+		cmd := exec.Command(xmessage, "-geometry", "600x300+0+0", "a foreign program")
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "DISPLAY=" + s.xwayland, "XDG_RUNTIME_DIR=" + s.rt, "HOME=" + s.dir}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		extra := s.newProcesses()
+		img := s.screenshot("99-foreign")
+		shown, why := kioskShown(img)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Logf("detector check, a foreign program (xmessage) in the session: new processes %v; screen still the kiosk: %v (%s)", extra, shown, why)
+		if len(extra) == 0 {
+			t.Errorf("detector check: xmessage started in the session but no new process was seen")
+		}
+		if shown {
+			t.Errorf("detector check: xmessage is on cage's output but the screenshot still passes as the kiosk")
+		}
+	}
 	if out := s.out.String(); strings.Contains(out, "panic") || strings.Contains(out, "fatal error") {
 		t.Errorf("session output:\n%s", out)
 	}
