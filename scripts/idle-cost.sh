@@ -190,7 +190,7 @@ if [[ -z $only || $only == chromium ]]; then
   cp docs/screenshots/welcome-nn.png "$tmp/chromium/page/welcome.png"
   cat >"$tmp/chromium/page/index.html" <<'HTML'
 <!doctype html>
-<html lang="nn"><head><meta charset="utf-8"><title>Helsekiosk</title>
+<html lang="nn" translate="no"><head><meta charset="utf-8"><meta name="google" content="notranslate"><title>Helsekiosk</title>
 <style>
   html, body { margin: 0; height: 100%; background: #f6f8fb; font-family: sans-serif; overflow: hidden; }
   img { display: block; width: 100vw; height: calc(100vh - 3em); object-fit: contain; }
@@ -211,7 +211,7 @@ HTML
   fi
   start_session chromium /usr/bin/chromium --kiosk "file://$tmp/chromium/page/index.html" \
     --user-data-dir="$tmp/chromium/home/profile" --no-first-run --noerrdialogs --disable-extensions \
-    --disable-background-networking --disable-component-update --disable-sync --disable-features=Translate \
+    --disable-background-networking --disable-component-update --disable-sync --disable-features=Translate,TranslateUI \
     --password-store=basic ${IDLE_CHROMIUM_FLAGS:---ozone-platform=x11} "${sandbox[@]}"
   measure chromium
   stop_session

@@ -202,10 +202,7 @@ func TestEscapeUnderCage(t *testing.T) {
 		r := row{name: a.name, via: a.via}
 		r.samePID = s.alive()
 		img := s.screenshot(fmt.Sprintf("%02d", i+1))
-		shown, why := false, "no screenshot"
-		if img != nil {
-			shown, why = kioskShown(img)
-		}
+		shown, why := kioskShown(img)
 		diff := changed(first, img)
 		if shown {
 			r.screen = fmt.Sprintf("kiosk (%.1f%% of pixels changed)", 100*diff)
@@ -246,8 +243,16 @@ func TestEscapeUnderCage(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 		extra := s.newProcesses()
-		img := s.screenshot("99-foreign")
-		shown, why := kioskShown(img)
+		// Its window may take a moment to be mapped on a loaded machine: up to 15 s.
+		var shown bool
+		var why string
+		for start := time.Now(); ; {
+			img := s.screenshot("99-foreign")
+			if shown, why = kioskShown(img); !shown || time.Since(start) > 15*time.Second {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		detector = fmt.Sprintf("Detector check: a foreign program (xmessage) started in the session is seen as a new process (%v) and on cage's output (still the kiosk: %v; %s).",
@@ -588,6 +593,9 @@ func (s *cageSession) describe(m map[int]string) string {
 // kiosk's light background at the left and right edges below it. A desktop, a black screen or another
 // program's window (cage shows it full screen, on top) fails it.
 func kioskShown(img image.Image) (bool, string) {
+	if img == nil {
+		return false, "no screenshot"
+	}
 	b := img.Bounds()
 	orange := 0
 	for x := b.Min.X; x < b.Max.X; x++ {
