@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz
+.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -111,6 +111,12 @@ deb-test: deb ## make deb, then check both .deb (files, lintian) and install, re
 startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
 	bash scripts/startup.sh bin/helsekiosk
+
+IDLE_MINUTES ?= 10
+idle-cost: deps ## CPU and PSS of the idle kiosk session under cage vs a Chromium kiosk, IDLE_MINUTES each (default 10)
+	@bash scripts/deps.sh --test
+	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
+	IDLE_MINUTES=$(IDLE_MINUTES) bash scripts/idle-cost.sh bin/helsekiosk
 
 clean: ## remove bin/ and dist/
 	rm -rf bin/ dist/

@@ -12,6 +12,10 @@
 #   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
 #   postgresql (--test)             - the backend's tests on PostgreSQL (internal/server/backend/pgtest: a private
 #                                     cluster with initdb in a temp dir) and make load against two replicas
+#   cage, xwayland, grim, x11-utils,
+#   wtype (--test)                  - the escape test and make idle-cost: the kiosk session under cage (grim
+#                                     takes cage's output, xdpyinfo lists Xwayland's extensions; wtype only
+#                                     probes cage for the virtual-keyboard protocol)
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -19,7 +23,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap nodejs npm postgresql)
+[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype)
 
 missing=()
 for p in "${packages[@]}"; do

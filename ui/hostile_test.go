@@ -18,7 +18,7 @@ import (
 // hostileTexts are messages the backend stores verbatim (internal/server/backend/hostile_test.go): the kiosk must
 // show each exactly as sent, as plain text.
 var hostileTexts = []string{
-	"før\x00etter",
+	"før\x01etter", // NUL itself is refused by the backend (400): PostgreSQL text cannot hold it
 	"bjølle\x07 esc\x1b[31mraud\x1b[0m del\x7f",
 	"Betal til \u202ekonto 1234\u202c og \u2067isolert\u2069",
 	"n\u200bu\u200cl\u200dl\ufeff",
