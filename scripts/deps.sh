@@ -28,7 +28,10 @@ packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdot
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ $status == "install ok installed" ]] || missing+=("$p")
+  [[ $status == "install ok installed" ]] && continue
+  # A nodejs from another source (NodeSource's package) brings its own npm and conflicts with Debian's.
+  [[ $p == npm ]] && command -v npm >/dev/null && continue
+  missing+=("$p")
 done
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
