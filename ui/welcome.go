@@ -76,7 +76,9 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		return func() { s.helpStatus.SetText(k.helpLineStatus()) }
 	})
 
-	return container.NewVBox(
+	// In a scroll, so that on a short screen (1280×720) the frame's bottom bar – the language and text
+	// size panel, "Be om hjelp" – stays on screen; the spacers still centre the content on a tall one.
+	return container.NewVScroll(container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(k.staffLogo(icon)), // a long press opens the staff entry
 		title, sub, intro,
@@ -86,7 +88,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 		container.NewCenter(container.NewHBox(container.NewCenter(langLabel), langs)), // one row: the frame's bottom bar needs the room
 		help,
 		s.helpStatus,
-	)
+	))
 }
 
 func (s *welcome) stop() { s.stopTick() }
