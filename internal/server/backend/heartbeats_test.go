@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -218,4 +220,63 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestFleetInChromium logs in through the demo staff IdP in headless Chromium and sees the three kiosks, two
+// up and one stopped, and saves a screenshot of the page: staff-fleet.png in $HELSEKIOSK_SHOTS (`make
+// screenshots` writes docs/screenshots/), otherwise in a temporary directory.
+func TestFleetInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	exe := chromiumPath(t)
+	_, ts, clock, cs := fleetServer(t)
+	fleetUp(t, clock, cs)
+	ctx := chromiumContext(t, exe)
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/staff"),
+		chromedp.WaitVisible(`#login`, chromedp.ByQuery),
+		chromedp.Click(`#login`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#kiosks`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`Array.from(document.querySelectorAll("tr.kiosk-row")).map(r => ({
+		cls: r.className, kiosk: r.querySelector(".kiosk").innerText, seen: r.querySelector(".seen").innerText,
+		version: r.querySelector(".version").innerText, status: r.querySelector(".status").innerText}))`, &rows)); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]string{
+		{"cls": "kiosk-row up", "kiosk": "Kiosk 1 – Servicetorget", "seen": "14:06 (0 min sidan / 0 min siden)", "version": "1.4.0", "status": "i drift / i drift"},
+		{"cls": "kiosk-row up", "kiosk": "Kiosk 2 – Legekontoret", "seen": "14:06 (0 min sidan / 0 min siden)", "version": "1.4.1", "status": "i drift / i drift"},
+		{"cls": "kiosk-row stopped", "kiosk": "Kiosk 3 – Biblioteket <b>", "seen": "14:00 (6 min sidan / 6 min siden)", "version": "1.4.2",
+			"status": "stoppa / ikkje sett sidan 14:00 / stoppet / ikke sett siden 14:00"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d kiosk rows, want 3: %v", len(rows), rows)
+	}
+	for i := range want {
+		for k, v := range want[i] {
+			if got := strings.Join(strings.Fields(rows[i][k]), " "); got != v {
+				t.Errorf("row %d %s: %q, want %q", i, k, got, v)
+			}
+		}
+	}
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("the screenshot is not a PNG (%d bytes)", len(png))
+	}
+	dir := os.Getenv("HELSEKIOSK_SHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	out := filepath.Join(dir, "staff-fleet.png")
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", out)
 }

@@ -78,7 +78,7 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <h2>Kioskane <span class="bm">/ Kioskene</span></h2>
 {{if .Kiosks}}
 <table id="kiosks">
-<thead><tr><th>Kiosk</th><th>Stad / sted</th><th>Sist sett / sist sett</th><th>Versjon</th><th>Status</th></tr></thead>
+<thead><tr><th>Kiosk</th><th>Stad / sted</th><th>Sist sett</th><th>Versjon</th><th>Status</th></tr></thead>
 <tbody>
 {{range .Kiosks}}<tr class="kiosk-row {{.Class}}">
 <td class="kiosk">{{visible .Name}}</td><td class="location">{{visible .Location}}</td>
