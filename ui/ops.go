@@ -397,6 +397,12 @@ func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 	}
 }
 
+// exitKiosk logs kiosk_exited with why (signal, staff) and quits the app.
+func (k *Kiosk) exitKiosk(why string) {
+	k.opLog(store.KioskExited, why)
+	k.ops.quit()
+}
+
 // sessionStarted logs that a citizen logged in (not who).
 func (k *Kiosk) sessionStarted() { k.opLog(store.SessionStarted, "") }
 
