@@ -174,6 +174,27 @@ func (e HelpRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for KioskHeartbeatTextSize.
+const (
+	Large  KioskHeartbeatTextSize = "large"
+	Normal KioskHeartbeatTextSize = "normal"
+	Xl     KioskHeartbeatTextSize = "xl"
+)
+
+// Valid indicates whether the value is a known member of the KioskHeartbeatTextSize enum.
+func (e KioskHeartbeatTextSize) Valid() bool {
+	switch e {
+	case Large:
+		return true
+	case Normal:
+		return true
+	case Xl:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotificationChannel.
 const (
 	Both  NotificationChannel = "both"
@@ -535,6 +556,39 @@ type JWKSet struct {
 		Use *string `json:"use,omitempty"`
 	} `json:"keys"`
 }
+
+// KioskHeartbeat A kiosk's state; nothing about a citizen.
+type KioskHeartbeat struct {
+	// BackendReachable Whether the kiosk's last health check reached the backend
+	BackendReachable bool `json:"backendReachable"`
+
+	// LastErrorCodes The kiosk's last problem or operations codes, newest last
+	LastErrorCodes []string `json:"lastErrorCodes"`
+
+	// Location Where the kiosk stands (--location); may be empty
+	Location string `json:"location"`
+
+	// Name The kiosk's name (--kiosk-name)
+	Name string `json:"name"`
+
+	// Speech Read aloud or speech guidance is on
+	Speech bool `json:"speech"`
+
+	// TextSize The kiosk's default text size (not a citizen's choice)
+	TextSize KioskHeartbeatTextSize `json:"textSize"`
+
+	// TouchKeyboard The on-screen keyboard is on
+	TouchKeyboard bool `json:"touchKeyboard"`
+
+	// UptimeSeconds Seconds since the kiosk started
+	UptimeSeconds int64 `json:"uptimeSeconds"`
+
+	// Version The kiosk program's version
+	Version string `json:"version"`
+}
+
+// KioskHeartbeatTextSize The kiosk's default text size (not a citizen's choice)
+type KioskHeartbeatTextSize string
 
 // Me defines model for Me.
 type Me struct {
@@ -1002,6 +1056,9 @@ type TokenFormdataRequestBody = TokenForm
 // GiveConsentJSONRequestBody defines body for GiveConsent for application/json ContentType.
 type GiveConsentJSONRequestBody = ConsentGive
 
+// PutKioskHeartbeatJSONRequestBody defines body for PutKioskHeartbeat for application/json ContentType.
+type PutKioskHeartbeatJSONRequestBody = KioskHeartbeat
+
 // CreateHelpRequestJSONRequestBody defines body for CreateHelpRequest for application/json ContentType.
 type CreateHelpRequestJSONRequestBody = NewHelpRequest
 
@@ -1052,6 +1109,9 @@ type ServerInterface interface {
 
 	// (GET /v1/health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
+	// PutKioskHeartbeat Report the kiosk's state (no personal data); needs the kiosk's token
+	// (PUT /v1/kiosk/heartbeat)
+	PutKioskHeartbeat(w http.ResponseWriter, r *http.Request)
 	// CreateHelpRequest Ask a staff member to come to the kiosk (no personal data); needs the kiosk's token
 	// (POST /v1/kiosk/help-requests)
 	CreateHelpRequest(w http.ResponseWriter, r *http.Request, params CreateHelpRequestParams)
@@ -1303,6 +1363,20 @@ func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHealth(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PutKioskHeartbeat operation middleware
+func (siw *ServerInterfaceWrapper) PutKioskHeartbeat(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PutKioskHeartbeat(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2607,6 +2681,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/kiosk/help-requests", wrapper.CreateHelpRequest)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/kiosk/help-requests/{helpRequestId}", wrapper.WithdrawHelpRequest)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/kiosk/help-requests/{helpRequestId}", wrapper.GetHelpRequest)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/kiosk/heartbeat", wrapper.PutKioskHeartbeat)
 
 	return m
 }

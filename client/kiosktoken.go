@@ -16,8 +16,8 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// KioskScope is the scope of the kiosk's own token (client credentials), for help requests and, later, the
-// fleet heartbeat.
+// KioskScope is the scope of the kiosk's own token (client credentials), for help requests and the fleet
+// heartbeat.
 const KioskScope = "kiosk"
 
 // kioskRetry is how long the kiosk waits before asking for its own token again after the issuer refused.
@@ -105,6 +105,16 @@ func (c *Client) CreateHelpRequest(ctx context.Context, key string, req api.NewH
 		r.SetHeader("Idempotency-Key", key)
 	}
 	return &out, c.call(r, http.MethodPost, c.apiPath("/v1/kiosk/help-requests"), &out)
+}
+
+// Heartbeat reports the kiosk's state to the backend (PUT /v1/kiosk/heartbeat), with the kiosk's own token;
+// each replaces the last. It carries nothing about a citizen.
+func (c *Client) Heartbeat(ctx context.Context, hb api.KioskHeartbeat) error {
+	if hb.LastErrorCodes == nil {
+		hb.LastErrorCodes = []string{}
+	}
+	r := c.kioskRequest(ctx).SetHeader("Content-Type", "application/json").SetBody(hb)
+	return c.call(r, http.MethodPut, c.apiPath("/v1/kiosk/heartbeat"), nil)
 }
 
 // HelpRequest returns a help request's state.

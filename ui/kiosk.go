@@ -16,7 +16,8 @@
 //     the visit, or the kiosk) has ended meanwhile; Kiosk.every is the one loop (idle watch, polling, the
 //     login's time left, connection checks, the help request), on the kiosk's clock, which tests replace.
 //     The exceptions are fire-and-forget: the token revocation at logout and the operations log's writes.
-//   - ops.go is the operations state (health, status banner, ops log, error codes, applying settings),
+//   - ops.go is the operations state (health, status banner, ops log, error codes, the heartbeat, the exit,
+//     applying settings),
 //     callstaff.go the help request, display.go the "Aa" panel, keyboard and read-aloud, idle.go the idle
 //     watch; the staff PIN's hashing and lockout are internal/kiosk/staffpin, the widgets ui/widgets (one a file),
 //     the look ui/theme.
@@ -181,6 +182,19 @@ func (k *Kiosk) Run() {
 	if k.sess != nil {
 		k.revoke(k.sess.api)
 	}
+}
+
+// RunUntil is Run, with a clean exit when ctx ends (main gives signal.NotifyContext's, for SIGTERM and
+// SIGINT): the operations log gets kiosk_exited ("signal"), the window closes, and Run ends the visit and
+// waits for the log's last writes.
+func (k *Kiosk) RunUntil(ctx context.Context) {
+	defer k.exitOn(ctx)()
+	k.Run()
+}
+
+// exitOn exits the kiosk (exitKiosk "signal", on the UI goroutine) when ctx ends, until stop is called.
+func (k *Kiosk) exitOn(ctx context.Context) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { k.do(func() { k.exitKiosk("signal") }) })
 }
 
 // Window returns the kiosk's window (for tests).

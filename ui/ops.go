@@ -38,12 +38,17 @@ type ops struct {
 	healthEvery time.Duration // between checks while the backend answers
 	retryEvery  time.Duration // between checks while it does not
 	helpPoll    time.Duration // between looks at an open help request
+	heartbeat   time.Duration // between heartbeats (PUT /v1/kiosk/heartbeat)
+	startedAt   time.Time     // when the kiosk started, on its clock
+	reachable   atomic.Bool   // the last health check reached the backend
 	quit        func()        // "Exit kiosk" (the app's Quit; tests replace it)
 
 	logs sync.WaitGroup // the operations log's writes in flight; shutdownOps waits for them
 
-	mu sync.Mutex     // guards cl, which background loops read
-	cl *client.Client // the client for the backend URL in use
+	mu    sync.Mutex     // guards cl, hbCfg and errs, which background loops read
+	cl    *client.Client // the client for the backend URL in use
+	hbCfg config.Config  // the settings the heartbeat reports (name, location, speech, keyboard)
+	errs  []string       // the last error codes (at most maxErrorCodes), newest last
 
 	// UI goroutine only.
 	started    bool        // startOps has run
@@ -73,6 +78,19 @@ func withOpsTiming(health, retry, helpPoll time.Duration) Option {
 	return func(k *Kiosk) { k.ops.healthEvery, k.ops.retryEvery, k.ops.helpPoll = health, retry, helpPoll }
 }
 
+// withHeartbeat sets the time between heartbeats (tests).
+func withHeartbeat(d time.Duration) Option { return func(k *Kiosk) { k.ops.heartbeat = d } }
+
+// heartbeatDefault is how often the kiosk reports its state to the backend.
+const heartbeatDefault = 60 * time.Second
+
+// maxErrorCodes is how many of the last error codes the heartbeat reports.
+const maxErrorCodes = 10
+
+// Version is the kiosk program's version, reported in the heartbeat; set with
+// -ldflags "-X github.com/helsekiosk/helsekiosk/ui.Version=…".
+var Version = "dev"
+
 // initOps sets up kiosk mode (close refused, the staff shortcut) and starts the connection checks. New calls
 // it once the window and the client exist.
 func (k *Kiosk) initOps() {
@@ -87,10 +105,14 @@ func (k *Kiosk) initOps() {
 	if o.helpPoll <= 0 {
 		o.helpPoll = 3 * time.Second
 	}
+	if o.heartbeat <= 0 {
+		o.heartbeat = heartbeatDefault
+	}
 	if o.quit == nil {
 		o.quit = k.app.Quit
 	}
-	o.cl = k.client
+	o.startedAt = k.now()
+	o.cl, o.hbCfg = k.client, k.cfg
 	o.ctx, o.stop = context.WithCancel(context.Background())
 	if k.cfg.Kiosk {
 		// A citizen cannot close the kiosk; staff use "Exit kiosk" in the staff panel.
@@ -108,11 +130,17 @@ func (k *Kiosk) initOps() {
 }
 
 // startOps starts the background connection checks (Run calls it; tests call it once the harness owns k.do):
-// one at once, then every retryEvery on the kiosk's clock a check when one is due (see healthCheck).
+// one at once, then every retryEvery on the kiosk's clock a check when one is due (see healthCheck); and the
+// heartbeat, once the first check is done and then every heartbeat.
 func (k *Kiosk) startOps() {
 	if !k.ops.started {
 		k.ops.started = true
-		k.run(k.forKiosk(), k.healthCheck)
+		k.run(k.forKiosk(), func(ctx context.Context) func() {
+			apply := k.healthCheck(ctx)
+			k.run(k.forKiosk(), k.sendHeartbeat)
+			return apply
+		})
+		k.every(k.ops.heartbeat, k.forKiosk(), k.sendHeartbeat)
 		k.every(k.ops.retryEvery, k.forKiosk(), func(ctx context.Context) func() {
 			if k.now().UnixNano() < k.ops.nextHealth.Load() {
 				return nil
@@ -160,6 +188,9 @@ func (k *Kiosk) healthCheck(ctx context.Context) func() {
 		wait = o.retryEvery
 	}
 	o.nextHealth.Store(start.Add(wait - o.retryEvery/2).UnixNano())
+	if cl == o.client() {
+		o.reachable.Store(err == nil)
+	}
 	return func() { k.setConn(cl, h, err) }
 }
 
@@ -257,11 +288,64 @@ func errorCode(err error) string {
 	return c
 }
 
-// noteError logs a failed call's code (never its message: a message may quote what was sent).
+// noteError logs a failed call's code (never its message: a message may quote what was sent), and keeps it
+// among the last codes the heartbeat reports.
 func (k *Kiosk) noteError(err error) {
 	if err != nil && !errors.Is(err, context.Canceled) {
-		k.opLog(store.Error, errorCode(err))
+		code := errorCode(err)
+		k.opLog(store.Error, code)
+		o := &k.ops
+		o.mu.Lock()
+		o.errs = append(o.errs, code)
+		if n := len(o.errs); n > maxErrorCodes {
+			o.errs = append([]string(nil), o.errs[n-maxErrorCodes:]...)
+		}
+		o.mu.Unlock()
 	}
+}
+
+// heartbeatBody is the kiosk's state as the heartbeat reports it: its name, location and version, how long
+// it has run, whether the last health check reached the backend, its last error codes, and its own display
+// settings (read aloud, touch keyboard, its default text size: never a citizen's choices). Nothing about a
+// citizen: no name, number or text of a visit.
+func (k *Kiosk) heartbeatBody() api.KioskHeartbeat {
+	o := &k.ops
+	o.mu.Lock()
+	cfg := o.hbCfg
+	codes := append([]string{}, o.errs...)
+	o.mu.Unlock()
+	name := cfg.KioskName
+	if strings.TrimSpace(name) == "" {
+		name = "Helsekiosk"
+	}
+	up := int64(k.now().Sub(o.startedAt) / time.Second)
+	return api.KioskHeartbeat{
+		Name: truncRunes(name, 100), Location: truncRunes(cfg.Location, 200), Version: truncRunes(Version, 64),
+		UptimeSeconds: max(up, 0), BackendReachable: o.reachable.Load(), LastErrorCodes: codes,
+		Speech: cfg.ReadAloud, TouchKeyboard: cfg.TouchKeyboard,
+		TextSize: api.Normal, // the kiosk's default: every citizen starts with normal text (resetDisplay)
+	}
+}
+
+// sendHeartbeat reports the kiosk's state (see heartbeatBody) with the kiosk's own token. A failure is not
+// an operations event of its own (the health check logs that the backend is down).
+func (k *Kiosk) sendHeartbeat(ctx context.Context) func() {
+	cl := k.ops.client()
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := cl.Heartbeat(hctx, k.heartbeatBody())
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		slog.Debug("heartbeat not sent", "code", errorCode(err))
+	}
+	return nil
+}
+
+func truncRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 // kioskLabel is the kiosk's name with its location, as the citizen's phone and the staff page show it.
@@ -299,6 +383,9 @@ func (k *Kiosk) newClient(cfg config.Config) (*client.Client, error) {
 // a new client and an immediate health check.
 func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 	k.cfg = cfg
+	k.ops.mu.Lock()
+	k.ops.hbCfg = cfg
+	k.ops.mu.Unlock()
 	if cl != nil {
 		k.client = cl
 		cl.SetLanguage(k.lang)
@@ -308,6 +395,12 @@ func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 		k.ops.state, k.ops.health = connUnknown, nil
 		k.run(k.forKiosk(), k.healthCheck) // at once, at the new URL
 	}
+}
+
+// exitKiosk logs kiosk_exited with why (signal, staff) and quits the app.
+func (k *Kiosk) exitKiosk(why string) {
+	k.opLog(store.KioskExited, why)
+	k.ops.quit()
 }
 
 // sessionStarted logs that a citizen logged in (not who).

@@ -260,6 +260,30 @@ func TestStaffPanelFixedSettings(t *testing.T) {
 	}
 }
 
+// TestSignalExitsKiosk: the end of RunUntil's context (SIGTERM, SIGINT) logs kiosk_exited "signal" and quits.
+func TestSignalExitsKiosk(t *testing.T) {
+	st := openStore(t, t.TempDir())
+	h := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
+	quit := make(chan struct{})
+	h.k.ops.quit = func() { close(quit) }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer h.k.exitOn(ctx)()
+	cancel()
+	h.waitFor("the quit", func() bool {
+		select {
+		case <-quit:
+			return true
+		default:
+			return false
+		}
+	})
+	h.k.ops.logs.Wait()
+	e, err := st.Recent(context.Background(), 2)
+	if err != nil || len(e) != 2 || e[0].Kind != store.KioskExited || e[0].Detail != "signal" || e[1].Kind != store.KioskStarted {
+		t.Errorf("the operations log (newest first): %+v, %v", e, err)
+	}
+}
+
 func TestKioskModeFirstStartAsksForPIN(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	quit := false
@@ -278,6 +302,10 @@ func TestKioskModeFirstStartAsksForPIN(t *testing.T) {
 	h.tap("Avslutt kiosken")
 	if !quit {
 		t.Error("Exit kiosk did not quit")
+	}
+	h.k.ops.logs.Wait()
+	if e, _ := st.Recent(context.Background(), 1); len(e) != 1 || e[0].Kind != store.KioskExited || e[0].Detail != "staff" {
+		t.Errorf("the last operations event: %+v", e)
 	}
 	h2 := newHarnessWith(t, config.Config{Lang: "nb", Kiosk: true}, WithStore(st, nil))
 	if _, ok := h2.k.cur.(*welcome); !ok {

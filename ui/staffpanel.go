@@ -165,10 +165,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	}
 	back := widgets.NewIconButton(k.hooks, k.tr("StaffBack"), theme.NavigateBackIcon(), func() { k.logout(logoutStaff) })
 	exit := widgets.NewIconButton(k.hooks, k.tr("StaffExit"), theme.LogoutIcon(), func() {
-		if st := k.ops.store; st != nil {
-			_ = st.Log(context.Background(), store.KioskExited, "")
-		}
-		k.ops.quit()
+		k.exitKiosk("staff")
 	})
 	exit.Importance = widget.DangerImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(save, back, exit), heading(k.tr("StaffHeading")))

@@ -1,11 +1,15 @@
 // Command helsekiosk is the Helsekiosk kiosk: a full-screen Fyne app where citizens log in with their
 // phone and talk to the municipal health and care service. Without --api (or HELSEKIOSK_API) it starts
-// the reference backend in-process with demo data, on loopback.
+// the reference backend in-process with demo data, on loopback. SIGTERM or SIGINT closes it cleanly (the
+// operations log gets kiosk_exited).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"fyne.io/fyne/v2/app"
 
@@ -26,5 +30,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
 		return
 	}
-	k.Run()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	k.RunUntil(ctx)
 }

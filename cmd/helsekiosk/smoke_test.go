@@ -11,13 +11,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 )
 
 // TestSmokeWindowUnderXvfb builds the real helsekiosk binary, starts it on a private Xvfb display in
 // demo mode with --lang nn, waits for a window titled "Helsekiosk…" and checks that the process
-// is still running two seconds later.
+// is still running two seconds later; then SIGTERM closes it cleanly (exit status 0) with kiosk_started and
+// kiosk_exited ("signal") in its store's operations log.
 //
 // Without Xvfb the test is skipped, except when CI=true: there it fails, since CI must run it.
 // SMOKE_PKG (default ".") names the directory of the main package to build, for trying the test
@@ -42,7 +46,8 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	t.Logf("Xvfb on %s", display)
 
 	var out lockedBuffer
-	kiosk := exec.Command(bin, "--lang", "nn")
+	configDir := t.TempDir()
+	kiosk := exec.Command(bin, "--lang", "nn", "--config-dir", configDir)
 	kiosk.Env = kioskEnv(t, display)
 	kiosk.Stdout = &out
 	kiosk.Stderr = &out
@@ -80,6 +85,33 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 		exited <- err
 		t.Fatalf("helsekiosk exited within 2 s of showing its window (%v); output:\n%s", err, out.String())
 	case <-time.After(2 * time.Second):
+	}
+
+	// SIGTERM: a clean exit, logged.
+	if err := kiosk.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Fatalf("helsekiosk after SIGTERM: %v; output:\n%s", err, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("helsekiosk still runs 20 s after SIGTERM; output:\n%s", out.String())
+	}
+	st, err := store.Open(configDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.Recent(context.Background(), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 2 || entries[0].Kind != store.KioskExited || entries[0].Detail != "signal" ||
+		entries[len(entries)-1].Kind != store.KioskStarted {
+		t.Errorf("the operations log after SIGTERM (newest first): %+v", entries)
 	}
 	if testing.Verbose() && out.Len() > 0 {
 		t.Logf("helsekiosk output:\n%s", out.String())

@@ -39,10 +39,13 @@
 //   - me.go: GET /v1/me and consent
 //   - overview.go, messages.go (threads and their messages, both cursor-paged), appointments.go (with the cancellation rule), settings.go (notification
 //     settings and fullmakt), helprequests.go: the API's resources
-//   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page, its OIDC login, and the demo staff IdP
+//   - heartbeats.go: the kiosks' heartbeats (PUT /v1/kiosk/heartbeat, the latest per kiosk), the fleet list
+//     (Kiosks) and the count behind the helsekiosk_kiosks_seen gauge
+//   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page (help requests and the kiosk list),
+//     its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
-//     the idempotency records' age index; 00004: the staff page's sessions); migrations/postgres/: the same
+//     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats); migrations/postgres/: the same
 //     for PostgreSQL, applied under goose's advisory session lock
 //   - pgtest/: a private PostgreSQL cluster for tests
 //

@@ -60,7 +60,19 @@ func newMetrics(s *Server) *metrics {
 		}
 		return float64(n)
 	})
-	m.reg.MustRegister(m.requests, m.latency, m.logins, m.dbErrors, m.throttled, open,
+	seen := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "helsekiosk_kiosks_seen",
+		Help: "Kiosks whose heartbeat came in the last 5 minutes (counted at scrape).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := s.kiosksSeen(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	m.reg.MustRegister(m.requests, m.latency, m.logins, m.dbErrors, m.throttled, open, seen,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

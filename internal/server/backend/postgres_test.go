@@ -15,7 +15,7 @@ import (
 // yet pruned, the metrics' count of open help requests): checked with HELSEKIOSK_TEST_DB=postgres go test -coverprofile
 // -run of these, listing the uncovered blocks that hold SQL. They cover every endpoint through the contract's access matrix, the device flow,
 // refresh and revocation, idempotency (also concurrent), threads and paging, appointments and their
-// requests, settings and fullmakt, help requests, consent, the demo seed and SeedBulk, and refused input.
+// requests, settings and fullmakt, help requests, consent, the demo seed and SeedBulk, and refused input, kiosk heartbeats and the fleet list.
 var onPostgres = []string{
 	"TestAccessControlFromContract", "TestAccessControl", "TestConsentOfThePersonActedFor", "TestChildTurning18LosesAccess",
 	"TestDeviceFlow", "TestDeviceAuthorization", "TestVerificationPage", "TestUserCodeAnswersAlike", "TestDemoTokens",
@@ -26,7 +26,7 @@ var onPostgres = []string{
 	"TestHelpRequests", "TestHelpRequestsBelongToTheKiosk", "TestConsent", "TestMePersons", "TestSmokeLoginMeThreads",
 	"TestHostileText", "TestHostileNumbersAndDates", "TestBadInput", "TestCancelledRequestIsNot500",
 	"TestIdempotencyNamespaces", "TestIdempotencyStoredSealedAndPruned", "TestLabelsInTheCitizensLanguage",
-	"TestBadHeadersAndForms", "TestNoRedirects",
+	"TestBadHeadersAndForms", "TestNoRedirects", "TestHeartbeatRefusals", "TestFleetOnStaffPageAndMetrics",
 }
 
 // TestOnPostgreSQL runs the tests in onPostgres again with HELSEKIOSK_TEST_DB=postgres, in a child of this

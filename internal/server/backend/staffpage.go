@@ -18,7 +18,7 @@ import (
 var StaffRefresh = 5 * time.Second
 
 // HandlerWithStaff is Handler plus the staff page: GET /staff lists the open help requests ("Be om hjelp"
-// from the kiosks), newest first, and reloads itself every StaffRefresh; POST /staff/handle with id marks
+// from the kiosks), newest first, and the kiosks by their latest heartbeat (last seen, version, status), and reloads itself every StaffRefresh; POST /staff/handle with id marks
 // one handled, and the kiosk clears its "a staff member is on the way" notice. A help request names a kiosk
 // and a screen only, never a citizen.
 //
@@ -58,7 +58,7 @@ var staffTmpl = template.Must(template.New("staff").Funcs(template.FuncMap{"visi
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#1a1f2b;background:#f6f8fb}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.75rem;border-bottom:1px solid #dde3ec}
 button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;border:0;border-radius:6px;cursor:pointer}
-.bm{color:#4a5568}.none{font-size:1.2rem;padding:1rem;background:#fff}
+.bm{color:#4a5568}.up .status{color:#1d6b2f}.unreachable .status{color:#9a5b00}.stopped .status{color:#b3261e}h2{margin-top:2rem}.none{font-size:1.2rem;padding:1rem;background:#fff}
 </style></head>
 <body>
 <form method="post" action="/staff/logout" style="float:right"><input type="hidden" name="csrf" value="{{.CSRF}}">
@@ -75,6 +75,17 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <button type="submit">Eg tek meg av det / Jeg tar meg av det</button></form></td></tr>
 {{end}}</tbody></table>
 {{else}}<p class="none" id="none">Ingen ventar på hjelp no. <span class="bm">Ingen venter på hjelp nå.</span></p>{{end}}
+<h2>Kioskane <span class="bm">/ Kioskene</span></h2>
+{{if .Kiosks}}
+<table id="kiosks">
+<thead><tr><th>Kiosk</th><th>Stad / sted</th><th>Sist sett</th><th>Versjon</th><th>Status</th></tr></thead>
+<tbody>
+{{range .Kiosks}}<tr class="kiosk-row {{.Class}}">
+<td class="kiosk">{{visible .Name}}</td><td class="location">{{visible .Location}}</td>
+<td class="seen">{{.Seen}} ({{.Minutes}} min sidan <span class="bm">/ {{.Minutes}} min siden</span>)</td>
+<td class="version">{{visible .Version}}</td><td class="status">{{.Status}} <span class="bm">/ {{.StatusNB}}</span></td></tr>
+{{end}}</tbody></table>
+{{else}}<p class="none" id="no-kiosks">Ingen kioskar har meldt seg. <span class="bm">Ingen kiosker har meldt seg.</span></p>{{end}}
 </body></html>
 `))
 
@@ -92,6 +103,37 @@ func visible(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+type kioskRow struct {
+	KioskStatus
+	Seen, Status, StatusNB, Class string
+	Minutes                       int
+}
+
+// kioskRows says how each kiosk is: "i drift" when seen within KioskUpWithin and reaching the backend,
+// "ikkje kontakt med tenesta" when it reports the backend unreachable, "stoppa / ikkje sett sidan …" when
+// not seen for KioskUpWithin (times in Europe/Oslo).
+func kioskRows(list []KioskStatus, now time.Time, oslo *time.Location) []kioskRow {
+	rows := make([]kioskRow, len(list))
+	for i, k := range list {
+		seen := k.LastSeen.In(oslo)
+		at := seen.Format("15:04")
+		if seen.YearDay() != now.In(oslo).YearDay() || seen.Year() != now.In(oslo).Year() {
+			at = seen.Format("02.01.2006 15:04")
+		}
+		row := kioskRow{KioskStatus: k, Seen: at, Minutes: max(0, int(now.Sub(k.LastSeen).Minutes()))}
+		switch {
+		case now.Sub(k.LastSeen) > KioskUpWithin:
+			row.Status, row.StatusNB, row.Class = "stoppa / ikkje sett sidan "+at, "stoppet / ikke sett siden "+at, "stopped"
+		case !k.BackendReachable:
+			row.Status, row.StatusNB, row.Class = "ikkje kontakt med tenesta", "ikke kontakt med tjenesten", "unreachable"
+		default:
+			row.Status, row.StatusNB, row.Class = "i drift", "i drift", "up"
+		}
+		rows[i] = row
+	}
+	return rows
 }
 
 type staffRow struct {
@@ -116,12 +158,18 @@ func (s *Server) staffPage(w http.ResponseWriter, r *http.Request, sess *staffSe
 	for i, hr := range list {
 		rows[i] = staffRow{HelpRequest: hr, Since: hr.CreatedAt.In(oslo).Format("15:04"), Minutes: int(now.Sub(hr.CreatedAt).Minutes())}
 	}
+	kiosks, err := s.Kiosks(r.Context())
+	if err != nil {
+		s.log.Error("staff page kiosks", "err", err)
+		http.Error(w, "Kunne ikkje hente kioskane.", http.StatusServiceUnavailable)
+		return
+	}
 	staffPageHeaders(w)
 	secs := int(StaffRefresh / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	if err := staffTmpl.Execute(w, map[string]any{"Requests": rows, "Refresh": secs, "CSRF": sess.CSRF, "Name": sess.Name}); err != nil {
+	if err := staffTmpl.Execute(w, map[string]any{"Requests": rows, "Kiosks": kioskRows(kiosks, now, oslo), "Refresh": secs, "CSRF": sess.CSRF, "Name": sess.Name}); err != nil {
 		s.log.Error("render staff page", "err", err)
 	}
 }

@@ -169,6 +169,26 @@ func profileDir(t *testing.T) string {
 	return dir
 }
 
+// chromiumContext starts headless Chromium (exe) on a fresh profile, for at most 60 seconds; it ends with
+// the test.
+func chromiumContext(t *testing.T, exe string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profileDir(t)),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(acancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(tcancel)
+	return ctx
+}
+
 // TestStaffPageInChromium opens the staff page in headless Chromium: the open requests are listed, a
 // request made later shows up by the page's own refresh, and the button marks one handled.
 func TestStaffPageInChromium(t *testing.T) {
@@ -181,19 +201,7 @@ func TestStaffPageInChromium(t *testing.T) {
 	srv, ts, c := staffServer(t)
 	first := askHelp(t, c, "Kiosk 1 – Servicetorget", "inbox")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profileDir(t)),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
-	defer tcancel()
+	ctx := chromiumContext(t, exe)
 
 	// Not logged in: the demo staff IdP's login page, which says it is a demo; one click logs in.
 	var demo string
