@@ -39,6 +39,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/assets"
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/locales"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
@@ -188,8 +189,15 @@ func (k *Kiosk) Run() {
 // SIGINT): the operations log gets kiosk_exited ("signal"), the window closes, and Run ends the visit and
 // waits for the log's last writes.
 func (k *Kiosk) RunUntil(ctx context.Context) {
-	defer k.exitOn(ctx)()
+	stop := k.exitOn(ctx)
 	k.Run()
+	stop()
+	// Fyne's GLFW driver catches SIGTERM and SIGINT itself and quits, and may do so before exitOn's turn on
+	// the UI goroutine comes: the exit is logged here then, once the loop has ended.
+	if ctx.Err() != nil && !k.ops.exited.Swap(true) {
+		k.opLog(store.KioskExited, "signal")
+		k.ops.logs.Wait()
+	}
 }
 
 // exitOn exits the kiosk (exitKiosk "signal", on the UI goroutine) when ctx ends, until stop is called.

@@ -27,9 +27,10 @@ import (
 // operations log), the staff PIN, the backend's connection state (checked in the background, so the
 // welcome screen is painted at once even when the backend is down) and an open help request.
 type ops struct {
-	store *store.Store
-	fixed map[string]bool // settings a flag or the environment sets: the staff panel shows them, read-only
-	pin   *staffpin.Guard
+	store  *store.Store
+	exited atomic.Bool     // kiosk_exited is logged
+	fixed  map[string]bool // settings a flag or the environment sets: the staff panel shows them, read-only
+	pin    *staffpin.Guard
 
 	ctx        context.Context // the kiosk's lifetime; shutdown cancels it
 	stop       context.CancelFunc
@@ -399,7 +400,9 @@ func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
 
 // exitKiosk logs kiosk_exited with why (signal, staff) and quits the app.
 func (k *Kiosk) exitKiosk(why string) {
-	k.opLog(store.KioskExited, why)
+	if !k.ops.exited.Swap(true) {
+		k.opLog(store.KioskExited, why)
+	}
 	k.ops.quit()
 }
 
