@@ -46,7 +46,7 @@ conformance: ## run the conformance kit: make conformance ARGS="--config persons
 	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-conformance $(if $(ARGS),$(ARGS),--config internal/server/conformance/testdata/example.toml)
 
 build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
-	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...
+	$(GO) build -tags $(TAGS) -ldflags '$(VERSION_LDFLAGS)' -o bin/ ./cmd/...
 
 generate: ## regenerate api/api.gen.go from api/openapi.yaml (oapi-codegen as a Go tool)
 	$(GO) generate ./api/...
@@ -89,7 +89,9 @@ VERSION       ?= $(shell bash scripts/version.sh)
 DEB_MAINTAINER ?= Helsekiosk maintainers <helsekiosk@example.org>
 DEB_BUILD     := dist/deb-build
 # Hardening as lintian checks it: PIE, relro and bindnow, fortified and stack-protected cgo code.
-DEB_LDFLAGS   := -s -w -linkmode=external -extldflags "-Wl,-z,relro,-z,now"
+# The version the programs report: the kiosk in its heartbeat, the backend at /v1/health.
+VERSION_LDFLAGS = -X github.com/helsekiosk/helsekiosk/ui.Version=$(VERSION) -X github.com/helsekiosk/helsekiosk/internal/server/backend.Version=$(VERSION)
+DEB_LDFLAGS   = -s -w -linkmode=external -extldflags "-Wl,-z,relro,-z,now" $(VERSION_LDFLAGS)
 DEB_CGO_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 
 deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nfpm)
