@@ -179,12 +179,16 @@ func chromiumContext(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1280, 900),
+		// On a loaded machine (CI runs every package's race-built tests at once) Chromium can take longer
+		// than chromedp's default 20 s to say where its DevTools socket is: wait for it, the test is not
+		// about start-up time.
+		chromedp.WSURLReadTimeout(2 * time.Minute),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(acancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, tcancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, tcancel := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(tcancel)
 	return ctx
 }
