@@ -29,12 +29,31 @@ type display struct {
 	kb     *widgets.Keyboard // the touch keyboard (cfg.TouchKeyboard), made at the first focus, remade on a language change
 	kbSlot *fyne.Container   // the frame's keyboard slot (rebuilt with every screen)
 
-	speaker *speech.Speaker // read-aloud; nil or not Available: no read-aloud buttons
+	speaker talker          // read-aloud and speech guidance; nil or not Available: no speech
 	reading *widgets.Button // the read-aloud button whose text is spoken now
 }
 
-// WithSpeaker makes the kiosk read aloud with sp (tests inject one; nil: no read-aloud).
-func WithSpeaker(sp *speech.Speaker) Option {
+// A talker speaks: internal/kiosk/speech's Speaker (espeak-ng), or a test's recorder. Say stops what is
+// spoken and speaks text; Queue speaks it after what is spoken and queued; Tone sounds a short tone through
+// the same output, stopping what is spoken (text queued after it follows it); Stop silences it and drops the
+// queue. None of them blocks. Rate is in words per minute, volume in percent of espeak-ng's default.
+type talker interface {
+	Available() bool
+	Say(ctx context.Context, lang, text string) error
+	Queue(ctx context.Context, lang, text string) error
+	Tone(ctx context.Context) error
+	Stop()
+	Done() <-chan struct{}
+	SetRate(wpm int)
+	Rate() int
+	SetVolume(pct int)
+	Volume() int
+}
+
+var _ talker = (*speech.Speaker)(nil)
+
+// WithSpeaker makes the kiosk speak with sp (tests inject one; nil: no speech).
+func WithSpeaker(sp talker) Option {
 	return func(k *Kiosk) { k.disp.speaker = sp; k.speakerSet = true }
 }
 
@@ -238,7 +257,10 @@ func (k *Kiosk) hideKeyboard() {
 }
 
 // canReadAloud says whether read-aloud buttons are shown: staff turned it on and espeak-ng is installed.
-func (k *Kiosk) canReadAloud() bool { return k.cfg.ReadAloud && k.disp.speaker.Available() }
+func (k *Kiosk) canReadAloud() bool { return k.cfg.ReadAloud && k.canSpeak() }
+
+// canSpeak says whether the kiosk has a working speaker.
+func (k *Kiosk) canSpeak() bool { return k.disp.speaker != nil && k.disp.speaker.Available() }
 
 // readAloud returns a "Les opp" button that speaks text() in the kiosk's language, and while it speaks is
 // "Stopp opplesing"; nil when the kiosk cannot read aloud. Speech runs in espeak-ng, never on the UI goroutine.
@@ -282,7 +304,7 @@ func (k *Kiosk) stopSpeech() {
 		b.SetText(k.tr("ReadAloud"))
 		b.SetIcon(theme.VolumeUpIcon())
 	}
-	if k.disp.speaker != nil {
+	if k.canSpeak() {
 		k.disp.speaker.Stop()
 	}
 }

@@ -27,9 +27,17 @@ type Speaker struct {
 	wav   string // when set, speech is written to this WAV file instead of the sound card
 	speed int    // words per minute
 
-	mu   sync.Mutex
-	cur  *utterance
-	last *utterance // the most recent utterance, running or ended (tests read its exit state)
+	mu     sync.Mutex
+	volume int      // espeak-ng amplitude, 0–200 (100 is espeak-ng's default)
+	queue  []queued // what Queue asked to speak after the current utterance
+	cur    *utterance
+	last   *utterance // the most recent utterance, running or ended (tests read its exit state)
+}
+
+// queued is text waiting for the current utterance to end.
+type queued struct {
+	ctx        context.Context
+	lang, text string
 }
 
 type utterance struct {
@@ -50,7 +58,7 @@ func Speed(wpm int) Option { return func(s *Speaker) { s.speed = wpm } }
 
 // New returns a Speaker; Available says whether it can speak.
 func New(opts ...Option) *Speaker {
-	s := &Speaker{speed: 150}
+	s := &Speaker{speed: 150, volume: 100}
 	if p, err := exec.LookPath(Program); err == nil {
 		s.path = p
 	}
@@ -83,8 +91,70 @@ func (s *Speaker) Say(ctx context.Context, lang, text string) error {
 		return ErrUnavailable
 	}
 	s.Stop()
+	return s.start(ctx, lang, text)
+}
+
+// Queue speaks text after what is being spoken now (and what was queued before it); at once when nothing
+// is. Like Say it returns at once. Stop and Say drop what is queued.
+func (s *Speaker) Queue(ctx context.Context, lang, text string) error {
+	if !s.Available() {
+		return ErrUnavailable
+	}
+	s.mu.Lock()
+	if s.cur != nil {
+		s.queue = append(s.queue, queued{ctx, lang, text})
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	return s.start(ctx, lang, text)
+}
+
+// Tone sounds a short tone (the idle warning's), stopping what is spoken; text queued after it follows it.
+// TODO(speech): a real tone through the same output as the speech.
+func (s *Speaker) Tone(ctx context.Context) error {
+	if !s.Available() {
+		return ErrUnavailable
+	}
+	s.Stop()
+	return nil
+}
+
+// SetRate sets the speed in words per minute for what is spoken next (clamped to 80–450).
+func (s *Speaker) SetRate(wpm int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.speed = min(max(wpm, 80), 450)
+}
+
+// Rate is the speed in words per minute.
+func (s *Speaker) Rate() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.speed
+}
+
+// SetVolume sets the volume in percent of espeak-ng's default for what is spoken next (clamped to 10–200).
+func (s *Speaker) SetVolume(pct int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.volume = min(max(pct, 10), 200)
+}
+
+// Volume is the volume in percent of espeak-ng's default.
+func (s *Speaker) Volume() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.volume
+}
+
+// start runs espeak-ng for text; the caller has stopped what ran before.
+func (s *Speaker) start(ctx context.Context, lang, text string) error {
 	ctx, cancel := context.WithCancel(ctx)
-	args := []string{"-v", Voice(lang), "-s", strconv.Itoa(s.speed), "-b", "1", "--stdin"}
+	s.mu.Lock()
+	speed, volume := s.speed, s.volume
+	s.mu.Unlock()
+	args := []string{"-v", Voice(lang), "-s", strconv.Itoa(speed), "-a", strconv.Itoa(volume), "-b", "1", "--stdin"}
 	if s.wav != "" {
 		args = append(args, "-w", s.wav)
 	}
@@ -104,11 +174,20 @@ func (s *Speaker) Say(ctx context.Context, lang, text string) error {
 		u.err = cmd.Wait()
 		cancel()
 		s.mu.Lock()
+		var next *queued
 		if s.cur == u {
 			s.cur = nil
+			if len(s.queue) > 0 {
+				q := s.queue[0]
+				s.queue = s.queue[1:]
+				next = &q
+			}
 		}
 		s.mu.Unlock()
 		close(u.done)
+		if next != nil && next.ctx.Err() == nil {
+			_ = s.start(next.ctx, next.lang, next.text)
+		}
 	}()
 	return nil
 }
@@ -136,6 +215,7 @@ func (s *Speaker) Done() <-chan struct{} {
 // nothing when nothing is spoken.
 func (s *Speaker) Stop() {
 	s.mu.Lock()
+	s.queue = nil
 	u := s.cur
 	s.mu.Unlock()
 	if u == nil {
