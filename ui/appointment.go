@@ -76,8 +76,8 @@ type appointment struct {
 // proposal is one alternative time: a day and a time window (-1 when not chosen yet).
 type proposal struct {
 	day, window int
-	daySel      *widget.Select
-	winSel      *widget.Select
+	daySel      *widgets.Choice
+	winSel      *widgets.Choice
 }
 
 func newAppointment(k *Kiosk, sess *session, a api.Appointment, past bool) *appointment {
@@ -467,13 +467,13 @@ func (s *appointment) changeForm() {
 	dayLabels, _ := s.dayOptions()
 	winLabels := s.windowOptions()
 	for i, p := range s.proposals {
-		p.daySel = widget.NewSelect(dayLabels, nil)
+		p.daySel = widgets.NewChoice(k.hooks, k.tr("ApptChooseDay"), dayLabels, nil)
 		p.daySel.PlaceHolder = k.tr("ApptChooseDay")
 		if p.day >= 0 && p.day < len(dayLabels) {
 			p.daySel.SetSelectedIndex(p.day)
 		}
 		p.daySel.OnChanged = func(string) { p.day = p.daySel.SelectedIndex(); s.say(s.changeErr, "") }
-		p.winSel = widget.NewSelect(winLabels, nil)
+		p.winSel = widgets.NewChoice(k.hooks, k.tr("ApptChooseTime"), winLabels, nil)
 		p.winSel.PlaceHolder = k.tr("ApptChooseTime")
 		if p.window >= 0 && p.window < len(winLabels) {
 			p.winSel.SetSelectedIndex(p.window)

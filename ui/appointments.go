@@ -40,7 +40,7 @@ type appointments struct {
 
 	all  []api.Appointment
 	rows []apptRow
-	view *widget.List
+	view *widgets.List
 }
 
 // apptRow is one row of the list: a day heading, or an appointment.
@@ -194,7 +194,7 @@ func (s *appointments) fill() {
 		s.status.SetText(k.tr("AppointmentsIntro"))
 	}
 	items := map[fyne.CanvasObject]*apptItem{}
-	s.view = widget.NewList(
+	s.view = widgets.NewList(k.hooks, k.tr("TileAppointments"),
 		func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
 			it := newApptItem()

@@ -46,7 +46,7 @@ type compose struct {
 
 	// edit view
 	status        *widget.Label
-	service       *widget.RadioGroup
+	service       *widgets.Radio
 	subject       *widgets.Entry
 	subjectCount  *widget.Label
 	text          *widgets.Entry
@@ -77,7 +77,7 @@ func (s *compose) buildUI() fyne.CanvasObject {
 func (s *compose) editView() fyne.CanvasObject {
 	k := s.k
 	s.status = widget.NewLabel(k.tr("Loading"))
-	s.service = widget.NewRadioGroup(nil, func(name string) {
+	s.service = widgets.NewRadio(k.hooks, k.tr("MsgComposeService"), nil, func(name string) {
 		k.touch()
 		s.d.setService(s.serviceByName[name])
 	})

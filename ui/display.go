@@ -70,6 +70,7 @@ func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
 // resetDisplay gives the next citizen normal text without high contrast, and stops what the last one started.
 func (k *Kiosk) resetDisplay() {
 	k.hideDisplayPanel()
+	k.stopGuide()
 	k.stopSpeech()
 	k.hideKeyboard()
 	k.disp.kb = nil
@@ -182,9 +183,33 @@ func (k *Kiosk) showDisplayPanel() {
 	box := container.NewVBox(title,
 		fieldLabel(k.tr("ChooseLanguage")), langs,
 		fieldLabel(k.tr("DisplayTextSize")), sizes,
-		fieldLabel(k.tr("DisplayContrast")), container.NewHBox(hc),
-		widget.NewSeparator(),
-		container.NewHBox(layout.NewSpacer(), closeBtn))
+		fieldLabel(k.tr("DisplayContrast")), container.NewHBox(hc))
+	if k.canSpeak() {
+		// Speech guidance, and its speed and volume: the keys do the same (ui/keys.go).
+		guideText := k.tr("GuideTurnOn")
+		if k.guiding() {
+			guideText = k.tr("GuideTurnOff")
+		}
+		toggle := chosen(widgets.NewIconButton(k.hooks, guideText, theme.VolumeUpIcon(), func() {
+			if k.guiding() {
+				k.stopGuide()
+				k.rerender()
+				k.showDisplayPanel()
+				return
+			}
+			k.hideDisplayPanel()
+			k.startGuide() // the screen behind is announced
+		}), k.guiding())
+		step := func(msg string, a keyAction) fyne.CanvasObject {
+			return widgets.NewButton(k.hooks, k.tr(msg), func() { k.adjustSpeech(a) })
+		}
+		box.Add(fieldLabel(k.tr("DisplaySpeech")))
+		box.Add(container.NewHBox(toggle))
+		box.Add(container.NewGridWithColumns(4, step("GuideSlower", actSlower), step("GuideFaster", actFaster),
+			step("GuideSofter", actSofter), step("GuideLouder", actLouder)))
+	}
+	box.Add(widget.NewSeparator())
+	box.Add(container.NewHBox(layout.NewSpacer(), closeBtn))
 	card := canvas.NewRectangle(kt.Colors().Surface)
 	card.CornerRadius = 16
 	card.StrokeColor = kt.Colors().TileBorder
@@ -326,11 +351,11 @@ func saveInputs(root fyne.CanvasObject) []inputValue {
 			out = append(out, inputValue{kind: "entry", text: o.Text})
 		case *widget.Entry:
 			out = append(out, inputValue{kind: "entry", text: o.Text})
-		case *widget.Check:
+		case *widgets.Check:
 			out = append(out, inputValue{kind: "check", on: o.Checked})
-		case *widget.Select:
+		case *widgets.Choice:
 			out = append(out, inputValue{kind: "select", index: o.SelectedIndex()})
-		case *widget.RadioGroup:
+		case *widgets.Radio:
 			out = append(out, inputValue{kind: "radio", index: slices.Index(o.Options, o.Selected)})
 		}
 	})
@@ -357,15 +382,15 @@ func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 			if v.kind == "entry" && o.Text != v.text {
 				o.SetText(v.text)
 			}
-		case *widget.Check:
+		case *widgets.Check:
 			if v.kind == "check" && o.Checked != v.on {
 				o.SetChecked(v.on)
 			}
-		case *widget.Select:
+		case *widgets.Choice:
 			if v.kind == "select" && v.index >= 0 && v.index < len(o.Options) && o.SelectedIndex() != v.index {
 				o.SetSelectedIndex(v.index)
 			}
-		case *widget.RadioGroup:
+		case *widgets.Radio:
 			if v.kind == "radio" && v.index >= 0 && v.index < len(o.Options) && o.Selected != o.Options[v.index] {
 				o.SetSelected(o.Options[v.index])
 			}
@@ -378,7 +403,7 @@ func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 func walkInputs(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 	switch o := o.(type) {
 	case nil:
-	case *widgets.Entry, *widget.Entry, *widget.Check, *widget.Select, *widget.RadioGroup:
+	case *widgets.Entry, *widget.Entry, *widgets.Check, *widgets.Choice, *widgets.Radio:
 		f(o)
 	case *fyne.Container:
 		for _, c := range o.Objects {

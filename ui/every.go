@@ -77,6 +77,7 @@ func (k *Kiosk) run(o owner, work func(ctx context.Context) func()) {
 		k.do(func() {
 			if o.ctx.Err() == nil && o.alive() {
 				apply()
+				k.scanSoon() // with speech guidance: an error or notice the result shows is spoken
 			}
 		})
 	}()
@@ -106,6 +107,7 @@ func (k *Kiosk) every(d time.Duration, o owner, work func(ctx context.Context) f
 			k.do(func() {
 				if ctx.Err() == nil && o.alive() {
 					apply()
+					k.scanSoon()
 				}
 			})
 		}

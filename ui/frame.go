@@ -35,9 +35,14 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		bottom = container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
 			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())), bottom)
 	}
+	if k.guiding() {
+		top.Add(container.NewCenter(k.guideMarker())) // whoever stands beside the citizen sees that speech is on
+	}
 	bg := canvas.NewRectangle(kt.Colors().Background)
-	return container.NewStack(bg, container.NewBorder(top, bottom, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)))
+	// The objects in reading order (top, body, bottom): Fyne's focus order is the tree's order, and
+	// container.NewBorder would put the body first.
+	padded := container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)
+	return container.NewStack(bg, container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, padded, bottom))
 }
 
 func (k *Kiosk) topBar() fyne.CanvasObject {

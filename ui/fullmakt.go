@@ -52,7 +52,7 @@ type fullmaktScreen struct {
 	nameErr  *widget.Label
 	until    *widgets.Entry
 	untilErr *widget.Label
-	scopes   map[api.Scope]*widget.Check
+	scopes   map[api.Scope]*widgets.Check
 	scopeErr *widget.Label
 	grantErr *widget.Label
 	grantKey client.IdempotencyKey
@@ -109,9 +109,9 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
 	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()
-	s.scopes = map[api.Scope]*widget.Check{}
+	s.scopes = map[api.Scope]*widgets.Check{}
 	for _, sc := range fullmaktScopes {
-		s.scopes[sc.s] = widget.NewCheck(k.tr(sc.id), func(bool) { s.say(s.scopeErr, ""); s.say(s.grantErr, "") })
+		s.scopes[sc.s] = widgets.NewCheck(k.hooks, k.tr(sc.id), func(bool) { s.say(s.scopeErr, ""); s.say(s.grantErr, "") })
 	}
 	s.scopeErr = errorLabel()
 	s.grantErr = errorLabel()

@@ -33,6 +33,7 @@ func (k *Kiosk) touch() {
 	k.idle.last = k.now()
 	k.idle.active.Store(k.idle.last.UnixNano())
 	k.idle.hideWarning()
+	k.scanSoon() // with speech guidance: errors and notices the input brings are spoken
 }
 
 // lastActive is when the citizen was last active, for the session's refresh rule (any goroutine).
@@ -89,6 +90,7 @@ func (i *idle) showWarning(seconds int) {
 		pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 260), box), k.win.Canvas())
 		pop.Show()
 		i.overlay = pop
+		k.idleWarned(seconds) // a tone, and with speech guidance the warning spoken
 	}
 	i.text.SetText(k.trn("IdleCountdown", seconds))
 }

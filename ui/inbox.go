@@ -20,7 +20,7 @@ var inboxPageSize = 20 // a variable for the paging test
 
 // newNotice returns the hidden "Du har fått ei ny melding" strip and a function that shows it for n new.
 func (k *Kiosk) newNotice() (fyne.CanvasObject, func(n int)) {
-	l := widget.NewLabel("")
+	l := k.noticeLabel(widget.NewLabel(""))
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Wrapping = fyne.TextWrapWord
 	icon := widget.NewIcon(theme.MailComposeIcon())
@@ -47,7 +47,7 @@ type inbox struct {
 	more    bool   // whether a next page exists
 	loading bool
 
-	list       *widget.List
+	list       *widgets.List
 	status     *widget.Label
 	errText    *widget.Label
 	root       *fyne.Container // laid out again when the error text comes or goes
@@ -61,7 +61,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.status = widget.NewLabel(k.tr("Loading"))
 	s.errText = errorLabel()
-	s.list = widget.NewList(
+	s.list = widgets.NewList(k.hooks, k.tr("InboxHeading"),
 		func() int { return len(s.threads) },
 		s.newRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) { s.updateRow(i, o) },

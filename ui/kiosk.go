@@ -33,6 +33,7 @@ import (
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -114,6 +115,7 @@ type Kiosk struct {
 	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 
 	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
+	guide      guide   // speech guidance (ui/guide.go), with the keys (ui/keys.go)
 	speakerSet bool    // WithSpeaker was given
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
@@ -132,7 +134,8 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
 	k := &Kiosk{app: a, cfg: cfg, bundle: locales.NewBundle(), oslo: oslo, do: fyne.Do, clk: wallClock{}}
-	k.hooks = &widgets.Hooks{Activity: k.touch, TextFocus: k.textFocused}
+	k.hooks = &widgets.Hooks{Activity: k.touch, TextFocus: k.textFocused, Focus: k.focused, Key: k.key,
+		KeyDown: k.keyDown, KeyUp: k.keyUp, Typed: k.typed}
 	for _, o := range opts {
 		o(k)
 	}
@@ -153,7 +156,11 @@ func New(a fyne.App, cfg config.Config, opts ...Option) (*Kiosk, error) {
 	k.win.SetMaster()
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.win.Canvas().SetOnTypedRune(func(rune) { k.touch() })
-	k.win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) { k.touch() })
+	k.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { k.key(ev) }) // nothing has the focus
+	if dc, ok := k.win.Canvas().(desktop.Canvas); ok {
+		dc.SetOnKeyDown(k.keyDown)
+		dc.SetOnKeyUp(k.keyUp)
+	}
 	k.setLang(cfg.Lang)
 	k.initOps()
 	k.show(k.firstScreen())
@@ -237,6 +244,7 @@ func (k *Kiosk) show(s screen) {
 		// to that: put it back to the kiosk's size.
 		k.win.Resize(windowSize)
 	}
+	k.announceScreen(false) // with speech guidance on: the screen's title and what one can do there
 }
 
 // loggedIn takes over a fresh session: read Me, then consent, person choice or home. The session may

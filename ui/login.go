@@ -149,6 +149,7 @@ func (s *login) showCode(l *client.Login) {
 		s.qr.Refresh()
 	}
 	s.code.SetText(groupCode(l.UserCode))
+	s.k.queue(s.k.trd("GuideLoginCode", map[string]any{"URL": shortURL(l.VerificationURI), "Code": spellCode(l.UserCode)}))
 	if l.CodeInURI {
 		s.typeCode.Hide()
 	} else {
@@ -288,4 +289,14 @@ func shortURL(u string) string {
 	u = strings.TrimPrefix(u, "https://")
 	u = strings.TrimPrefix(u, "http://")
 	return strings.TrimSuffix(u, "/")
+}
+
+// spellCode is a user code as speech guidance says it: letter by letter, a pause between the groups
+// ("B, C, D, F. G, H, J, K.").
+func spellCode(code string) string {
+	var groups []string
+	for _, g := range strings.Fields(strings.ReplaceAll(groupCode(code), "–", " ")) {
+		groups = append(groups, strings.Join(strings.Split(g, ""), ", ")+".")
+	}
+	return strings.Join(groups, " ")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"fyne.io/fyne/v2/container"
 
@@ -72,8 +73,20 @@ func (k *Kiosk) logout(why logoutReason) {
 		k.opLog(store.SessionEnded, why.code())
 		k.revoke(sess.api)
 	}
+	guided, lang := k.guiding(), k.lang
 	k.setLang(k.cfg.Lang)
 	k.resetDisplay() // normal text, no high contrast, no keyboard, no speech for the next citizen
+	if guided && sess != nil {
+		// Speech guidance ends with the session; the citizen who used it hears that it has.
+		msg := why.message()
+		if msg == "" {
+			msg = id("GuideLoggedOut")
+		}
+		loc := i18n.NewLocalizer(k.bundle, lang)
+		said, _ := loc.Localize(&i18n.LocalizeConfig{MessageID: msg})
+		ended, _ := loc.Localize(&i18n.LocalizeConfig{MessageID: id("GuideEnded")})
+		_ = k.disp.speaker.Say(context.Background(), lang, said+" "+ended)
+	}
 	k.notice = why
 	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
 	k.app.Clipboard().SetContent("")

@@ -29,8 +29,8 @@ type staffPanel struct {
 	api, name, location *widgets.Entry
 	lang                string
 	langBox             *fyne.Container
-	timeout, warning    *widget.Select
-	keyboard, readAloud *widget.Check
+	timeout, warning    *widgets.Choice
+	keyboard, readAloud *widgets.Check
 	testResult          *widget.Label
 	saveResult          *widget.Label
 	errText             *widget.Label
@@ -55,7 +55,7 @@ func (k *Kiosk) durationText(d time.Duration) string {
 	return k.trn("StaffSeconds", int(d/time.Second))
 }
 
-func (s *staffPanel) durationSelect(choices []time.Duration, cur time.Duration) *widget.Select {
+func (s *staffPanel) durationSelect(label string, choices []time.Duration, cur time.Duration) *widgets.Choice {
 	k := s.k
 	if !slices.Contains(choices, cur) {
 		choices = append(append([]time.Duration{}, choices...), cur)
@@ -64,13 +64,13 @@ func (s *staffPanel) durationSelect(choices []time.Duration, cur time.Duration) 
 	for i, d := range choices {
 		opts[i] = k.durationText(d)
 	}
-	sel := widget.NewSelect(opts, nil)
+	sel := widgets.NewChoice(k.hooks, label, opts, nil)
 	sel.SetSelected(k.durationText(cur))
 	return sel
 }
 
 // selectedDuration reads a duration select back.
-func (s *staffPanel) selectedDuration(sel *widget.Select, choices []time.Duration, cur time.Duration) time.Duration {
+func (s *staffPanel) selectedDuration(sel *widgets.Choice, choices []time.Duration, cur time.Duration) time.Duration {
 	for _, d := range append(append([]time.Duration{}, choices...), cur) {
 		if s.k.durationText(d) == sel.Selected {
 			return d
@@ -106,14 +106,14 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	s.langBox = container.NewHBox()
 	s.showLangs()
 
-	s.timeout = s.durationSelect(timeoutChoices, cfg.IdleTimeout)
+	s.timeout = s.durationSelect(k.tr("StaffIdleTimeout"), timeoutChoices, cfg.IdleTimeout)
 	fixedNote(config.KeyIdleTimeout, s.timeout)
-	s.warning = s.durationSelect(warningChoices, cfg.IdleWarning)
+	s.warning = s.durationSelect(k.tr("StaffIdleWarning"), warningChoices, cfg.IdleWarning)
 	fixedNote(config.KeyIdleWarning, s.warning)
-	s.keyboard = widget.NewCheck(k.tr("StaffTouchKeyboard"), nil)
+	s.keyboard = widgets.NewCheck(k.hooks, k.tr("StaffTouchKeyboard"), nil)
 	s.keyboard.SetChecked(cfg.TouchKeyboard)
 	fixedNote(config.KeyTouchKeyboard, s.keyboard)
-	s.readAloud = widget.NewCheck(k.tr("StaffReadAloud"), nil)
+	s.readAloud = widgets.NewCheck(k.hooks, k.tr("StaffReadAloud"), nil)
 	s.readAloud.SetChecked(cfg.ReadAloud)
 	fixedNote(config.KeyReadAloud, s.readAloud)
 

@@ -41,7 +41,8 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	intro := para(k.tr("WelcomeIntro"))
 	intro.Alignment = fyne.TextAlignCenter
 
-	s.notice = widget.NewLabel("")
+	s.notice = k.noticeLabel(widget.NewLabel(""))
+	k.startGuideHint(s) // says now and then how to start speech guidance
 	if msg := k.notice.message(); msg != "" {
 		s.notice.SetText(k.tr(msg))
 	}
@@ -91,6 +92,6 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	))
 }
 
-func (s *welcome) stop() { s.stopTick() }
+func (s *welcome) stop() { s.stopTick(); s.k.stopGuideHint() }
 
 func (s *welcome) kind() string { return "welcome" }

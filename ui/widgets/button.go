@@ -11,7 +11,8 @@ import (
 // Button is a widget.Button that is never lower than theme.ButtonHeight: large enough to hit with a finger.
 type Button struct {
 	widget.Button
-	hooks *Hooks
+	hooks   *Hooks
+	focused bool
 }
 
 // NewButton returns a tall button.
@@ -54,3 +55,37 @@ func (b *Button) Tapped(e *fyne.PointEvent) {
 	b.hooks.activity()
 	b.Button.Tapped(e)
 }
+
+// FocusGained implements fyne.Focusable, telling the hooks.
+func (b *Button) FocusGained() {
+	b.focused = true
+	b.Button.FocusGained()
+	b.hooks.focus(b)
+}
+
+// FocusLost implements fyne.Focusable.
+func (b *Button) FocusLost() {
+	b.focused = false
+	b.Button.FocusLost()
+}
+
+// CreateRenderer implements fyne.Widget: Fyne's button with the kiosk's focus outline.
+func (b *Button) CreateRenderer() fyne.WidgetRenderer {
+	return withFocusRing(b.Button.CreateRenderer(), func() bool { return b.focused })
+}
+
+// TypedKey implements fyne.Focusable: the kiosk's keys first, then Enter, Return or Space taps the button.
+func (b *Button) TypedKey(ev *fyne.KeyEvent) {
+	if b.hooks.key(ev) {
+		return
+	}
+	if Activates(ev) && !b.Disabled() {
+		b.Tapped(nil)
+	}
+}
+
+// KeyDown implements desktop.Keyable, telling the hooks.
+func (b *Button) KeyDown(ev *fyne.KeyEvent) { b.hooks.keyDown(ev) }
+
+// KeyUp implements desktop.Keyable, telling the hooks.
+func (b *Button) KeyUp(ev *fyne.KeyEvent) { b.hooks.keyUp(ev) }

@@ -9,6 +9,7 @@ import (
 type Entry struct {
 	widget.Entry
 	hooks *Hooks
+	label string
 }
 
 // NewEntry returns a single-line entry.
@@ -37,4 +38,50 @@ func NewPasswordEntry(h *Hooks) *Entry {
 func (e *Entry) FocusGained() {
 	e.Entry.FocusGained()
 	e.hooks.textFocus(e)
+	e.hooks.focus(e)
+}
+
+// SetLabel sets the entry's name as speech guidance says it ("Emne"): the text of the label shown above it.
+func (e *Entry) SetLabel(l string) *Entry { e.label = l; return e }
+
+// SpokenLabel is the entry's name for speech guidance.
+func (e *Entry) SpokenLabel() string { return e.label }
+
+// TypedRune implements fyne.Focusable, telling the hooks (typed echo) after the entry has the character.
+func (e *Entry) TypedRune(r rune) {
+	e.Entry.TypedRune(r)
+	e.hooks.typed(e, r)
+}
+
+// TypedKey implements fyne.Focusable: Escape and the function keys are the kiosk's (back, speech), the rest
+// the entry's own (arrows move the cursor, Enter a new line in a multi-line entry).
+func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
+	if (ev.Name == fyne.KeyEscape || isFunctionKey(ev.Name)) && e.hooks.key(ev) {
+		return
+	}
+	e.Entry.TypedKey(ev)
+	if ev.Name == fyne.KeyBackspace || ev.Name == fyne.KeyDelete {
+		e.hooks.typed(e, '\b')
+	}
+}
+
+// KeyDown implements desktop.Keyable, telling the hooks and the entry.
+func (e *Entry) KeyDown(ev *fyne.KeyEvent) {
+	e.hooks.keyDown(ev)
+	e.Entry.KeyDown(ev)
+}
+
+// KeyUp implements desktop.Keyable, telling the hooks and the entry.
+func (e *Entry) KeyUp(ev *fyne.KeyEvent) {
+	e.hooks.keyUp(ev)
+	e.Entry.KeyUp(ev)
+}
+
+func isFunctionKey(n fyne.KeyName) bool {
+	switch n {
+	case fyne.KeyF1, fyne.KeyF2, fyne.KeyF3, fyne.KeyF4, fyne.KeyF5, fyne.KeyF6,
+		fyne.KeyF7, fyne.KeyF8, fyne.KeyF9, fyne.KeyF10, fyne.KeyF11, fyne.KeyF12:
+		return true
+	}
+	return false
 }

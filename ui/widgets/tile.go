@@ -23,6 +23,7 @@ type Tile struct {
 
 	hooks   *Hooks
 	hovered bool
+	focused bool
 	bg      *canvas.Rectangle
 	title   *widget.Label
 	detail  *widget.Label
@@ -87,8 +88,33 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	content := container.NewVBox(layout.NewSpacer(), iconBox, t.title, t.detail, layout.NewSpacer())
 	r := &tileRenderer{t: t, objects: []fyne.CanvasObject{t.bg, container.NewPadded(content)}}
 	r.Refresh()
-	return r
+	return withFocusRing(r, func() bool { return t.focused })
 }
+
+// FocusGained implements fyne.Focusable: a tile is reached with Tab and the arrow keys like a button.
+func (t *Tile) FocusGained() { t.focused = true; t.Refresh(); t.hooks.focus(t) }
+
+// FocusLost implements fyne.Focusable.
+func (t *Tile) FocusLost() { t.focused = false; t.Refresh() }
+
+// TypedRune implements fyne.Focusable.
+func (t *Tile) TypedRune(rune) {}
+
+// TypedKey implements fyne.Focusable: the kiosk's keys first, then Enter, Return or Space taps the tile.
+func (t *Tile) TypedKey(ev *fyne.KeyEvent) {
+	if t.hooks.key(ev) {
+		return
+	}
+	if Activates(ev) {
+		t.Tapped(nil)
+	}
+}
+
+// KeyDown implements desktop.Keyable, telling the hooks.
+func (t *Tile) KeyDown(ev *fyne.KeyEvent) { t.hooks.keyDown(ev) }
+
+// KeyUp implements desktop.Keyable, telling the hooks.
+func (t *Tile) KeyUp(ev *fyne.KeyEvent) { t.hooks.keyUp(ev) }
 
 type tileRenderer struct {
 	t       *Tile
