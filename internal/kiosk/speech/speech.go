@@ -365,7 +365,9 @@ func (s *Speaker) wait(u *utterance) {
 	u.cancel()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	close(u.done)
+	// Closed last, when the next utterance has started or Done's channel is closed: Stop returns on it,
+	// and then Done and Speaking already tell the state after it.
+	defer close(u.done)
 	if s.cur != u {
 		return
 	}
