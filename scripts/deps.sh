@@ -7,6 +7,9 @@
 #   xvfb                            - virtual X display for the UI smoke test
 #   xdotool, imagemagick            - window lookup and screenshots (smoke test, make screenshot)
 #   espeak-ng                       - read aloud (internal/kiosk/speech; Norwegian voice "nb")
+#   alsa-utils                      - aplay: speech and the guidance tone to a configured ALSA device
+#                                     (speech_device, a headset socket) and the tone on the default output
+#   sox (only with --test)          - inspect the speech tests' WAV files by hand (soxi, sox --i/stat)
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
 #   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
@@ -22,8 +25,8 @@
 set -euo pipefail
 export LANG=C.UTF-8
 
-packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng)
-[[ ${1:-} == --test ]] && packages+=(chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype)
+packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng alsa-utils)
+[[ ${1:-} == --test ]] && packages+=(sox chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -25,7 +25,8 @@ func main() {
 		os.Exit(2)
 	}
 	defer s.Close()
-	k, err := ui.New(app.NewWithID("no.kommune.helsekiosk"), s.Config, ui.WithInputIdle(xidle.Default()), ui.WithStore(s.Store, s.Fixed))
+	k, err := ui.New(app.NewWithID("no.kommune.helsekiosk"), s.Config, ui.WithInputIdle(xidle.Default()), ui.WithStore(s.Store, s.Fixed),
+		ui.WithSpeaker(s.Speaker))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
 		return

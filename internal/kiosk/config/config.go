@@ -66,10 +66,77 @@ type Config struct {
 	// Resource, when set, is sent as RFC 8707 "resource" on the device authorization and token requests,
 	// so the issuer puts the API in the token's audience.
 	Resource string
+
+	// SpeechDevice is the ALSA device speech and the guidance tone are played on (aplay -D, e.g. the
+	// headset socket's "plughw:CARD=Headset,DEV=0"); "" is the default output.
+	SpeechDevice string
+	SpeechRate   int // words per minute, 80–450 (default 150)
+	SpeechVolume int // percent of espeak-ng's default volume, 10–200 (default 100)
+	// GuideKeys are the keys that start speech guidance: Fyne key names (F1 … F12, …) and "KP_Enter:hold"
+	// (the keypad's Enter held down); default F1 and KP_Enter:hold.
+	GuideKeys []string
+	// GuideHintEvery is how often the welcome screen announces how to start speech guidance; 0 = never.
+	GuideHintEvery time.Duration
+
+	// SpeechToWAV is no setting but the test-only flag --speech-to-wav DIR: speech is written as numbered
+	// WAV files to DIR instead of being played.
+	SpeechToWAV string
 }
 
 // DefaultScopes is what the citizen's login asks for by default.
 const DefaultScopes = "openid helsekiosk offline_access"
+
+// Speech limits (speech_rate, speech_volume), as internal/kiosk/speech clamps them.
+const (
+	MinSpeechRate, MaxSpeechRate     = 80, 450
+	MinSpeechVolume, MaxSpeechVolume = 10, 200
+)
+
+// DefaultGuideKeys start speech guidance by default: F1, or the keypad's Enter held down.
+var DefaultGuideKeys = []string{"F1", HoldKPEnter}
+
+// HoldKPEnter is the guide_keys entry for the keypad's Enter held down (a keypad is what a blind citizen
+// finds on a terminal without a keyboard).
+const HoldKPEnter = "KP_Enter:hold"
+
+// guideKeyNames are the key names guide_keys accepts: Fyne's key names (fyne.KeyName) but the comma, which
+// separates them; matched without regard to case, stored as Fyne spells them.
+var guideKeyNames = func() map[string]string {
+	names := []string{"Escape", "Return", "Tab", "BackSpace", "Insert", "Delete", "Right", "Left", "Down", "Up",
+		"Prior", "Next", "Home", "End", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12",
+		"KP_Enter", "Space", "'", "-", ".", "/", "\\", "[", "]", ";", "=", "*", "+", "`", HoldKPEnter}
+	for c := '0'; c <= '9'; c++ {
+		names = append(names, string(c))
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		names = append(names, string(c))
+	}
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
+// ParseGuideKeys splits a guide_keys value at commas into Fyne key names (or "KP_Enter:hold"), spelled as
+// Fyne does, without duplicates; an unknown name is an error.
+func ParseGuideKeys(value string) ([]string, error) {
+	var keys []string
+	for _, f := range strings.Split(value, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		name, ok := guideKeyNames[strings.ToLower(f)]
+		if !ok {
+			return nil, fmt.Errorf("%q is not a key name (F1 … F12, another Fyne key name, or %s)", f, HoldKPEnter)
+		}
+		if !slices.Contains(keys, name) {
+			keys = append(keys, name)
+		}
+	}
+	return keys, nil
+}
 
 // IssuerURL is the issuer the kiosk logs in at: Issuer, or the API URL when none is set.
 func (c Config) IssuerURL() string {
@@ -115,6 +182,11 @@ const (
 	KeySecretFile    = "client_secret_file"
 	KeyScopes        = "scopes"
 	KeyResource      = "resource"
+	KeySpeechDevice  = "speech_device"
+	KeySpeechRate    = "speech_rate"
+	KeySpeechVolume  = "speech_volume"
+	KeyGuideKeys     = "guide_keys"
+	KeyGuideHint     = "guide_hint_every"
 
 	// keySecret is refused in every layer (ErrSecretSetting).
 	keySecret = "client_secret"
@@ -122,7 +194,8 @@ const (
 
 // Keys lists every setting key.
 var Keys = []string{KeyAPI, KeyFullscreen, KeyKiosk, KeyLang, KeyKioskName, KeyLocation, KeyIdleTimeout,
-	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud, KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource}
+	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud, KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource,
+	KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint}
 
 // FileName is the configuration file's name in the configuration directory.
 const FileName = "config.toml"
@@ -130,12 +203,14 @@ const FileName = "config.toml"
 // Defaults returns the settings used when no layer says otherwise: the one place of the defaults.
 func Defaults() Config {
 	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second,
-		ClientID: client.ClientID, Scopes: DefaultScopes}
+		ClientID: client.ClientID, Scopes: DefaultScopes, SpeechRate: 150, SpeechVolume: 100,
+		GuideKeys: slices.Clone(DefaultGuideKeys), GuideHintEvery: 60 * time.Second}
 }
 
 // WithDefaults returns c with what it leaves empty taken from Defaults (for a Config built without Load, as
-// tests do): the language, the kiosk name, the idle timeout, and an idle warning that fits in the timeout
-// (the default warning, or half the timeout when that is shorter).
+// tests do): the language, the kiosk name, the idle timeout, an idle warning that fits in the timeout
+// (the default warning, or half the timeout when that is shorter), the speech rate and volume, and the
+// guide keys. (A zero guide hint interval stays: it means never.)
 func WithDefaults(c Config) Config {
 	d := Defaults()
 	if c.Lang == "" {
@@ -149,6 +224,15 @@ func WithDefaults(c Config) Config {
 	}
 	if c.IdleWarning <= 0 || c.IdleWarning >= c.IdleTimeout {
 		c.IdleWarning = min(d.IdleWarning, c.IdleTimeout/2)
+	}
+	if c.SpeechRate == 0 {
+		c.SpeechRate = d.SpeechRate
+	}
+	if c.SpeechVolume == 0 {
+		c.SpeechVolume = d.SpeechVolume
+	}
+	if len(c.GuideKeys) == 0 {
+		c.GuideKeys = d.GuideKeys
 	}
 	return c
 }
@@ -177,6 +261,14 @@ func Set(c *Config, key, value string) error {
 			return fmt.Errorf("%s=%q is not a boolean", key, value)
 		}
 		*dst = b
+		return nil
+	}
+	parseInt := func(dst *int) error {
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("%s=%q is not a whole number", key, value)
+		}
+		*dst = n
 		return nil
 	}
 	parseDur := func(dst *time.Duration) error {
@@ -218,6 +310,20 @@ func Set(c *Config, key, value string) error {
 		c.Scopes = strings.Join(strings.Fields(value), " ")
 	case KeyResource:
 		c.Resource = value
+	case KeySpeechDevice:
+		c.SpeechDevice = value
+	case KeySpeechRate:
+		return parseInt(&c.SpeechRate)
+	case KeySpeechVolume:
+		return parseInt(&c.SpeechVolume)
+	case KeyGuideKeys:
+		keys, err := ParseGuideKeys(value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		c.GuideKeys = keys
+	case KeyGuideHint:
+		return parseDur(&c.GuideHintEvery)
 	case keySecret:
 		return ErrSecretSetting
 	default:
@@ -259,6 +365,16 @@ func Value(c Config, key string) string {
 		return c.Scopes
 	case KeyResource:
 		return c.Resource
+	case KeySpeechDevice:
+		return c.SpeechDevice
+	case KeySpeechRate:
+		return strconv.Itoa(c.SpeechRate)
+	case KeySpeechVolume:
+		return strconv.Itoa(c.SpeechVolume)
+	case KeyGuideKeys:
+		return strings.Join(c.GuideKeys, ",")
+	case KeyGuideHint:
+		return c.GuideHintEvery.String()
 	}
 	return ""
 }
@@ -305,6 +421,27 @@ func Validate(c *Config) error {
 	if c.IdleWarning < 0 || c.IdleWarning >= c.IdleTimeout {
 		return errors.New("config: --idle-warning must be at least 0 and less than --idle-timeout")
 	}
+	c.SpeechDevice = strings.TrimSpace(c.SpeechDevice)
+	if strings.ContainsFunc(c.SpeechDevice, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return fmt.Errorf("config: --speech-device %q holds a control character", c.SpeechDevice)
+	}
+	if c.SpeechRate < MinSpeechRate || c.SpeechRate > MaxSpeechRate {
+		return fmt.Errorf("config: --speech-rate %d must be %d–%d words per minute", c.SpeechRate, MinSpeechRate, MaxSpeechRate)
+	}
+	if c.SpeechVolume < MinSpeechVolume || c.SpeechVolume > MaxSpeechVolume {
+		return fmt.Errorf("config: --speech-volume %d must be %d–%d %%", c.SpeechVolume, MinSpeechVolume, MaxSpeechVolume)
+	}
+	keys, err := ParseGuideKeys(strings.Join(c.GuideKeys, ","))
+	if err != nil {
+		return fmt.Errorf("config: --guide-keys: %w", err)
+	}
+	if len(keys) == 0 {
+		keys = slices.Clone(DefaultGuideKeys) // speech guidance must stay reachable
+	}
+	c.GuideKeys = keys
+	if c.GuideHintEvery < 0 {
+		return errors.New("config: --guide-hint-every must be 0 (never) or positive")
+	}
 	if c.Kiosk {
 		c.Fullscreen = true
 	}
@@ -341,6 +478,12 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("client-secret-file", "", "file holding the kiosk's OAuth client secret (never the secret itself)")
 	fs.String("scopes", "", "scopes the citizen's login asks for (default \""+DefaultScopes+"\")")
 	fs.String("resource", "", "RFC 8707 resource (the API) sent on device authorization and token requests")
+	fs.String("speech-device", "", "ALSA device for speech and the guidance tone (aplay -D); default: the default output")
+	fs.String("speech-rate", "", "speech rate in words per minute, 80–450 (default 150)")
+	fs.String("speech-volume", "", "speech volume in percent of espeak-ng's default, 10–200 (default 100)")
+	fs.String("guide-keys", "", "keys that start speech guidance, comma separated (default \"F1,KP_Enter:hold\")")
+	fs.String("guide-hint-every", "", "how often the welcome screen says how to start speech guidance (e.g. 60s; 0 = never)")
+	wavFlag := fs.String("speech-to-wav", "", "for tests only: write speech as WAV files to DIR instead of playing it")
 	dirFlag := fs.String("config-dir", "", "configuration directory (config.toml, the local store)")
 	fileFlag := fs.String("config", "", "configuration file (default: config.toml in the configuration directory)")
 	for _, a := range args {
@@ -363,6 +506,7 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	}
 
 	c := Defaults()
+	c.SpeechToWAV = strings.TrimSpace(*wavFlag)
 	c.Dir = firstNonEmpty(*dirFlag, strings.TrimSpace(getenv("HELSEKIOSK_CONFIG_DIR")), DefaultDir(getenv))
 	file, must := firstNonEmpty(*fileFlag, strings.TrimSpace(getenv("HELSEKIOSK_CONFIG"))), true
 	if file == "" && c.Dir != "" {
@@ -396,7 +540,7 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	var ferr error
 	fs.Visit(func(f *flag.Flag) {
 		key := strings.ReplaceAll(f.Name, "-", "_")
-		if f.Name == "config" || f.Name == "config-dir" || ferr != nil {
+		if f.Name == "config" || f.Name == "config-dir" || f.Name == "speech-to-wav" || ferr != nil {
 			return
 		}
 		if err := Set(&c, key, f.Value.String()); err != nil {
@@ -452,9 +596,9 @@ func loadFile(c *Config, path string, must bool) error {
 	}
 	for key, v := range m {
 		switch v.(type) {
-		case string, bool:
+		case string, bool, int64:
 		default:
-			return fmt.Errorf("config: %s: %s must be a string or a boolean", path, key)
+			return fmt.Errorf("config: %s: %s must be a string, a whole number or a boolean", path, key)
 		}
 		if err := Set(c, key, fmt.Sprint(v)); err != nil {
 			return fmt.Errorf("config: %s: %w", path, err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +67,7 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("Load(%q): %v", tt.args, err)
 			}
 			want := withOAuthDefaults(tt.want)
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Load(%q) =\n %+v\nwant\n %+v", tt.args, got, want)
 			}
 		})
@@ -117,7 +119,7 @@ read_aloud = true
 		Dir:           dir,
 	}
 	want = withOAuthDefaults(want)
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LoadWith =\n %+v\nwant\n %+v", got, want)
 	}
 	for _, k := range []string{KeyAPI, KeyKioskName, KeyLang, KeyKiosk} {
@@ -181,7 +183,7 @@ func TestSetValueRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if back != c {
+	if !reflect.DeepEqual(back, c) {
 		t.Errorf("round trip: %+v != %+v", back, c)
 	}
 }
@@ -196,9 +198,21 @@ func writeFile(t *testing.T, path, body string) {
 	}
 }
 
-// withOAuthDefaults fills the OAuth settings' defaults into a want that does not name them.
+// withOAuthDefaults fills the OAuth and speech settings' defaults into a want that does not name them.
 func withOAuthDefaults(c Config) Config {
 	def := Defaults()
+	if c.SpeechRate == 0 {
+		c.SpeechRate = def.SpeechRate
+	}
+	if c.SpeechVolume == 0 {
+		c.SpeechVolume = def.SpeechVolume
+	}
+	if c.GuideKeys == nil {
+		c.GuideKeys = def.GuideKeys
+	}
+	if c.GuideHintEvery == 0 {
+		c.GuideHintEvery = def.GuideHintEvery
+	}
 	if c.ClientID == "" {
 		c.ClientID = def.ClientID
 	}
@@ -355,5 +369,109 @@ func TestClientSecretRefused(t *testing.T) {
 		if strings.Contains(out, "s3cr3t") {
 			t.Errorf("the secret prints: %s", out)
 		}
+	}
+}
+
+// TestSpeechSettings: speech_device, speech_rate, speech_volume, guide_keys and guide_hint_every have their
+// defaults, come from every layer (numbers may be TOML integers in the file), and are checked.
+func TestSpeechSettings(t *testing.T) {
+	for _, k := range []string{KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint} {
+		if !slices.Contains(Keys, k) {
+			t.Errorf("%s is not in Keys", k)
+		}
+	}
+	c, err := Load(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SpeechDevice != "" || c.SpeechRate != 150 || c.SpeechVolume != 100 ||
+		!slices.Equal(c.GuideKeys, []string{"F1", "KP_Enter:hold"}) || c.GuideHintEvery != time.Minute || c.SpeechToWAV != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if v := Value(c, KeyGuideKeys); v != "F1,KP_Enter:hold" {
+		t.Errorf("Value(guide_keys) = %q", v)
+	}
+
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, FileName), `
+speech_device = "plughw:CARD=Headset,DEV=0"
+speech_rate = 200
+speech_volume = "120"
+guide_keys = "f2, kp_enter:HOLD, F2"
+guide_hint_every = "0s"
+`)
+	getenv := func(env map[string]string) func(string) string {
+		return func(k string) string {
+			if k == "HELSEKIOSK_CONFIG_DIR" {
+				return dir
+			}
+			return env[k]
+		}
+	}
+	c, err = Load(nil, getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SpeechDevice != "plughw:CARD=Headset,DEV=0" || c.SpeechRate != 200 || c.SpeechVolume != 120 ||
+		!slices.Equal(c.GuideKeys, []string{"F2", "KP_Enter:hold"}) || c.GuideHintEvery != 0 {
+		t.Fatalf("file: %+v", c)
+	}
+	staff := map[string]string{KeySpeechRate: "180", KeySpeechVolume: "90", KeyGuideHint: "2m"}
+	env := map[string]string{"HELSEKIOSK_SPEECH_RATE": "300", "HELSEKIOSK_SPEECH_DEVICE": "hw:1,0"}
+	c, fixed, err := LoadWith([]string{"--speech-volume", "50", "--guide-keys", "F12", "--speech-to-wav", "/tmp/wav"},
+		getenv(env), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SpeechDevice != "hw:1,0" || c.SpeechRate != 300 || c.SpeechVolume != 50 || !slices.Equal(c.GuideKeys, []string{"F12"}) ||
+		c.GuideHintEvery != 2*time.Minute || c.SpeechToWAV != "/tmp/wav" {
+		t.Fatalf("layers: %+v", c)
+	}
+	for _, k := range []string{KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys} {
+		if !fixed[k] {
+			t.Errorf("%s not reported fixed", k)
+		}
+	}
+	if fixed[KeyGuideHint] || fixed["speech_to_wav"] {
+		t.Errorf("fixed: %v", fixed)
+	}
+	// --speech-to-wav is a test flag, no setting: no other layer sets it.
+	if err := Set(&c, "speech_to_wav", "/tmp/x"); err == nil {
+		t.Error("speech_to_wav is a setting")
+	}
+	if c, err := Load(nil, getenv(map[string]string{"HELSEKIOSK_SPEECH_TO_WAV": "/tmp/x"})); err != nil || c.SpeechToWAV != "" {
+		t.Errorf("the environment sets --speech-to-wav: %q, %v", c.SpeechToWAV, err)
+	}
+	// An empty key list keeps speech guidance reachable with the default keys.
+	if c, err := Load([]string{"--guide-keys", " , "}, nil); err != nil || !slices.Equal(c.GuideKeys, DefaultGuideKeys) {
+		t.Errorf("empty guide keys: %q, %v", c.GuideKeys, err)
+	}
+
+	for name, args := range map[string][]string{
+		"rate too slow":     {"--speech-rate", "79"},
+		"rate too fast":     {"--speech-rate", "451"},
+		"rate not a number": {"--speech-rate", "fast"},
+		"volume too low":    {"--speech-volume", "9"},
+		"volume too high":   {"--speech-volume", "201"},
+		"unknown key":       {"--guide-keys", "F1,F13"},
+		"hold on another":   {"--guide-keys", "F1:hold"},
+		"other action":      {"--guide-keys", "KP_Enter:press"},
+		"negative hint":     {"--guide-hint-every", "-1s"},
+		"hint not duration": {"--guide-hint-every", "often"},
+		"control character": {"--speech-device", "hw:1\n-D evil"},
+	} {
+		if c, err := Load(args, nil); err == nil {
+			t.Errorf("%s: Load(%q) = %+v, want an error", name, args, c)
+		}
+	}
+	for _, body := range []string{`speech_rate = 1.5`, `speech_volume = 500`, `guide_keys = ["F1"]`} {
+		f := filepath.Join(t.TempDir(), "bad.toml")
+		writeFile(t, f, body)
+		if _, err := Load([]string{"--config", f}, nil); err == nil {
+			t.Errorf("file %q: no error", body)
+		}
+	}
+	if _, _, err := LoadWith(nil, nil, map[string]string{KeySpeechVolume: "0"}); err == nil {
+		t.Error("a staff volume of 0 is not an error")
 	}
 }

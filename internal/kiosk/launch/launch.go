@@ -1,7 +1,7 @@
 // Package launch prepares what the kiosk program starts with: its configuration in layers (flags >
 // environment > the staff panel's saved settings > config file > defaults), the local store those saved
-// settings live in, and – when no API is configured – the reference backend with demo data, in-process on
-// loopback.
+// settings live in, the speaker (speech_device, speech_rate, speech_volume; --speech-to-wav for tests), and
+// – when no API is configured – the reference backend with demo data, in-process on loopback.
 package launch
 
 import (
@@ -11,19 +11,23 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/speech"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 )
 
 // A Setup is a prepared start: the configuration, the local store (nil when it could not be opened outside
-// kiosk mode), which settings flags or the environment fixed, and what Close must stop.
+// kiosk mode), which settings flags or the environment fixed, the speaker the UI speaks with
+// (ui.WithSpeaker), and what Close must stop.
 type Setup struct {
-	Config config.Config
-	Store  *store.Store
-	Fixed  map[string]bool
+	Config  config.Config
+	Store   *store.Store
+	Fixed   map[string]bool
+	Speaker *speech.Speaker // never nil; not Available without espeak-ng
 
 	closers []func() error
 }
@@ -58,6 +62,13 @@ func Prepare(args []string, getenv func(string) string, logw io.Writer) (*Setup,
 			fmt.Fprintln(logw, "helsekiosk: ignoring the staff panel's saved settings:", err)
 		}
 	}
+	sp, err := newSpeaker(s.Config)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Speaker = sp
+	s.closers = append(s.closers, func() error { sp.Stop(); return nil })
 	if s.Config.API == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -79,7 +90,23 @@ func Prepare(args []string, getenv func(string) string, logw io.Writer) (*Setup,
 	return s, nil
 }
 
-// Close stops the demo backend and closes the store.
+// newSpeaker is the speaker for cfg: its rate, volume and ALSA device, or – with the test-only
+// --speech-to-wav DIR – writing every utterance and tone to numbered WAV files in DIR (made if missing)
+// instead of playing them.
+func newSpeaker(cfg config.Config) (*speech.Speaker, error) {
+	opts := []speech.Option{speech.Speed(cfg.SpeechRate), speech.Device(cfg.SpeechDevice)}
+	if cfg.SpeechToWAV != "" {
+		if err := os.MkdirAll(cfg.SpeechToWAV, 0o700); err != nil {
+			return nil, fmt.Errorf("--speech-to-wav: %w", err)
+		}
+		opts = append(opts, speech.ToWAVDir(cfg.SpeechToWAV))
+	}
+	sp := speech.New(opts...)
+	sp.SetVolume(cfg.SpeechVolume)
+	return sp, nil
+}
+
+// Close stops speech and the demo backend and closes the store.
 func (s *Setup) Close() {
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		_ = s.closers[i]()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +90,80 @@ func TestDemoSecret(t *testing.T) {
 	}
 	if s.Config.ClientID != client.ClientID {
 		t.Errorf("demo client id = %q", s.Config.ClientID)
+	}
+}
+
+// needEspeak skips without espeak-ng (in CI, where scripts/deps.sh installs it, it fails).
+func needEspeak(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("espeak-ng is not installed (scripts/deps.sh installs it)")
+		}
+		t.Skip("espeak-ng is not installed")
+	}
+}
+
+// TestPrepareSpeaker: the speaker gets the configured rate and volume and plays on the configured ALSA
+// device through aplay (a fake aplay records its arguments: no sound card needed).
+func TestPrepareSpeaker(t *testing.T) {
+	needEspeak(t)
+	bin := t.TempDir()
+	args := filepath.Join(bin, "aplay.args")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + args + "\ncat >/dev/null\n"
+	if err := os.WriteFile(filepath.Join(bin, "aplay"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	s, err := Prepare([]string{"--config-dir", t.TempDir(), "--api", "https://helse.example.no", "--speech-rate", "190",
+		"--speech-device", "plughw:CARD=Headset,DEV=0"}, env(map[string]string{"HELSEKIOSK_SPEECH_VOLUME": "130"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sp := s.Speaker
+	if !sp.Available() || sp.Rate() != 190 || sp.Volume() != 130 {
+		t.Fatalf("speaker: available %v, rate %d, volume %d", sp.Available(), sp.Rate(), sp.Volume())
+	}
+	if err := sp.Say(context.Background(), "nn", "Hei."); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sp.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("speech did not end")
+	}
+	if b, err := os.ReadFile(args); err != nil || string(b) != "-q\n-D\nplughw:CARD=Headset,DEV=0\n-\n" {
+		t.Fatalf("aplay args %q, %v", b, err)
+	}
+}
+
+// TestPrepareSpeechToWAV: --speech-to-wav DIR (for tests) makes DIR and writes each utterance there as a
+// numbered WAV file instead of playing it.
+func TestPrepareSpeechToWAV(t *testing.T) {
+	needEspeak(t)
+	dir := filepath.Join(t.TempDir(), "wav")
+	s, err := Prepare([]string{"--config-dir", t.TempDir(), "--api", "https://helse.example.no", "--speech-to-wav", dir,
+		"--speech-device", "hw:7"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Speaker.Tone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Speaker.Queue(ctx, "nb", "Velkommen."); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Speaker.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("speech did not end")
+	}
+	for _, f := range []string{"0001-tone.wav", "0002-speech.wav"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() <= 44 {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
