@@ -39,10 +39,6 @@ type guide struct {
 // guideHoldTime is how long the keypad's Enter is held to start speech guidance.
 const guideHoldTime = 2 * time.Second
 
-// guideHintDefault is how often the welcome screen says how to start speech guidance, when the
-// configuration does not say (cfg.GuideHintEvery).
-const guideHintDefault = time.Minute
-
 // guiding reports whether speech guidance is on.
 func (k *Kiosk) guiding() bool { return k.guide.on && k.canSpeak() }
 
@@ -421,10 +417,7 @@ func (k *Kiosk) noticeLabel(l *widget.Label) *widget.Label {
 func (k *Kiosk) startGuideHint(s screen) {
 	k.stopGuideHint()
 	every := k.cfgGuideHintEvery()
-	if every == 0 {
-		every = guideHintDefault
-	}
-	if every < 0 || !k.canSpeak() {
+	if every <= 0 || !k.canSpeak() {
 		return
 	}
 	k.guide.stopHint = k.every(every, k.forScreen(s), func(context.Context) func() {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -216,7 +217,7 @@ func TestStaffPanelSettingsApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	again.Dir = ""
-	if cfg.Dir = ""; again != cfg {
+	if cfg.Dir = ""; !reflect.DeepEqual(again, cfg) {
 		t.Errorf("after a restart:\n %+v\nwant\n %+v", again, cfg)
 	}
 
