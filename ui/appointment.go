@@ -91,13 +91,13 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.comment = widgets.NewMultiLineEntry(k.hooks)
+	s.comment = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ApptCommentOptional"))
 	s.comment.Wrapping = fyne.TextWrapWord
 	s.comment.SetMinRowsVisible(2)
 	s.comment.SetPlaceHolder(k.tr("ApptCommentPlaceholder"))
 	s.commentHint = para("")
 	s.cancelErr = errorLabel()
-	s.wish = widgets.NewMultiLineEntry(k.hooks)
+	s.wish = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ApptWishLabel"))
 	s.wish.Wrapping = fyne.TextWrapWord
 	s.wish.SetMinRowsVisible(1)
 	s.wish.SetPlaceHolder(k.tr("ApptWishPlaceholder"))

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -208,6 +209,7 @@ func (s *appointments) fill() {
 		},
 	)
 	s.view.HideSeparators = true
+	s.view.RowText = s.rowText
 	probe := newApptItem()
 	probe.set(k, apptRow{day: "X"})
 	dayH := probe.root.MinSize().Height
@@ -347,3 +349,26 @@ func (k *Kiosk) apptState(a api.Appointment) (string, widget.Importance, fyne.Re
 func (s *appointments) stop() {}
 
 func (s *appointments) kind() string { return "appointments" }
+
+// rowText is what speech guidance says of row i: a day's heading, or an appointment with its day, time,
+// service, place and status.
+func (s *appointments) rowText(i widget.ListItemID) string {
+	if i < 0 || i >= len(s.rows) {
+		return ""
+	}
+	r := s.rows[i]
+	if r.appt == nil {
+		return r.day
+	}
+	day := ""
+	for j := i - 1; j >= 0; j-- {
+		if s.rows[j].appt == nil {
+			day = s.rows[j].day
+			break
+		}
+	}
+	k, a := s.k, r.appt
+	state, _, _ := k.apptState(*a)
+	return strings.Join([]string{day, k.trd("TimeWindow", map[string]any{"From": k.clock(a.Start), "To": k.clock(a.End)}),
+		k.serviceName(a.Service), k.placeLine(*a), state}, ". ")
+}

@@ -84,7 +84,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.service.Horizontal = true
 	s.service.Hide()
 
-	s.subject = widgets.NewEntry(k.hooks)
+	s.subject = widgets.NewEntry(k.hooks).SetLabel(k.tr("MsgComposeSubject"))
 	s.subject.SetPlaceHolder(k.tr("MsgComposeSubjectPlaceholder"))
 	s.subject.SetText(s.d.subject)
 	s.subjectCount = widget.NewLabel("")
@@ -95,7 +95,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
-	s.text = widgets.NewMultiLineEntry(k.hooks)
+	s.text = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("MsgComposeBody"))
 	s.text.Wrapping = fyne.TextWrapWord
 	s.text.SetMinRowsVisible(4)
 	s.text.SetPlaceHolder(k.tr("ReplyPlaceholder"))

@@ -102,6 +102,7 @@ func (k *Kiosk) rerender() {
 	}
 	saved := saveInputs(k.win.Content())
 	k.leaveScreen()
+	k.guide.notices = nil
 	var body fyne.CanvasObject
 	if r, ok := s.(rerenderer); ok {
 		body = r.rerender()
@@ -205,8 +206,8 @@ func (k *Kiosk) showDisplayPanel() {
 		}
 		box.Add(fieldLabel(k.tr("DisplaySpeech")))
 		box.Add(container.NewHBox(toggle))
-		box.Add(container.NewGridWithColumns(4, step("GuideSlower", actSlower), step("GuideFaster", actFaster),
-			step("GuideSofter", actSofter), step("GuideLouder", actLouder)))
+		box.Add(container.NewGridWithColumns(4, step(id("GuideSlower"), actSlower), step(id("GuideFaster"), actFaster),
+			step(id("GuideSofter"), actSofter), step(id("GuideLouder"), actLouder)))
 	}
 	box.Add(widget.NewSeparator())
 	box.Add(container.NewHBox(layout.NewSpacer(), closeBtn))

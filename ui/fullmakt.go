@@ -87,11 +87,11 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
 	s.notice.Hide()
-	s.name = widgets.NewEntry(k.hooks)
+	s.name = widgets.NewEntry(k.hooks).SetLabel(k.tr("FullmaktNameLabel"))
 	s.name.SetPlaceHolder(k.tr("FullmaktNamePlaceholder"))
 	s.name.OnChanged = func(string) { s.say(s.nameErr, ""); s.say(s.grantErr, "") }
 	s.nameErr = errorLabel()
-	s.nin = widgets.NewEntry(k.hooks)
+	s.nin = widgets.NewEntry(k.hooks).SetLabel(k.tr("FullmaktNinLabel"))
 	s.nin.SetPlaceHolder(k.tr("FullmaktNinPlaceholder"))
 	s.ninErr = errorLabel()
 	s.nin.OnChanged = func(v string) {
@@ -105,7 +105,7 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 			s.say(s.ninErr, "")
 		}
 	}
-	s.until = widgets.NewEntry(k.hooks)
+	s.until = widgets.NewEntry(k.hooks).SetLabel(k.tr("FullmaktUntilLabel"))
 	s.until.SetPlaceHolder(k.tr("FullmaktUntilPlaceholder"))
 	s.until.OnChanged = func(string) { s.say(s.untilErr, ""); s.say(s.grantErr, "") }
 	s.untilErr = errorLabel()

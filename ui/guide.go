@@ -372,7 +372,8 @@ func (k *Kiosk) liveTexts() map[string]bool {
 	return m
 }
 
-// liveOrder lists the errors (labels in the danger colour) and notices (labels marked with k.notice) shown
+// liveOrder lists the headings (a screen's title that comes with its data: a thread's subject), the errors (labels in the danger colour) and notices (in the success colour, or marked
+// with noticeLabel) shown
 // now, in screen order, pop-ups first.
 func (k *Kiosk) liveOrder() []string {
 	var out []string
@@ -383,7 +384,8 @@ func (k *Kiosk) liveOrder() []string {
 		}
 		switch o := o.(type) {
 		case *widget.Label:
-			if t := strings.TrimSpace(o.Text); t != "" && (o.Importance == widget.DangerImportance || k.guide.notices[o]) {
+			if t := strings.TrimSpace(o.Text); t != "" && (o.Importance == widget.DangerImportance ||
+				o.Importance == widget.SuccessImportance || o.SizeName == theme.SizeNameHeadingText || k.guide.notices[o]) {
 				out = append(out, t)
 			}
 		case *fyne.Container:
@@ -458,5 +460,5 @@ func (k *Kiosk) idleWarned(seconds int) {
 }
 
 // cfgGuideKeys and cfgGuideHintEvery are the configuration's guide_keys and guide_hint_every.
-func (k *Kiosk) cfgGuideKeys() []string           { return nil }
-func (k *Kiosk) cfgGuideHintEvery() time.Duration { return 0 }
+func (k *Kiosk) cfgGuideKeys() []string           { return k.cfg.GuideKeys }
+func (k *Kiosk) cfgGuideHintEvery() time.Duration { return k.cfg.GuideHintEvery }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -73,6 +74,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 			k.show(newThread(k, s.sess, s.threads[i].Id))
 		}
 	}
+	s.list.RowText = s.rowText
 	var notice fyne.CanvasObject
 	notice, s.showNotice = k.newNotice()
 	s.loadMore()
@@ -222,3 +224,21 @@ func (s *inbox) stop() {
 }
 
 func (s *inbox) kind() string { return "inbox" }
+
+// rowText is what speech guidance says of row i: unread or not, the service, the subject, when, and the
+// preview.
+func (s *inbox) rowText(i widget.ListItemID) string {
+	if i < 0 || i >= len(s.threads) {
+		return ""
+	}
+	t := s.threads[i]
+	parts := []string{}
+	if t.Unread {
+		parts = append(parts, s.k.tr("UnreadMarker"))
+	}
+	parts = append(parts, s.k.serviceName(t.Service), t.Subject, s.k.shortTime(t.LastMessageAt))
+	for i, p := range parts {
+		parts[i] = strings.TrimRight(p, ".: ")
+	}
+	return strings.Join(parts, ". ")
+}

@@ -128,9 +128,13 @@ func (k *Kiosk) key(ev *fyne.KeyEvent) bool {
 	case actNone:
 		return false
 	case actNext:
-		k.win.Canvas().FocusNext()
+		if l, ok := k.win.Canvas().Focused().(*widgets.List); !ok || !l.Step(1) { // a list's rows first
+			k.win.Canvas().FocusNext()
+		}
 	case actPrev:
-		k.win.Canvas().FocusPrevious()
+		if l, ok := k.win.Canvas().Focused().(*widgets.List); !ok || !l.Step(-1) {
+			k.win.Canvas().FocusPrevious()
+		}
 	case actGroupNext:
 		k.moveInGroup(1)
 	case actGroupPrev:
@@ -287,16 +291,16 @@ func (k *Kiosk) adjustSpeech(a keyAction) {
 	switch a {
 	case actSlower:
 		sp.SetRate(sp.Rate() - rateStep)
-		msg = "GuideSlower"
+		msg = id("GuideSlower")
 	case actFaster:
 		sp.SetRate(sp.Rate() + rateStep)
-		msg = "GuideFaster"
+		msg = id("GuideFaster")
 	case actSofter:
 		sp.SetVolume(sp.Volume() - volumeStep)
-		msg = "GuideSofter"
+		msg = id("GuideSofter")
 	case actLouder:
 		sp.SetVolume(sp.Volume() + volumeStep)
-		msg = "GuideLouder"
+		msg = id("GuideLouder")
 	}
 	if k.guiding() {
 		k.speak(k.tr(msg))

@@ -238,6 +238,7 @@ func (k *Kiosk) show(s screen) {
 	}
 	k.leaveScreen() // the keyboard goes away and speech stops
 	k.cur = s
+	k.guide.notices = nil // the old screen's notice labels go with it
 	k.win.SetContent(k.frame(s.buildUI()))
 	if !k.cfg.Fullscreen {
 		// Wrapping labels ask for a tall window before their first layout, and the driver grows the window

@@ -51,7 +51,7 @@ func (k *Kiosk) showPIN(s *pinScreen) {
 
 func (s *pinScreen) buildUI() fyne.CanvasObject {
 	k := s.k
-	s.entry = widgets.NewPasswordEntry(k.hooks)
+	s.entry = widgets.NewPasswordEntry(k.hooks).SetLabel(k.tr("StaffPinTitle"))
 	s.entry.Validator = nil
 	s.entry.OnSubmitted = func(string) { s.submit() }
 	s.err = errorLabel()

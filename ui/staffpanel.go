@@ -87,17 +87,17 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 			w.Disable()
 		}
 	}
-	s.api = widgets.NewEntry(k.hooks)
+	s.api = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffBackend"))
 	s.api.SetText(cfg.API)
 	fixedNote(config.KeyAPI, s.api)
 	s.testResult = para("")
 	s.testResult.Hide()
 	test := widgets.NewButton(k.hooks, k.tr("StaffTestConnection"), s.testConnection)
 
-	s.name = widgets.NewEntry(k.hooks)
+	s.name = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffKioskName"))
 	s.name.SetText(cfg.KioskName)
 	fixedNote(config.KeyKioskName, s.name)
-	s.location = widgets.NewEntry(k.hooks)
+	s.location = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffLocation"))
 	s.location.SetText(cfg.Location)
 	s.location.SetPlaceHolder(k.tr("StaffLocationHint"))
 	fixedNote(config.KeyLocation, s.location)

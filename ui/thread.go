@@ -80,7 +80,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
 	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
 
-	s.reply = widgets.NewMultiLineEntry(k.hooks)
+	s.reply = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ReplyLabel"))
 	s.reply.Wrapping = fyne.TextWrapWord
 	s.reply.SetMinRowsVisible(3)
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
@@ -100,7 +100,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.errText = errorLabel()
 	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
 	s.retry.Hide()
-	s.sentNote = widget.NewLabel("")
+	s.sentNote = k.noticeLabel(widget.NewLabel("")) // "Sending…", "Meldinga er send.": spoken when it changes
 	s.sentNote.Hide()
 	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))

@@ -44,8 +44,13 @@ func (e *Entry) FocusGained() {
 // SetLabel sets the entry's name as speech guidance says it ("Emne"): the text of the label shown above it.
 func (e *Entry) SetLabel(l string) *Entry { e.label = l; return e }
 
-// SpokenLabel is the entry's name for speech guidance.
-func (e *Entry) SpokenLabel() string { return e.label }
+// SpokenLabel is the entry's name for speech guidance: its label, or else its placeholder.
+func (e *Entry) SpokenLabel() string {
+	if e.label != "" {
+		return e.label
+	}
+	return e.PlaceHolder
+}
 
 // TypedRune implements fyne.Focusable, telling the hooks (typed echo) after the entry has the character.
 func (e *Entry) TypedRune(r rune) {
