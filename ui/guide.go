@@ -96,6 +96,9 @@ func (k *Kiosk) announceScreen(again bool) {
 		return
 	}
 	parts := []string{}
+	if k.sess != nil && k.sess.actingForOther() {
+		parts = append(parts, k.trd("ActingFor", map[string]any{"Name": k.sess.personName()})+".")
+	}
 	if t := screenTitle(k.win.Content()); t != "" {
 		parts = append(parts, t)
 	}
@@ -372,7 +375,8 @@ func (k *Kiosk) liveTexts() map[string]bool {
 	return m
 }
 
-// liveOrder lists the headings (a screen's title that comes with its data: a thread's subject), the errors (labels in the danger colour) and notices (in the success colour, or marked
+// liveOrder lists the headings and subheadings (a title that comes with the screen's data, a thread's
+// subject, or with a step of a form, "Kvifor vil du avlyse?"), the errors (labels in the danger colour) and notices (in the success colour, or marked
 // with noticeLabel) shown
 // now, in screen order, pop-ups first.
 func (k *Kiosk) liveOrder() []string {
@@ -385,7 +389,7 @@ func (k *Kiosk) liveOrder() []string {
 		switch o := o.(type) {
 		case *widget.Label:
 			if t := strings.TrimSpace(o.Text); t != "" && (o.Importance == widget.DangerImportance ||
-				o.Importance == widget.SuccessImportance || o.SizeName == theme.SizeNameHeadingText || k.guide.notices[o]) {
+				o.Importance == widget.SuccessImportance || o.SizeName == theme.SizeNameHeadingText || o.SizeName == theme.SizeNameSubHeadingText || k.guide.notices[o]) {
 				out = append(out, t)
 			}
 		case *fyne.Container:

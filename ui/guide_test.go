@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
@@ -145,6 +146,8 @@ func (h *harness) pressKey(ev *fyne.KeyEvent, shift bool) {
 			f.TypedKey(ev)
 			if ev.Name == fyne.KeySpace {
 				f.TypedRune(' ')
+			} else if r := []rune(string(ev.Name)); len(r) == 1 && r[0] >= '0' && r[0] <= '9' {
+				f.TypedRune(r[0]) // GLFW's character callback: a digit key types its digit
 			}
 		} else {
 			h.k.key(ev)
@@ -189,9 +192,13 @@ func (h *harness) focusedText() string {
 func (h *harness) tabTo(text string, pad bool) {
 	h.t.Helper()
 	for range 60 {
-		if pad {
+		_, typing := h.k.win.Canvas().Focused().(*widgets.Entry)
+		switch {
+		case pad && typing: // in a text field the keypad types digits; its Enter moves on
+			h.pressPad(fyne.KeyEnter, scanKPEnter)
+		case pad:
 			h.pressPad(fyne.Key2, scanKP2)
-		} else {
+		default:
 			h.press(fyne.KeyTab)
 		}
 		if h.focusedText() == text {
@@ -412,4 +419,83 @@ func TestIdleWarningIsSpokenAndSounded(t *testing.T) {
 	if h.k.idle.overlay != nil || h.k.sess == nil {
 		t.Fatal("a key did not give more time")
 	}
+}
+
+// TestKeysOnlyChoosePersonAndCancelVisit is the second half of a key-only visit: Kari logs in with the keys,
+// chooses Ingrid (whose fullmakt she holds) with the keypad, opens the appointments, moves through the list
+// to a visit, cancels it with a reason, and logs out; each step is spoken.
+func TestKeysOnlyChoosePersonAndCancelVisit(t *testing.T) {
+	clk := backendtest.NewClock(apptNow(t))
+	env := backendtest.New(t, backendtest.WithClock(clk),
+		backendtest.WithConfig(func(c *backend.Config) { c.AccessTokenTTL = 24 * time.Hour }))
+	sp := newFakeSpeaker()
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn"}, WithSpeaker(sp))
+	h.k.clk = nowClock(clk.Now)
+	tr := &transcript{}
+	defer func() { t.Logf("spoken transcript:\n%s", strings.Join(tr.lines, "\n— ")) }()
+
+	h.pressPad(fyne.KeyEnter, scanKPEnter) // a short press with nothing focused: the focus goes to the first control
+	h.press(fyne.KeyF1)
+	h.heard(sp, tr, "Talerettleiinga er på")
+	h.tabTo("Logg inn", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.waitFor("the user code", func() bool { s, ok := h.k.cur.(*login); return ok && s.code.Visible() && s.code.Text != "" })
+	h.heard(sp, tr, "Koden er:")
+	env.Approve(t, ungroupCode(h.k.cur.(*login).code.Text), "p-kari")
+	h.waitFor("the choice of person", func() bool { return h.k.cur != nil && h.k.cur.kind() == "choosePerson" })
+	h.heard(sp, tr, "Kven gjeld det?", "Vel kven du vil handle for")
+	h.tabTo("Ingrid Haugen – fullmakt", true)
+	h.heard(sp, tr, "Knapp, Ingrid Haugen – fullmakt.")
+	h.pressPad(fyne.Key5, scanKP5)
+	h.waitFor("home", func() bool { return h.k.cur != nil && h.k.cur.kind() == kindHome })
+	h.waitCalls("home's loads")
+	h.heard(sp, tr, "Du handlar på vegner av Ingrid Haugen.", "Startsida")
+
+	h.tabTo("Avtalar", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.waitFor("the appointment list", func() bool { s, ok := h.k.cur.(*appointments); return ok && s.view != nil && len(s.rows) > 0 })
+	h.waitCalls("the appointments")
+	h.heard(sp, tr, "Avtalane dine")
+	list := tabToType(h, "the appointment list", func(*widgets.List) bool { return true })
+	h.heard(sp, tr, "Liste, Avtalar", "1 av ")
+	s := h.k.cur.(*appointments)
+	for range len(s.rows) {
+		if r := s.rows[list.Current()]; r.appt != nil && r.appt.Id == "a-ingrid-hn-p2" {
+			break
+		}
+		h.pressPad(fyne.Key2, scanKP2)
+	}
+	said := h.heard(sp, tr, "Torsdag 26. november", "08:00–10:00", "Avtalt")
+	if !strings.Contains(said, "Heimesjukepleie") && !strings.Contains(said, "heimesjukepleie") && !strings.Contains(said, "Heimesjukepleia") {
+		t.Logf("the row does not name the service as expected: %s", said)
+	}
+	h.pressPad(fyne.KeyEnter, scanKPEnter)
+	h.waitFor("the appointment", func() bool { _, ok := h.k.cur.(*appointment); return ok })
+	h.heard(sp, tr, "Ein avtale. Du kan avlyse han eller be om ny tid.")
+
+	h.tabTo("Avlys", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.heard(sp, tr, "Kvifor vil du avlyse?")
+	h.tabTo("Gå vidare", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.heard(sp, tr, "Vel kvifor du vil avlyse.") // the error, as it appears
+	h.tabTo("Eg er sjuk", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.tabTo("Gå vidare", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.heard(sp, tr, "Vil du avlyse besøket torsdag 26. november kl. 08:00–10:00?")
+	h.tabTo("Ja, avlys besøket", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.waitForText("Avlysinga er send. Tenesta svarar i meldingane dine.")
+	h.waitCalls("the cancellation")
+	h.heard(sp, tr, "Avlysinga er send. Tenesta svarar i meldingane dine.")
+
+	// The keypad's 0 goes back; logout is said.
+	h.pressPad(fyne.Key0, scanKP0)
+	h.waitFor("the list", func() bool { _, ok := h.k.cur.(*appointments); return ok })
+	h.heard(sp, tr, "Avtalane dine")
+	h.tabTo("Logg ut", true)
+	h.pressPad(fyne.Key5, scanKP5)
+	h.waitForText("Logg inn")
+	h.heard(sp, tr, "Du er logga ut.", "Talerettleiinga er slått av.")
 }

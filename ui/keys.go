@@ -142,8 +142,8 @@ func (k *Kiosk) key(ev *fyne.KeyEvent) bool {
 	case actActivate:
 		k.activate()
 	case actKeypadEnter:
-		if !k.guide.enterDown { // no key-down came (a widget that does not tell): activate now
-			k.activate()
+		if !k.guide.enterDown { // no key-down came (a widget that does not tell): act now
+			k.keypadEnter()
 		}
 	case actBack:
 		k.back()
@@ -195,10 +195,18 @@ func (k *Kiosk) keyUp(ev *fyne.KeyEvent) {
 	if k.guide.enterHeld {
 		return
 	}
-	if _, typing := k.win.Canvas().Focused().(*widgets.Entry); !typing {
-		k.activate()
-		k.scanSoon()
+	k.keypadEnter()
+	k.scanSoon()
+}
+
+// keypadEnter is a short press of the keypad's Enter: in a text field it moves on to the next control,
+// elsewhere it activates the focused one.
+func (k *Kiosk) keypadEnter() {
+	if _, typing := k.win.Canvas().Focused().(*widgets.Entry); typing {
+		k.win.Canvas().FocusNext()
+		return
 	}
+	k.activate()
 }
 
 // activate does what a tap on the focused control does; with nothing focused, the focus goes to the

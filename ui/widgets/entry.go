@@ -61,7 +61,9 @@ func (e *Entry) TypedRune(r rune) {
 // TypedKey implements fyne.Focusable: Escape and the function keys are the kiosk's (back, speech), the rest
 // the entry's own (arrows move the cursor, Enter a new line in a multi-line entry).
 func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
-	if (ev.Name == fyne.KeyEscape || isFunctionKey(ev.Name)) && e.hooks.key(ev) {
+	// The keypad's Enter (KeyEnter; the main keyboard's is KeyReturn) moves on to the next control, so
+	// that a citizen with the keypad alone is never caught in a text field, where the keypad types digits.
+	if (ev.Name == fyne.KeyEscape || ev.Name == fyne.KeyEnter || isFunctionKey(ev.Name)) && e.hooks.key(ev) {
 		return
 	}
 	e.Entry.TypedKey(ev)
