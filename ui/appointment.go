@@ -110,7 +110,7 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.sess, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
 	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
-	return container.NewBorder(top, nil, nil, nil, s.scroll)
+	return readingBorder(top, nil, s.scroll)
 }
 
 func (s *appointment) loadRule() {

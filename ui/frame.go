@@ -116,3 +116,15 @@ func showError(l *widget.Label, text string) {
 		l.Show()
 	}
 }
+
+// readingBorder is container.NewBorder(top, bottom, nil, nil, center) with its objects in reading order
+// (top, center, bottom), so that Tab goes down the screen: NewBorder puts the center first.
+func readingBorder(top, bottom, center fyne.CanvasObject) *fyne.Container {
+	var objs []fyne.CanvasObject
+	for _, o := range []fyne.CanvasObject{top, center, bottom} {
+		if o != nil {
+			objs = append(objs, o)
+		}
+	}
+	return container.New(layout.NewBorderLayout(top, bottom, nil, nil), objs...)
+}

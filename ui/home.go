@@ -62,7 +62,7 @@ func (s *home) buildUI() fyne.CanvasObject {
 		s.load()
 		s.stopPoll = k.poll(s, s.check())
 	}
-	return container.NewBorder(top, nil, nil, nil, grid)
+	return readingBorder(top, nil, grid)
 }
 
 // load fills the tiles from the overview.

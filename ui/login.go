@@ -97,7 +97,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	body := container.NewGridWithColumns(2, container.NewVScroll(left), s.qrBox)
 	s.startAttempt()
 	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
-	s.root = container.NewBorder(top, s.demo, nil, nil, body)
+	s.root = readingBorder(top, s.demo, body)
 	return s.root
 }
 

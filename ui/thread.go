@@ -112,7 +112,7 @@ func (s *thread) buildUI() fyne.CanvasObject {
 		container.NewHBox(back, layout.NewSpacer(), s.sentNote, s.send),
 	)
 	s.load()
-	return container.NewBorder(nil, bottom, nil, nil, s.scroll)
+	return readingBorder(nil, bottom, s.scroll)
 }
 
 func (s *thread) load() {
