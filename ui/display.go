@@ -72,6 +72,11 @@ func (k *Kiosk) resetDisplay() {
 	k.hideDisplayPanel()
 	k.stopGuide()
 	k.stopSpeech()
+	if k.canSpeak() && k.cfg.SpeechRate > 0 && k.cfg.SpeechVolume > 0 {
+		// The next citizen hears the kiosk's own speed and volume, not the last one's (EN 301 549 §5.1.3.13).
+		k.disp.speaker.SetRate(k.cfg.SpeechRate)
+		k.disp.speaker.SetVolume(k.cfg.SpeechVolume)
+	}
 	k.hideKeyboard()
 	k.disp.kb = nil
 	if k.disp.size != kt.SizeNormal || k.disp.hc {

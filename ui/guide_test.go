@@ -499,3 +499,22 @@ func TestKeysOnlyChoosePersonAndCancelVisit(t *testing.T) {
 	h.waitForText("Logg inn")
 	h.heard(sp, tr, "Du er logga ut.", "Talerettleiinga er slått av.")
 }
+
+// TestSpeechRateAndVolumeResetAtLogout: the next citizen gets the kiosk's speed and volume.
+func TestSpeechRateAndVolumeResetAtLogout(t *testing.T) {
+	env := backendtest.New(t)
+	sp := newFakeSpeaker()
+	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn"}, WithSpeaker(sp))
+	h.press(fyne.KeyF1)
+	logIn(t, h, env, "p-ingrid")
+	h.waitFor("home", func() bool { return h.k.cur != nil && h.k.cur.kind() == kindHome })
+	h.press(fyne.KeyF6)
+	h.press(fyne.KeyF8)
+	if sp.Rate() == 150 || sp.Volume() == 100 {
+		t.Fatalf("F6 and F8 did not change rate and volume: %d, %d", sp.Rate(), sp.Volume())
+	}
+	h.k.logout(logoutCitizen)
+	if sp.Rate() != 150 || sp.Volume() != 100 {
+		t.Errorf("after logout rate %d and volume %d, want the kiosk's 150 and 100", sp.Rate(), sp.Volume())
+	}
+}
