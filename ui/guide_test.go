@@ -136,7 +136,10 @@ func (h *harness) pressKey(ev *fyne.KeyEvent, shift bool) {
 	h.t.Helper()
 	c := h.k.win.Canvas()
 	h.keyDown(ev)
+	tabbable, _ := c.Focused().(fyne.Tabbable)
 	switch {
+	case ev.Name == fyne.KeyTab && tabbable != nil && tabbable.AcceptsTab():
+		c.Focused().TypedKey(ev) // the widget keeps Tab for itself, as GLFW's window lets it
 	case ev.Name == fyne.KeyTab && shift:
 		c.FocusPrevious()
 	case ev.Name == fyne.KeyTab:

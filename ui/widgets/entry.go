@@ -92,3 +92,7 @@ func isFunctionKey(n fyne.KeyName) bool {
 	}
 	return false
 }
+
+// AcceptsTab implements fyne.Tabbable: never, so that Tab always moves on, also out of a multi-line entry
+// (Fyne's multi-line entry types a tab character, which would trap a keyboard user in the field).
+func (e *Entry) AcceptsTab() bool { return false }

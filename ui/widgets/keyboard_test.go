@@ -202,3 +202,12 @@ func TestEntryTellsTextFocus(t *testing.T) {
 		t.Fatalf("text %q", e.Text)
 	}
 }
+
+// A multi-line entry does not keep Tab: the focus can always leave it (no keyboard trap).
+func TestMultiLineEntryLetsTabGo(t *testing.T) {
+	e := NewMultiLineEntry(nil)
+	var tb fyne.Tabbable = e
+	if tb.AcceptsTab() {
+		t.Error("a multi-line entry keeps Tab: a keyboard user would be trapped in it")
+	}
+}
