@@ -22,9 +22,10 @@ import (
 // the "Aa" panel, with the language), the touch keyboard and read-aloud. The citizen's choices last until
 // logout or the idle timeout, when the next citizen gets the kiosk's defaults again.
 type display struct {
-	size  kt.TextSize
-	hc    bool
-	panel *widget.PopUp // the "Aa" panel while it is open
+	size   kt.TextSize
+	hc     bool
+	panel  *widget.PopUp     // the "Aa" panel while it is open
+	opener fyne.CanvasObject // what had the focus when the panel opened
 
 	kb     *widgets.Keyboard // the touch keyboard (cfg.TouchKeyboard), made at the first focus, remade on a language change
 	kbSlot *fyne.Container   // the frame's keyboard slot (rebuilt with every screen)
@@ -214,27 +215,42 @@ func (k *Kiosk) showDisplayPanel() {
 		box.Add(container.NewGridWithColumns(4, step(id("GuideSlower"), actSlower), step(id("GuideFaster"), actFaster),
 			step(id("GuideSofter"), actSofter), step(id("GuideLouder"), actLouder)))
 	}
-	box.Add(widget.NewSeparator())
-	box.Add(container.NewHBox(layout.NewSpacer(), closeBtn))
+	closeRow := container.NewVBox(widget.NewSeparator(), container.NewHBox(layout.NewSpacer(), closeBtn))
 	card := canvas.NewRectangle(kt.Colors().Surface)
 	card.CornerRadius = 16
 	card.StrokeColor = kt.Colors().TileBorder
 	card.StrokeWidth = 2
-	content := container.NewStack(card, container.New(layout.NewCustomPaddedLayout(16, 16, 24, 24), box))
+	// The choices scroll when the text is large (the speech row makes the panel taller than a 1280×800
+	// screen at «Ekstra stor»); «Lukk» stays in sight below them.
+	pad := layout.NewCustomPaddedLayout(16, 16, 24, 24)
+	full := container.NewStack(card, container.New(pad, container.NewVBox(box, closeRow))).MinSize().Height
+	h := min(full, k.win.Canvas().Size().Height-32)
+	if h <= 0 {
+		h = full
+	}
+	content := container.NewStack(card, container.New(pad, readingBorder(nil, closeRow, container.NewVScroll(box))))
 	w := float32(760) * k.disp.size.Scale()
 	if w > windowSize.Width-80 {
 		w = windowSize.Width - 80
 	}
-	pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(w, content.MinSize().Height), content), k.win.Canvas())
+	k.disp.opener, _ = k.win.Canvas().Focused().(fyne.CanvasObject)
+	k.win.Canvas().Unfocus() // one focus ring on screen: the panel's
+	pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(w, h), content), k.win.Canvas())
 	k.disp.panel = pop
 	pop.Show()
 }
 
 func (k *Kiosk) hideDisplayPanel() {
-	if k.disp.panel != nil {
-		k.disp.panel.Hide()
-		k.disp.panel = nil
+	if k.disp.panel == nil {
+		return
 	}
+	k.disp.panel.Hide()
+	k.disp.panel = nil
+	// A keyboard user goes on from the control that opened the panel (when the screen still has it).
+	if f, ok := k.disp.opener.(fyne.Focusable); ok && slices.Contains(k.focusables(), k.disp.opener) {
+		k.win.Canvas().Focus(f)
+	}
+	k.disp.opener = nil
 }
 
 // keyboardSlot is the frame's place for the touch keyboard, at the bottom: empty until a text field gets the

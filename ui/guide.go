@@ -168,6 +168,7 @@ func screenTitle(o fyne.CanvasObject) string {
 
 // focused is the widgets' Focus hook: a control got the focus, or its state or focused row changed.
 func (k *Kiosk) focused(o fyne.CanvasObject) {
+	k.reveal(o)
 	if !k.guiding() {
 		return
 	}
@@ -466,3 +467,62 @@ func (k *Kiosk) idleWarned(seconds int) {
 // cfgGuideKeys and cfgGuideHintEvery are the configuration's guide_keys and guide_hint_every.
 func (k *Kiosk) cfgGuideKeys() []string           { return k.cfg.GuideKeys }
 func (k *Kiosk) cfgGuideHintEvery() time.Duration { return k.cfg.GuideHintEvery }
+
+// reveal scrolls the scroll containers that hold o so that o is in sight: Tab reaches controls below the
+// fold, and whoever stands beside the citizen should see where the focus is.
+func (k *Kiosk) reveal(o fyne.CanvasObject) {
+	var path []fyne.CanvasObject
+	var find func(n fyne.CanvasObject) bool
+	find = func(n fyne.CanvasObject) bool {
+		if n == nil {
+			return false
+		}
+		if n == o {
+			return true
+		}
+		var kids []fyne.CanvasObject
+		switch c := n.(type) {
+		case *fyne.Container:
+			kids = c.Objects
+		case *container.Scroll:
+			kids = []fyne.CanvasObject{c.Content}
+		case *widget.PopUp:
+			kids = []fyne.CanvasObject{c.Content}
+		case *widgets.Radio:
+			for _, it := range c.Items() {
+				kids = append(kids, it)
+			}
+		}
+		for _, ch := range kids {
+			if find(ch) {
+				path = append(path, n)
+				return true
+			}
+		}
+		return false
+	}
+	roots := append([]fyne.CanvasObject{k.win.Content()}, k.win.Canvas().Overlays().List()...)
+	for _, r := range roots {
+		if find(r) {
+			break
+		}
+	}
+	d := fyne.CurrentApp().Driver()
+	for _, n := range path { // innermost first
+		s, ok := n.(*container.Scroll)
+		if !ok || s.Direction == container.ScrollHorizontalOnly || s.Direction == container.ScrollNone {
+			continue
+		}
+		top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s).Y
+		off := s.Offset
+		switch {
+		case top < 0:
+			off.Y += top
+		case top+o.Size().Height > s.Size().Height:
+			off.Y += min(top, top+o.Size().Height-s.Size().Height)
+		default:
+			continue
+		}
+		s.ScrollToOffset(off)
+	}
+}

@@ -87,6 +87,7 @@ func (i *idle) showWarning(seconds int) {
 		card.CornerRadius = 16
 		box := container.NewStack(card, container.NewPadded(container.NewVBox(title, i.text, container.NewCenter(stay))))
 		// A modal pop-up shades the whole window, centres the card and takes every tap while it shows.
+		k.win.Canvas().Unfocus() // one focus ring on screen: the warning's
 		pop := widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(640, 260), box), k.win.Canvas())
 		pop.Show()
 		i.overlay = pop

@@ -10,6 +10,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -39,6 +40,7 @@ func (h *harness) checkTabOrder(screen string) {
 		h.t.Errorf("%s: no control to reach", screen)
 		return
 	}
+	positions := map[fyne.CanvasObject]fyne.Position{} // where each control is while it has the focus
 	c.Unfocus()
 	var order []fyne.CanvasObject
 	seen := map[fyne.CanvasObject]bool{}
@@ -50,15 +52,20 @@ func (h *harness) checkTabOrder(screen string) {
 		}
 		seen[f] = true
 		order = append(order, f)
+		positions[f] = fyne.CurrentApp().Driver().AbsolutePositionForObject(f)
+		// In sight: a control Tab reaches below the fold is scrolled to (Kiosk.reveal).
+		if p, hgt := fyne.CurrentApp().Driver().AbsolutePositionForObject(f), c.Size().Height; p.Y < 0 || p.Y+f.Size().Height > hgt+1 {
+			h.t.Errorf("%s: %s has the focus out of sight (y %.0f–%.0f of %.0f)", screen, describeForTest(f), p.Y, p.Y+f.Size().Height, hgt)
+		}
 	}
+
 	for _, o := range controls {
 		if !seen[o] {
 			h.t.Errorf("%s: Tab never reaches %s", screen, describeForTest(o))
 		}
 	}
-	d := fyne.CurrentApp().Driver()
 	for i := 1; i < len(order); i++ {
-		a, b := d.AbsolutePositionForObject(order[i-1]), d.AbsolutePositionForObject(order[i])
+		a, b := positions[order[i-1]], positions[order[i]]
 		if b.Y < a.Y-4 {
 			h.t.Errorf("%s: Tab jumps up the screen from %s (y %.0f) to %s (y %.0f)", screen,
 				describeForTest(order[i-1]), a.Y, describeForTest(order[i]), b.Y)
@@ -121,6 +128,12 @@ func TestTabOrderEveryScreen(t *testing.T) {
 	h.tap(h.k.tr("DisplayButton"))
 	h.checkTabOrder("the Aa panel")
 	h.tap(h.k.tr("DisplayClose"))
+	// At «Ekstra stor» the panel scrolls: Tab brings each choice into sight.
+	h.k.setDisplay(kt.SizeExtraLarge, false)
+	h.tap(h.k.tr("DisplayButton"))
+	h.checkTabOrder("the Aa panel at extra large text")
+	h.tap(h.k.tr("DisplayClose"))
+	h.k.setDisplay(kt.SizeNormal, false)
 
 	logIn(t, h, env, "p-ingrid")
 	h.waitFor("home", func() bool { return h.k.cur != nil && h.k.cur.kind() == kindHome })
