@@ -175,6 +175,7 @@ func (s *compose) setServices(list []api.Service) {
 	s.service.Show()
 	s.service.SetSelected(selected) // runs OnChanged: the draft gets the service
 	s.service.Refresh()
+	s.k.relayout() // the options take room now: lay the form out again
 	s.readBack.Enable()
 }
 

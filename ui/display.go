@@ -224,7 +224,7 @@ func (k *Kiosk) showDisplayPanel() {
 	// screen at «Ekstra stor»); «Lukk» stays in sight below them.
 	pad := layout.NewCustomPaddedLayout(16, 16, 24, 24)
 	full := container.NewStack(card, container.New(pad, container.NewVBox(box, closeRow))).MinSize().Height
-	h := min(full, k.win.Canvas().Size().Height-32)
+	h := min(full, k.win.Canvas().Size().Height-16)
 	if h <= 0 {
 		h = full
 	}

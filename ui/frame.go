@@ -33,10 +33,7 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	if k.sess == nil {
 		// Before login the "Aa" choice and "Be om hjelp" share a bar at the bottom (after login: the top bar).
 		bottom = container.NewVBox(container.New(layout.NewCustomPaddedLayout(0, 12, 24, 24),
-			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.helpSlot())), bottom)
-	}
-	if k.guiding() {
-		top.Add(container.NewCenter(k.guideMarker())) // whoever stands beside the citizen sees that speech is on
+			container.NewHBox(k.displayButton(), layout.NewSpacer(), k.guideSlot(), layout.NewSpacer(), k.helpSlot())), bottom)
 	}
 	bg := canvas.NewRectangle(kt.Colors().Background)
 	// The objects in reading order (top, body, bottom): Fyne's focus order is the tree's order, and
@@ -59,7 +56,11 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
-	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer()), right, who))
+	var left fyne.CanvasObject = container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer())
+	if k.guiding() { // in the name's place: the bar is no wider with it
+		left = container.NewVBox(layout.NewSpacer(), k.guideMarker(k.tr("GuideOnShort")), layout.NewSpacer())
+	}
+	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, left, right, who))
 }
 
 // heading returns a large bold title label.
@@ -127,4 +128,13 @@ func readingBorder(top, bottom, center fyne.CanvasObject) *fyne.Container {
 		}
 	}
 	return container.New(layout.NewBorderLayout(top, bottom, nil, nil), objs...)
+}
+
+// guideSlot is the frame's sign that speech guidance is on (for whoever stands beside the citizen), in the
+// bar the screen already has: no row of its own, so no screen grows taller with it. Empty when it is off.
+func (k *Kiosk) guideSlot() fyne.CanvasObject {
+	if !k.guiding() {
+		return container.NewHBox()
+	}
+	return container.NewVBox(layout.NewSpacer(), k.guideMarker(k.tr("GuideOnMarker")), layout.NewSpacer())
 }

@@ -23,17 +23,18 @@ import (
 // after a tone. Everything spoken comes from the same go-i18n messages as the screen, in its language; it
 // goes to espeak-ng on stdin and is never logged (internal/kiosk/speech). Touched on the UI goroutine only.
 type guide struct {
-	on        bool
-	last      string                 // the last thing said, for "repeat"
-	lastFocus fyne.CanvasObject      // the control last spoken (a second call for it speaks only what changed)
-	queueNext bool                   // the screen was just announced: the next focus is spoken after it
-	live      map[string]bool        // the errors and notices on screen now, each spoken once as it appears
-	notices   map[*widget.Label]bool // labels that are notices (besides error labels): spoken when they appear
-	scanDue   bool                   // a scan for new errors and notices is queued
-	enterDown bool                   // the keypad's Enter is held
-	enterGen  int                    // counts Enter presses: a hold timer of an older press does nothing
-	enterHeld bool                   // this press was held long enough to start guidance
-	stopHint  func()                 // ends the welcome screen's spoken hint
+	on            bool
+	last          string                 // the last thing said, for "repeat"
+	lastFocus     fyne.CanvasObject      // the control last spoken (a second call for it speaks only what changed)
+	queueNext     bool                   // the screen was just announced: the next focus is spoken after it
+	announceAfter bool                   // the next announcement follows what is said (guidance just started)
+	live          map[string]bool        // the errors and notices on screen now, each spoken once as it appears
+	notices       map[*widget.Label]bool // labels that are notices (besides error labels): spoken when they appear
+	scanDue       bool                   // a scan for new errors and notices is queued
+	enterDown     bool                   // the keypad's Enter is held
+	enterGen      int                    // counts Enter presses: a hold timer of an older press does nothing
+	enterHeld     bool                   // this press was held long enough to start guidance
+	stopHint      func()                 // ends the welcome screen's spoken hint
 }
 
 // guideHoldTime is how long the keypad's Enter is held to start speech guidance.
@@ -56,6 +57,7 @@ func (k *Kiosk) startGuide() {
 	k.stopGuideHint()
 	k.rerender() // the frame shows that speech is on
 	k.speak(k.tr("GuideStarted"))
+	k.guide.announceAfter = true // after «Talerettleiinga er på», not over it
 	k.announceScreen(false)
 }
 
@@ -114,7 +116,8 @@ func (k *Kiosk) announceScreen(again bool) {
 		parts = append(parts, k.tr("GuideHowToMove"))
 	}
 	k.guide.lastFocus = nil
-	k.speak(strings.Join(parts, "\n"))
+	k.say(strings.Join(parts, "\n"), k.guide.announceAfter)
+	k.guide.announceAfter = false
 	k.guide.queueNext = true
 	k.guide.live = k.liveTexts() // what is on screen from the start is read with it, not again as news
 }
@@ -444,9 +447,9 @@ func (k *Kiosk) stopGuideHint() {
 }
 
 // guideMarker is the frame's sign that speech is on, seen by whoever stands beside the citizen.
-func (k *Kiosk) guideMarker() fyne.CanvasObject {
+func (k *Kiosk) guideMarker(text string) fyne.CanvasObject {
 	icon := widget.NewIcon(theme.VolumeUpIcon())
-	l := widget.NewLabel(k.tr("GuideOnMarker"))
+	l := widget.NewLabel(text)
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	return container.NewHBox(icon, l)
 }

@@ -69,6 +69,19 @@ func (f *fakeSpeaker) spoken() []string {
 	return out
 }
 
+// peek returns what was said and queued since the last call, keeping it.
+func (f *fakeSpeaker) peek() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, e := range f.events {
+		if strings.HasPrefix(e, "say: ") || strings.HasPrefix(e, "queue: ") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // all returns every event since the last call, and forgets them.
 func (f *fakeSpeaker) all() []string {
 	f.mu.Lock()
@@ -237,12 +250,18 @@ func TestKeysOnlySessionIsSpoken(t *testing.T) {
 	tr := &transcript{}
 	defer func() { t.Logf("spoken transcript:\n%s", strings.Join(tr.lines, "\n— ")) }()
 
-	// F1 starts guidance; the screen says that speech is on.
+	// F1 starts guidance; the screen says that speech is on, and the screen is announced after that, not
+	// over it.
 	h.press(fyne.KeyF1)
+	if ev := sp.peek(); len(ev) < 2 || !strings.HasPrefix(ev[0], "say: Talerettleiinga er på") || !strings.HasPrefix(ev[1], "queue: ") {
+		t.Errorf("F1's message is not followed by the queued announcement: %q", ev)
+	}
 	h.heard(sp, tr, "Talerettleiinga er på", "Helsekiosk", "Her loggar du inn med BankID", "Trykk 2 eller Tab")
 	if !h.hasText("Talerettleiing er på") {
 		t.Error("the screen does not show that speech is on")
 	}
+	h.press(fyne.KeyF1) // again: what the keys do
+	h.heard(sp, tr, "Tastane: 2 eller pil ned")
 
 	// Tab to «Logg inn»: each control is spoken as the focus reaches it.
 	h.tabTo("Logg inn", false)

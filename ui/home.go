@@ -62,7 +62,8 @@ func (s *home) buildUI() fyne.CanvasObject {
 		s.load()
 		s.stopPoll = k.poll(s, s.check())
 	}
-	return readingBorder(top, nil, grid)
+	// In a scroll: at «Ekstra stor» on a 1280×800 screen two rows of tiles are taller than the room left.
+	return readingBorder(top, nil, container.NewVScroll(grid))
 }
 
 // load fills the tiles from the overview.

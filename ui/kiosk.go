@@ -185,6 +185,9 @@ func WithHTTPClient(hc *http.Client) Option {
 func (k *Kiosk) Run() {
 	k.startOps() // the connection checks, after the first paint is queued
 	k.win.ShowAndRun()
+	if k.sess != nil {
+		k.opLog(store.SessionEnded, "exit") // the kiosk closed during a visit (SIGTERM, staff's exit)
+	}
 	k.shutdownOps()
 	k.cancel()
 	if k.sess != nil {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
@@ -232,7 +233,11 @@ func (k *Kiosk) refreshStatus() {
 	}
 	slot.RemoveAll()
 	if k.ops.state == connDown && k.sess == nil {
-		slot.Add(widgets.NewBanner(k.tr("OpsUnavailable"), kt.Colors().ActingFor))
+		b := widgets.NewBanner(k.tr("OpsUnavailable"), kt.Colors().ActingFor)
+		if l, ok := b.(*fyne.Container).Objects[1].(*widget.Label); ok {
+			k.noticeLabel(l) // speech guidance says it when it comes
+		}
+		slot.Add(b)
 		slot.Show()
 	} else {
 		slot.Hide()

@@ -13,6 +13,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
@@ -293,4 +294,67 @@ func (h *harness) tapWhenReadyNoFit(text string) {
 		return false
 	})
 	h.tap(text)
+}
+
+// TestShotsKeyboardFocus saves pictures of screens reached with keys alone, with the focus on a list row, a
+// reply field, a service option and a tile, in nn at normal text and nb at extra large text, with speech
+// guidance on (its marker shows), into $HELSEKIOSK_SHOTS (skipped when unset): focus-NAME-LANG[-xl].png.
+func TestShotsKeyboardFocus(t *testing.T) {
+	dir := os.Getenv("HELSEKIOSK_SHOTS")
+	if dir == "" {
+		t.Skip("HELSEKIOSK_SHOTS not set")
+	}
+	for _, c := range []struct {
+		lang string
+		xl   bool
+	}{{"nn", false}, {"nb", true}} {
+		suffix := "-" + c.lang
+		if c.xl {
+			suffix += "-xl"
+		}
+		env := backendtest.New(t)
+		h := newHarnessWith(t, config.Config{API: env.URL, Lang: c.lang}, WithSpeaker(newFakeSpeaker()))
+		shot := func(name string) {
+			h.process()
+			img := h.k.win.Canvas().Capture()
+			f, err := os.Create(filepath.Join(dir, "focus-"+name+suffix+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := png.Encode(f, img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.xl {
+			h.k.setDisplay(kt.SizeExtraLarge, false)
+		}
+		h.press(fyne.KeyF1)
+		h.tabTo(h.k.tr("Login"), false)
+		shot("welcome")
+		logIn(t, h, env, "p-ingrid")
+		h.waitFor("home", func() bool { return h.k.cur != nil && h.k.cur.kind() == kindHome })
+		h.waitCalls("home")
+		h.tabTo(h.k.tr("TileMessages"), true)
+		shot("home")
+		h.press(fyne.KeyReturn)
+		h.waitFor("the inbox", func() bool { s, ok := h.k.cur.(*inbox); return ok && len(s.threads) > 1 })
+		tabToType(h, "the list", func(*widgets.List) bool { return true })
+		h.press(fyne.KeyDown)
+		shot("inbox")
+		h.press(fyne.KeyReturn)
+		h.waitFor("the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil })
+		h.waitCalls("the thread")
+		tabToType(h, "the reply", func(e *widgets.Entry) bool { return e.MultiLine })
+		h.typeKeys("Takk for sist")
+		shot("thread")
+		h.press(fyne.KeyEscape)
+		h.waitFor("the inbox", func() bool { _, ok := h.k.cur.(*inbox); return ok })
+		h.tabTo(h.k.tr("MsgNewMessage"), false)
+		h.press(fyne.KeyReturn)
+		h.waitFor("the services", func() bool { s, ok := h.k.cur.(*compose); return ok && len(s.service.Options) > 0 })
+		tabToType(h, "a service", func(*widgets.RadioOption) bool { return true })
+		h.press(fyne.KeySpace)
+		shot("compose")
+	}
 }

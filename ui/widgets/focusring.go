@@ -18,13 +18,14 @@ type focusRing struct {
 	fyne.WidgetRenderer
 	ring    *canvas.Rectangle
 	focused func() bool
+	size    fyne.Size // as laid out: the ring is drawn only round a widget with room
 }
 
 // withFocusRing wraps r with an outline shown while focused() holds.
 func withFocusRing(r fyne.WidgetRenderer, focused func() bool) fyne.WidgetRenderer {
 	ring := canvas.NewRectangle(nil)
 	ring.StrokeWidth = focusRingWidth
-	ring.CornerRadius = 6
+	ring.CornerRadius = 8
 	fr := &focusRing{WidgetRenderer: r, ring: ring, focused: focused}
 	fr.update()
 	return fr
@@ -33,7 +34,7 @@ func withFocusRing(r fyne.WidgetRenderer, focused func() bool) fyne.WidgetRender
 func (f *focusRing) update() {
 	f.ring.FillColor = nil
 	f.ring.StrokeColor = kt.Colors().Focus
-	if f.focused() {
+	if f.focused() && f.size.Width > 2*focusRingWidth && f.size.Height > 2*focusRingWidth {
 		f.ring.Show()
 	} else {
 		f.ring.Hide()
@@ -42,8 +43,14 @@ func (f *focusRing) update() {
 
 func (f *focusRing) Layout(s fyne.Size) {
 	f.WidgetRenderer.Layout(s)
-	f.ring.Move(fyne.NewPos(-focusRingWidth/2, -focusRingWidth/2))
-	f.ring.Resize(s.AddWidthHeight(focusRingWidth, focusRingWidth))
+	f.size = s
+	f.update()
+	// Inside the widget's bounds: a neighbour drawn after it (the next tile in a grid) cannot cover it.
+	f.ring.Move(fyne.NewPos(0, 0))
+	f.ring.Resize(s)
+	// A corner wider than half the side makes Fyne's painters draw a negative length: round less on a
+	// small widget.
+	f.ring.CornerRadius = max(0, min(8, min(s.Width, s.Height)/2-focusRingWidth))
 }
 
 func (f *focusRing) Objects() []fyne.CanvasObject {
