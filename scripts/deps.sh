@@ -9,7 +9,8 @@
 #   espeak-ng                       - read aloud (internal/kiosk/speech; Norwegian voice "nb")
 #   alsa-utils                      - aplay: speech and the guidance tone to a configured ALSA device
 #                                     (speech_device, a headset socket) and the tone on the default output
-#   sox (only with --test)          - inspect the speech tests' WAV files by hand (soxi, sox --i/stat)
+#   sox (only with --test)          - the speech smoke test checks the kiosk's WAV files (sox FILE -n stat);
+#                                     by hand: soxi, sox --i
 #   chromium (only with --test)     - headless browser for the backend's staff page test
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
 #   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
