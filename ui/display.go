@@ -447,7 +447,7 @@ func spokenText(o fyne.CanvasObject) string {
 		switch o := o.(type) {
 		case *widget.Label:
 			if t := strings.TrimSpace(o.Text); t != "" && o.Visible() {
-				parts = append(parts, strings.TrimRight(t, ".")+".")
+				parts = append(parts, strings.TrimRight(t, ".… ")+".")
 			}
 		case *fyne.Container:
 			for _, c := range o.Objects {

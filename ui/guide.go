@@ -107,6 +107,13 @@ func (k *Kiosk) announceScreen(again bool) {
 	if msg := guideScreenIDs[k.cur.kind()]; msg != "" {
 		parts = append(parts, k.tr(msg))
 	}
+	if k.cur.kind() == "messageScreen" && !again { // «Lastar …», an error: the message is the screen
+		for _, line := range strings.Split(spokenText(k.win.Content()), "\n") {
+			if line != k.tr("GuideOnShort")+"." && line != k.tr("GuideOnMarker")+"." {
+				parts = append(parts, line)
+			}
+		}
+	}
 	if again {
 		parts = append(parts, spokenText(k.win.Content()))
 		for _, f := range k.focusables() {
@@ -138,7 +145,6 @@ var guideScreenIDs = map[string]string{
 	"fullmaktScreen": id("GuideScreenFullmakt"),
 	"settings":       id("GuideScreenSettings"),
 	"help":           id("GuideScreenHelp"),
-	"messageScreen":  id("GuideScreenMessage"),
 	"refusal":        id("GuideScreenRefusal"),
 	kindPinScreen:    id("GuideScreenPin"),
 	kindStaffPanel:   id("GuideScreenStaff"),
