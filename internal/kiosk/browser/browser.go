@@ -14,7 +14,6 @@
 package browser
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +65,8 @@ type Options struct {
 	StartTimeout time.Duration
 	// Log gets the browser's start and end (never its output, which may carry URLs with codes).
 	Log *slog.Logger
+	// Stderr, when set, gets Chromium's standard error (tests; the kiosk discards it: it may carry URLs).
+	Stderr io.Writer
 }
 
 // A Browser is one running login window.
@@ -198,7 +199,7 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 		// In a new mount namespace, private (no mount leaves it): bind the policy over the system's, then
 		// exec Chromium in the same process (so it keeps this pid and process group).
 		args = append([]string{"--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-			`mount --bind "$0" "$1" && shift 2 && exec "$@"`, pdir, SystemPolicyDir, exe}, args...)
+			`mount --bind "$1" "$2" && shift 2 && exec "$@"`, "helsekiosk-browser", pdir, SystemPolicyDir, exe}, args...)
 		name = unshare
 	}
 	cmd := exec.Command(name, args...)
@@ -209,16 +210,11 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 		"TMPDIR="+dir)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return fail(err)
-	}
-	cmd.Stdout = nil
+	cmd.Stderr = o.Stderr // nil: /dev/null; never logged by default, it may carry URLs
 	if err := cmd.Start(); err != nil {
 		return fail(err)
 	}
 	b.cmd, b.pgid = cmd, cmd.Process.Pid
-	go func() { _, _ = io.Copy(io.Discard, bufio.NewReader(stderr)) }() // never logged: it may carry URLs
 	go b.wait()
 	o.Log.Info("browser_started", "pid", b.pgid, "headless", o.Headless, "kiosk", o.Kiosk)
 	if o.RemoteDebugging {

@@ -75,8 +75,14 @@ func NewPolicy(allow []string) Policy {
 }
 
 // AllowRemoteDebugging lets the DevTools protocol attach over --remote-debugging-port (tests only: chromedp
-// drives the login page with it). Developer tools stay unavailable to the person at the window.
-func (p Policy) AllowRemoteDebugging() Policy { p["RemoteDebuggingAllowed"] = true; return p }
+// drives the login page with it). With DeveloperToolsAvailability 2 Chromium refuses every DevTools
+// session on a page ("Not allowed", also over the protocol), so this sets it to 1 (allowed); the test of the
+// kiosk's own policy checks that refusal. URLBlocklist still blocks devtools:// pages.
+func (p Policy) AllowRemoteDebugging() Policy {
+	p["RemoteDebuggingAllowed"] = true
+	p["DeveloperToolsAvailability"] = 1
+	return p
+}
 
 // JSON is the policy file's contents.
 func (p Policy) JSON() ([]byte, error) { return json.MarshalIndent(p, "", "  ") }
