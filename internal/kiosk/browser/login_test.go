@@ -108,14 +108,22 @@ func (w *world) kiosk(t *testing.T) *client.Client {
 // visit is one login on the kiosk: the client's loopback login and the locked browser on its AuthURL,
 // with chromedp attached to the login window.
 type visit struct {
-	login *client.BrowserLogin
-	b     *browser.Browser
-	page  context.Context // chromedp, on the login window's page
-	ctx   context.Context // the login's ctx
-	stop  context.CancelFunc
+	login   *client.BrowserLogin
+	b       *browser.Browser
+	page    context.Context // chromedp, on the login window's page
+	browser context.Context // chromedp, the browser (for attaching again)
+	ctx     context.Context // the login's ctx
+	stop    context.CancelFunc
 }
 
 func (w *world) start(t *testing.T, exe string) *visit {
+	t.Helper()
+	return w.startWith(t, exe, nil)
+}
+
+// startWith is start with a policy of the test's (nil: the kiosk's, allowing the test's DevTools driver);
+// with policy set, it attaches to no page (v.page is the browser-level context).
+func (w *world) startWith(t *testing.T, exe string, policy browser.Policy) *visit {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -129,9 +137,12 @@ func (w *world) start(t *testing.T, exe string) *visit {
 		t.Fatal(err)
 	}
 	var stderr syncBuffer
+	own := policy != nil
+	if policy == nil {
+		policy = browser.NewPolicy(allow).AllowRemoteDebugging()
+	}
 	b, err := browser.Start(ctx, browser.Options{URL: l.AuthURL, Exe: exe, Headless: true, RemoteDebugging: true,
-		Zoom: 1.25, Lang: "nn", WindowSize: "1280,900", PrivatePolicy: browser.NewPolicy(allow).AllowRemoteDebugging(),
-		Stderr: &stderr})
+		Zoom: 1.25, Lang: "nn", WindowSize: "1280,900", PrivatePolicy: policy, Stderr: &stderr})
 	if err != nil {
 		t.Fatalf("browser.Start: %v\n%s", err, stderr.String())
 	}
@@ -145,11 +156,34 @@ func (w *world) start(t *testing.T, exe string) *visit {
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(bcancel)
+	if own {
+		return &visit{login: l, b: b, page: bctx, ctx: ctx, stop: cancel}
+	}
+	pctx := attachPage(t, bctx)
+	if err := chromedp.Run(pctx, chromedp.WaitVisible(`#user-ingrid`, chromedp.ByQuery)); err != nil {
+		t.Fatalf("the OP's login page: %v", err)
+	}
+	return &visit{login: l, b: b, page: pctx, ctx: ctx, stop: cancel, browser: bctx}
+}
+
+// connect is a new chromedp connection to the visit's browser.
+func connect(t *testing.T, v *visit) context.Context {
+	t.Helper()
+	actx, acancel := chromedp.NewRemoteAllocator(v.ctx, v.b.DevToolsURL, chromedp.NoModifyURL)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	return bctx
+}
+
+// attachPage attaches chromedp to the browser's one page target.
+func attachPage(t *testing.T, bctx context.Context) context.Context {
+	t.Helper()
 	var page target.ID
 	for deadline := time.Now().Add(time.Minute); page == ""; time.Sleep(100 * time.Millisecond) {
 		ts, err := chromedp.Targets(bctx)
-		if err != nil && time.Now().After(deadline) {
-			t.Fatalf("targets: %v", err)
+		if err != nil {
+			t.Fatalf("targets: %v", err) // (chromedp cannot retry a failed connection on the same context)
 		}
 		for _, ti := range ts {
 			if ti.Type == "page" {
@@ -162,10 +196,7 @@ func (w *world) start(t *testing.T, exe string) *visit {
 	}
 	pctx, pcancel := chromedp.NewContext(bctx, chromedp.WithTargetID(page))
 	t.Cleanup(pcancel)
-	if err := chromedp.Run(pctx, chromedp.WaitVisible(`#user-ingrid`, chromedp.ByQuery)); err != nil {
-		t.Fatalf("the OP's login page: %v", err)
-	}
-	return &visit{login: l, b: b, page: pctx, ctx: ctx, stop: cancel}
+	return pctx
 }
 
 // wait is the kiosk's Wait, then the kiosk closing the browser.
@@ -369,67 +400,158 @@ func TestLoginOnKiosk(t *testing.T) {
 }
 
 // TestLoginWindowPolicy: from the login window, a host outside the allowlist, a new window, the developer
-// tools, file:// and chrome:// all fail.
+// tools, file:// and chrome:// all fail. Chromium shows its "This page is blocked" interstitial
+// (net::ERR_BLOCKED_BY_ADMINISTRATOR, at chrome-error://chromewebdata/) for a blocked URL; on
+// chrome://settings, which cannot open in an app window, the browser ends (the login then ends with
+// ErrBrowserEnded and everything is cleaned up).
 func TestLoginWindowPolicy(t *testing.T) {
 	exe := chromium(t)
 	w := newWorld(t)
 	v := w.start(t, exe)
-	defer w.clean(t, v)
-	defer v.b.Close()
 
-	// Where the page is and what it shows after trying to go to url.
-	try := func(url string) (string, string) {
+	try := func(url string) (href, text string, exited bool) { t.Helper(); return try2(t, v, url) }
+	blocked := func(url string) {
 		t.Helper()
-		navErr := chromedp.Run(v.page, chromedp.Navigate(url))
-		var href, text string
-		_ = chromedp.Run(v.page, chromedp.Evaluate(`location.href`, &href),
-			chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
-		if navErr != nil {
-			text = navErr.Error() + " | " + text
+		href, text, exited := try(url)
+		if exited {
+			t.Fatalf("%s: the browser ended", url)
 		}
-		return href, text
-	}
-	for _, url := range []string{w.outside.URL + "/", "file:///etc/passwd", "chrome://version", "chrome://settings",
-		"chrome://policy", "devtools://devtools/bundled/inspector.html", "view-source:" + w.op.Issuer + "/.well-known/openid-configuration"} {
-		href, text := try(url)
-		blocked := strings.Contains(text, "ERR_BLOCKED_BY_ADMINISTRATOR") || strings.Contains(text, "blocked")
-		if !blocked || strings.Contains(text, "root:") || strings.Contains(text, "outside the allowlist") ||
-			strings.Contains(text, "Chromium") && !strings.Contains(text, "ERR_BLOCKED") {
+		if !strings.Contains(text, "ERR_BLOCKED_BY_ADMINISTRATOR") || href != "chrome-error://chromewebdata/" {
 			t.Errorf("%s: not blocked: at %s: %.300q", url, href, text)
 		}
-		t.Logf("%-60s → %s: %.120q", url, href, strings.ReplaceAll(text, "\n", " "))
+		t.Logf("%-45s → %s: %.90q", url, href, strings.ReplaceAll(text, "\n", " "))
 	}
-	if n := w.visits.Load(); n != 0 {
-		t.Errorf("the outside server had %d visits", n)
+	for _, url := range []string{w.outside.URL + "/", "http://localhost:" + strings.Split(w.op.Issuer, ":")[2] + "/",
+		"file:///etc/passwd", "file:///", "chrome://version", "chrome://policy", "chrome://downloads",
+		"devtools://devtools/bundled/inspector.html", "view-source:" + w.op.Issuer + "/.well-known/openid-configuration",
+		"data:text/html,<p>data</p>"} {
+		blocked(url)
 	}
 
-	// The OP's origin is allowed; from there, window.open goes nowhere.
-	if href, text := try(w.op.Issuer + "/.well-known/openid-configuration"); !strings.Contains(text, "authorization_endpoint") {
+	// The OP's origin is allowed; from there, window.open goes nowhere, with or without a click.
+	if href, text, _ := try(w.op.Issuer + "/.well-known/openid-configuration"); !strings.Contains(text, "authorization_endpoint") {
 		t.Errorf("the OP's discovery (allowed) at %s: %.200q", href, text)
 	}
-	var opened bool
-	if err := chromedp.Run(v.page, chromedp.Evaluate(`window.open(`+"`"+w.outside.URL+"/popup`"+`) !== null`, &opened)); err != nil {
+	var opened1, opened2 bool
+	if err := chromedp.Run(v.page,
+		chromedp.Evaluate(`window.open(`+"`"+w.outside.URL+"/popup`"+`) !== null`, &opened1),
+		chromedp.Evaluate(`window.open(location.origin + "/.well-known/openid-configuration") !== null`, &opened2)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Run(v.page, chromedp.Evaluate(`window.open(location.origin + "/.well-known/openid-configuration") !== null`, &opened)); err != nil {
+	if opened1 || opened2 {
+		t.Errorf("window.open without a gesture: opened %v %v", opened1, opened2)
+	}
+	// With a gesture (a real click): the pop-up blocker lets it through, but the new window's URL is
+	// blocked like any other.
+	if err := chromedp.Run(v.page,
+		chromedp.Evaluate(`document.body.innerHTML = '<button id=pop onclick="window.open(\'`+w.outside.URL+`/clicked\')">pop</button>'`, nil),
+		chromedp.Click(`#pop`, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(time.Second)
 	ts, err := chromedp.Targets(v.page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages := 0
+	var popup target.ID
 	for _, ti := range ts {
-		if ti.Type == "page" {
-			pages++
+		if ti.Type == "page" && strings.HasSuffix(ti.URL, "/clicked") {
+			popup = ti.TargetID
 		}
 	}
-	if opened || pages != 1 {
-		t.Errorf("window.open: opened %v, %d pages", opened, pages)
+	if popup != "" {
+		// Chromium names the target by the URL asked for; what it shows is the blocked page.
+		pctx, pcancel := chromedp.NewContext(connect(t, v), chromedp.WithTargetID(popup))
+		defer pcancel()
+		var href, text string
+		_ = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
+			chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+		if href != "chrome-error://chromewebdata/" || !strings.Contains(text, "This page is blocked") {
+			t.Errorf("the clicked pop-up is at %s: %.200q", href, text)
+		}
+		t.Logf("window.open without a gesture: refused (null); with a click: a second window, at %s: %.60q", href, text)
 	}
 	if n := w.visits.Load(); n != 0 {
 		t.Errorf("the outside server had %d visits", n)
 	}
-	t.Logf("window.open: refused (%d page)", pages)
+
+	if err := v.b.Close(); err != nil {
+		t.Error(err)
+	}
+	w.clean(t, v)
+
+	// chrome://settings and chrome://history cannot open in an app window: Chromium would open a tabbed
+	// window for them, which the policy refuses, and the browser ends instead. Each in a browser of its own.
+	for _, url := range []string{"chrome://settings", "chrome://history", "chrome://settings/passwords"} {
+		v := w.start(t, exe)
+		href, text, exited := try2(t, v, url)
+		if !exited && (!strings.Contains(text, "ERR_BLOCKED_BY_ADMINISTRATOR") || href != "chrome-error://chromewebdata/") {
+			t.Errorf("%s: at %s: %.300q", url, href, text)
+		}
+		_, err := v.wait()
+		t.Logf("%-45s → browser ended %v; the login: %v", url, exited, err)
+		if exited && !errors.Is(err, client.ErrBrowserEnded) {
+			t.Errorf("after %s: %v, want ErrBrowserEnded", url, err)
+		}
+		w.clean(t, v)
+	}
+}
+
+// try2 navigates the login window to url and returns where the page is and what it shows; exited when
+// the browser ended on it. (Chromium may swap the page's process on such a navigation, which ends
+// chromedp's session with it: each step connects afresh.)
+func try2(t *testing.T, v *visit, url string) (href, text string, exited bool) {
+	t.Helper()
+	v.page = attachPage(t, connect(t, v))
+	navErr := chromedp.Run(v.page, chromedp.Navigate(url))
+	select {
+	case <-v.b.Done():
+		return "", "", true
+	case <-time.After(300 * time.Millisecond):
+	}
+	v.page = attachPage(t, connect(t, v))
+	_ = chromedp.Run(v.page, chromedp.Evaluate(`location.href`, &href),
+		chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+	if navErr != nil {
+		text = navErr.Error() + " | " + text
+	}
+	return href, text, false
+}
+
+// TestLoginWindowNoDevTools: with the kiosk's own policy (DeveloperToolsAvailability 2), not even the
+// DevTools protocol may inspect the login page; with RemoteDebuggingAllowed false (the kiosk's), no
+// DevTools port opens at all.
+func TestLoginWindowNoDevTools(t *testing.T) {
+	exe := chromium(t)
+	w := newWorld(t)
+	allow, _ := browser.AllowFor(w.op.Issuer, nil, client.DefaultCallbackPath)
+	p := browser.NewPolicy(allow)
+	p["RemoteDebuggingAllowed"] = true // only to attach and be refused
+	v := w.startWith(t, exe, p)
+	pctx := attachPage(t, v.page)
+	err := chromedp.Run(pctx, chromedp.Evaluate(`1`, new(int)))
+	if err == nil || !strings.Contains(err.Error(), "Not allowed") {
+		t.Errorf("DevTools on the login page: %v, want Not allowed", err)
+	}
+	t.Logf("DevTools protocol on the login page: %v", err)
+	if err := v.b.Close(); err != nil {
+		t.Error(err)
+	}
+	w.clean(t, v)
+
+	// The kiosk's policy as it is: no DevTools port.
+	l, err := w.kiosk(t).StartBrowserLogin(t.Context(), client.BrowserLoginOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	b, err := browser.Start(ctx, browser.Options{URL: l.AuthURL, Exe: exe, Headless: true, RemoteDebugging: true,
+		PrivatePolicy: browser.NewPolicy(allow), StartTimeout: 10 * time.Second})
+	if err == nil {
+		b.Close()
+		t.Fatalf("a DevTools port opened under the kiosk's policy: %s", b.DevToolsURL)
+	}
+	t.Logf("DevTools port under the kiosk's policy: %v", err)
 }
