@@ -347,9 +347,21 @@ func TestLoginOnKiosk(t *testing.T) {
 		if done != "Innlogginga er ferdig. Vindauget lukkar seg." {
 			t.Errorf("the loopback page says %q", done)
 		}
+		// What the browser wrote while it ran, all inside its temporary directory.
+		var files int
+		_ = filepath.WalkDir(v.b.ProfileDir, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files++
+			}
+			return nil
+		})
+		if files == 0 {
+			t.Error("the profile directory is empty while the browser runs: is it the one Chromium uses?")
+		}
 		if err := v.b.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		t.Logf("the browser had written %d files under %s; after Close it is gone", files, v.b.ProfileDir)
 		me, err := s.Me(t.Context())
 		if err != nil || me.Citizen.Id != backend.DemoIngrid {
 			t.Fatalf("Me: %+v %v", me, err)
