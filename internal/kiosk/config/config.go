@@ -66,6 +66,9 @@ type Config struct {
 	// Resource, when set, is sent as RFC 8707 "resource" on the device authorization and token requests,
 	// so the issuer puts the API in the token's audience.
 	Resource string
+
+	// LoginSettings are the ways in: the phone, the kiosk's own browser window (login.go).
+	LoginSettings
 }
 
 // DefaultScopes is what the citizen's login asks for by default.
@@ -171,6 +174,9 @@ func DefaultDir(getenv func(string) string) string {
 // Set parses value for key into c, as every layer does.
 func Set(c *Config, key, value string) error {
 	value = strings.TrimSpace(value)
+	if ok, err := setLogin(c, key, value); ok {
+		return err
+	}
 	parseBool := func(dst *bool) error {
 		b, err := strconv.ParseBool(value)
 		if err != nil {
@@ -228,6 +234,9 @@ func Set(c *Config, key, value string) error {
 
 // Value is key's value in c, as Set reads it back.
 func Value(c Config, key string) string {
+	if v, ok := valueLogin(c, key); ok {
+		return v
+	}
 	switch key {
 	case KeyAPI:
 		return c.API
@@ -308,6 +317,9 @@ func Validate(c *Config) error {
 	if c.Kiosk {
 		c.Fullscreen = true
 	}
+	if err := validateLogin(c); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -341,6 +353,7 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("client-secret-file", "", "file holding the kiosk's OAuth client secret (never the secret itself)")
 	fs.String("scopes", "", "scopes the citizen's login asks for (default \""+DefaultScopes+"\")")
 	fs.String("resource", "", "RFC 8707 resource (the API) sent on device authorization and token requests")
+	loginFlags(fs)
 	dirFlag := fs.String("config-dir", "", "configuration directory (config.toml, the local store)")
 	fileFlag := fs.String("config", "", "configuration file (default: config.toml in the configuration directory)")
 	for _, a := range args {
