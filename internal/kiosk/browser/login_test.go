@@ -87,7 +87,7 @@ func newWorld(t *testing.T) *world {
 }
 
 func shortTempDir(t *testing.T) string {
-	d, err := os.MkdirTemp("/tmp", "hk-")
+	d, err := os.MkdirTemp("/tmp", "hkbrowser-")
 	if err != nil {
 		t.Fatal(err)
 	}
