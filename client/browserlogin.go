@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -117,6 +118,7 @@ type BrowserLogin struct {
 	ln                     net.Listener
 	srv                    *http.Server
 	got                    chan url.Values // the one redirect
+	claimed                atomic.Bool     // a redirect has come
 	closed                 chan struct{}
 	closeOnce              sync.Once
 }
@@ -185,12 +187,12 @@ var doneText = map[string][2]string{
 }
 
 func (b *BrowserLogin) callback(w http.ResponseWriter, r *http.Request) {
-	select {
-	case b.got <- r.URL.Query():
-	default: // a second redirect: the first one counts
+	if !b.claimed.CompareAndSwap(false, true) { // a second redirect: the first one counts
 		http.Error(w, "gone", http.StatusGone)
 		return
 	}
+	// The page is written before Wait goes on (and, returning, closes the listener).
+	defer func() { b.got <- r.URL.Query() }()
 	lang := b.c.language()
 	if _, ok := doneText[lang]; !ok {
 		lang = "nn"
