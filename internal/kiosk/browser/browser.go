@@ -209,6 +209,9 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
 		"TMPDIR="+dir)
 	cmd.Dir = dir
+	// Its own process group, so that Close can end every helper; Pdeathsig kills it should the kiosk die
+	// (Linux sends it when the starting OS thread ends: Go ends threads only of goroutines that exit while
+	// locked to one, which the kiosk's starters do not do).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = o.Stderr // nil: /dev/null; never logged by default, it may carry URLs
 	if err := cmd.Start(); err != nil {
