@@ -181,4 +181,3 @@ func TestCodeFlowPKCE(t *testing.T) {
 		}
 	})
 }
-
