@@ -72,8 +72,10 @@ func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
 	if err := c.call(c.request(ctx, ""), http.MethodGet, c.issuerPath("/.well-known/openid-configuration"), &got); err != nil {
 		return nil, err
 	}
-	if got.DeviceAuthorizationEndpoint == "" || got.TokenEndpoint == "" {
-		return nil, &Error{Status: http.StatusOK, Code: CodeMalformedResponse, Err: errors.New("discovery lacks device endpoints")}
+	// An issuer offers the device flow, the authorization code flow (the login on the kiosk, browserlogin.go),
+	// or both; each login checks for its own endpoint.
+	if got.TokenEndpoint == "" || (got.DeviceAuthorizationEndpoint == "" && (got.AuthorizationEndpoint == nil || *got.AuthorizationEndpoint == "")) {
+		return nil, &Error{Status: http.StatusOK, Code: CodeMalformedResponse, Err: errors.New("discovery lacks login endpoints")}
 	}
 	c.mu.Lock()
 	c.disc = &got
@@ -220,6 +222,9 @@ func (c *Client) StartLogin(ctx context.Context, kioskName string) (*Login, erro
 	d, err := c.Discover(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if d.DeviceAuthorizationEndpoint == "" {
+		return nil, &Error{Status: http.StatusOK, Code: CodeMalformedResponse, Err: errors.New("discovery lacks the device authorization endpoint")}
 	}
 	cfg := c.oauthConfig(d)
 	var opts []oauth2.AuthCodeOption

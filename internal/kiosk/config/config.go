@@ -81,6 +81,9 @@ type Config struct {
 	// SpeechToWAV is no setting but the test-only flag --speech-to-wav DIR: speech is written as numbered
 	// WAV files to DIR instead of being played.
 	SpeechToWAV string
+
+	// LoginSettings are the ways in: the phone, the kiosk's own browser window (login.go).
+	LoginSettings
 }
 
 // DefaultScopes is what the citizen's login asks for by default.
@@ -255,6 +258,9 @@ func DefaultDir(getenv func(string) string) string {
 // Set parses value for key into c, as every layer does.
 func Set(c *Config, key, value string) error {
 	value = strings.TrimSpace(value)
+	if ok, err := setLogin(c, key, value); ok {
+		return err
+	}
 	parseBool := func(dst *bool) error {
 		b, err := strconv.ParseBool(value)
 		if err != nil {
@@ -334,6 +340,9 @@ func Set(c *Config, key, value string) error {
 
 // Value is key's value in c, as Set reads it back.
 func Value(c Config, key string) string {
+	if v, ok := valueLogin(c, key); ok {
+		return v
+	}
 	switch key {
 	case KeyAPI:
 		return c.API
@@ -445,6 +454,9 @@ func Validate(c *Config) error {
 	if c.Kiosk {
 		c.Fullscreen = true
 	}
+	if err := validateLogin(c); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -484,6 +496,7 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("guide-keys", "", "keys that start speech guidance, comma separated (default \"F1,KP_Enter:hold\")")
 	fs.String("guide-hint-every", "", "how often the welcome screen says how to start speech guidance (e.g. 60s; 0 = never)")
 	wavFlag := fs.String("speech-to-wav", "", "for tests only: write speech as WAV files to DIR instead of playing it")
+	loginFlags(fs)
 	dirFlag := fs.String("config-dir", "", "configuration directory (config.toml, the local store)")
 	fileFlag := fs.String("config", "", "configuration file (default: config.toml in the configuration directory)")
 	for _, a := range args {

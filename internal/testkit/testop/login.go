@@ -44,6 +44,11 @@ var pages = template.Must(template.New("").Parse(`
 <form method="post" action="/device/confirm">
 <button type="submit" name="action" value="allow">Allow</button>
 <button type="submit" name="action" value="deny">Deny</button></form></body></html>{{end}}
+{{define "pick"}}{{template "head"}}
+<h1>Log in to {{.Client}}</h1><p>Choose who you are (a test OP: no password).</p>
+<form method="post" action="/login"><input type="hidden" name="id" value="{{.ID}}">
+{{range .Personas}}<p><button type="submit" id="user-{{.Username}}" name="user" value="{{.Username}}">{{.Username}} ({{.ACR}})</button></p>
+{{end}}<p><button type="submit" id="deny" name="action" value="deny">Deny</button></p></form></body></html>{{end}}
 {{define "done"}}{{template "head"}}<p class="done">{{.}}</p></body></html>{{end}}
 `))
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 )
 
 // store is the OP's whole state, in memory: an op.Storage (and op.DeviceAuthorizationStorage) written for
-// the device flow with JWT access tokens. The authorization code flow is not offered.
+// the device flow and the authorization code flow with PKCE (codeflow.go), with JWT access tokens.
 type store struct {
 	cfg *config
 	key signingKey
@@ -26,6 +27,10 @@ type store struct {
 	tokens    map[string]*accessEntry // by jti
 	refresh   map[string]*refreshEntry
 	revoked   []Revocation
+	auths     map[string]*authEntry // the code flow's auth requests, by id (codeflow.go)
+	codes     map[string]string     // authorization code → auth request id
+	seen      []AuthRequestSeen
+	tamper    CodeFlowTamper
 }
 
 type deviceEntry struct {
@@ -59,7 +64,8 @@ func newStore(cfg *config) (*store, error) {
 	}
 	return &store{cfg: cfg, key: signingKey{id: rand.Text(), key: k},
 		devices: map[string]*deviceEntry{}, userCodes: map[string]string{},
-		tokens: map[string]*accessEntry{}, refresh: map[string]*refreshEntry{}}, nil
+		tokens: map[string]*accessEntry{}, refresh: map[string]*refreshEntry{},
+		auths: map[string]*authEntry{}, codes: map[string]string{}}, nil
 }
 
 // signingKey is the OP's RS256 key (op.SigningKey and, through publicKey, op.Key).
@@ -80,14 +86,15 @@ func (k publicKey) Key() any                           { return &k.key.PublicKey
 
 // --- clients ---
 
-// opClient is a device-flow client: confidential (client_secret_basic) or public (auth method none).
+// opClient is a device-flow client: confidential (client_secret_basic) or public (auth method none); with
+// RedirectURIs also a code-flow client (a public one is a native app, RFC 8252).
 type opClient struct {
 	c   Client
 	cfg *config
 }
 
 func (c opClient) GetID() string                    { return c.c.ID }
-func (c opClient) RedirectURIs() []string           { return nil }
+func (c opClient) RedirectURIs() []string           { return c.c.RedirectURIs }
 func (c opClient) PostLogoutRedirectURIs() []string { return nil }
 func (c opClient) ApplicationType() op.ApplicationType {
 	if c.c.Secret == "" {
@@ -105,9 +112,27 @@ func (c opClient) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
 func (c opClient) GrantTypes() []oidc.GrantType {
-	return []oidc.GrantType{oidc.GrantTypeDeviceCode, oidc.GrantTypeRefreshToken}
+	g := []oidc.GrantType{oidc.GrantTypeDeviceCode, oidc.GrantTypeRefreshToken}
+	if len(c.c.RedirectURIs) > 0 {
+		g = append(g, oidc.GrantTypeCode)
+	}
+	return g
 }
-func (c opClient) LoginURL(string) string               { return "/device" }
+
+// RedirectURIGlobs lets a confidential (Web) client's loopback redirect URIs match on any port, as op does
+// by itself for a native client (RFC 8252 7.3): a confidential client must stay Web for op's device flow.
+func (c opClient) RedirectURIGlobs() []string {
+	var globs []string
+	for _, u := range c.c.RedirectURIs {
+		p, ok := op.HTTPLoopbackOrLocalhost(u)
+		if ok && p.Port() == "" {
+			globs = append(globs, p.Scheme+"://"+p.Hostname()+":*"+p.EscapedPath())
+		}
+	}
+	return globs
+}
+func (c opClient) PostLogoutRedirectURIGlobs() []string { return nil }
+func (c opClient) LoginURL(id string) string            { return loginPath + "?id=" + url.QueryEscape(id) }
 func (c opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
 func (c opClient) IDTokenLifetime() time.Duration       { return c.cfg.accessTTL }
 func (c opClient) DevMode() bool                        { return false }
@@ -352,21 +377,8 @@ func (s *store) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm,
 }
 func (s *store) KeySet(context.Context) ([]op.Key, error) { return []op.Key{publicKey{&s.key}}, nil }
 
-// --- the authorization code flow: not offered ---
+// --- the authorization code flow: codeflow.go ---
 
-var errNoCodeFlow = errors.New("testop offers only the device flow")
-
-func (s *store) CreateAuthRequest(context.Context, *oidc.AuthRequest, string) (op.AuthRequest, error) {
-	return nil, oidc.ErrUnauthorizedClient().WithDescription("testop offers only the device flow")
-}
-func (s *store) AuthRequestByID(context.Context, string) (op.AuthRequest, error) {
-	return nil, errNoCodeFlow
-}
-func (s *store) AuthRequestByCode(context.Context, string) (op.AuthRequest, error) {
-	return nil, errNoCodeFlow
-}
-func (s *store) SaveAuthCode(context.Context, string, string) error { return errNoCodeFlow }
-func (s *store) DeleteAuthRequest(context.Context, string) error    { return nil }
 func (s *store) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
 	return nil, errors.New("testop offers no JWT profile grant")
 }

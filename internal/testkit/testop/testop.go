@@ -4,8 +4,11 @@
 // in-memory storage written here for the device flow (RFC 8628), with JWT access tokens (RFC 9068) that carry
 // each test user's pid and acr, and a minimal HTML login UI that a Phone fills in as a citizen would.
 //
-// It is not for production: users have plain-text passwords, everything lives in memory, and the
-// authorization code flow is not offered.
+// It also offers the authorization code flow with PKCE (codeflow.go) for clients with redirect URIs: a
+// login page where the test citizen picks a persona (or denies), and CodeFlowTamper to make the OP answer
+// wrongly (state, nonce, acr) as a broken or hostile OP would.
+//
+// It is not for production: users have plain-text passwords, and everything lives in memory.
 package testop
 
 import (
@@ -55,7 +58,15 @@ func (u User) subject() string {
 // A Client is a device-flow client of the OP: confidential with client_secret_basic when Secret is set,
 // public (token_endpoint_auth_method none, client_id in the body) when Secret is empty. Either may use the
 // device_code and refresh_token grants; its access tokens are JWTs.
-type Client struct{ ID, Secret string }
+//
+// With RedirectURIs it is also a client of the authorization code flow (with PKCE S256 required): a public
+// one is a native app whose loopback redirect URIs (http://127.0.0.1/path, no port) match any port (RFC
+// 8252 7.3; zitadel's op does this for native clients), a confidential one gets the same through redirect
+// URI globs.
+type Client struct {
+	ID, Secret   string
+	RedirectURIs []string
+}
 
 type config struct {
 	users      []User
@@ -144,6 +155,7 @@ func Start(t testing.TB, opts ...Option) *OP {
 	_, _ = rand.Read(cryptoKey[:])
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:             cryptoKey,
+		CodeMethodS256:        true,
 		GrantTypeRefreshToken: true,
 		SupportedUILocales:    []language.Tag{language.English},
 		DeviceAuthorization: op.DeviceAuthorizationConfig{
@@ -161,6 +173,7 @@ func Start(t testing.TB, opts ...Option) *OP {
 	mux := http.NewServeMux()
 	mux.Handle("/device", o.ui)
 	mux.Handle("/device/", o.ui)
+	mux.Handle(loginPath, &codeLoginUI{o: o})
 	mux.Handle("/", o.wrap(provider))
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener.Close()
