@@ -100,6 +100,9 @@ type BrowserLoginOptions struct {
 	ACR string
 	// CallbackPath is the loopback redirect URI's path (default DefaultCallbackPath).
 	CallbackPath string
+	// DoneTitle and DoneText are the page the browser shows after the redirect, in the kiosk's language
+	// (the UI translates them; empty: a plain default in the client's language).
+	DoneTitle, DoneText string
 }
 
 // A BrowserLogin is one code-flow login under way: open AuthURL in the kiosk's browser, then Wait.
@@ -115,6 +118,7 @@ type BrowserLogin struct {
 	issuer                 string
 	verifier, state, nonce string
 	acr                    string
+	doneTitle, doneText    string
 	ln                     net.Listener
 	srv                    *http.Server
 	got                    chan url.Values // the one redirect
@@ -145,7 +149,7 @@ func (c *Client) StartBrowserLogin(ctx context.Context, o BrowserLoginOptions) (
 	}
 	b := &BrowserLogin{
 		RedirectURI: "http://" + ln.Addr().String() + o.CallbackPath,
-		c:           c, issuer: d.Issuer, acr: o.ACR, ln: ln,
+		c:           c, issuer: d.Issuer, acr: o.ACR, ln: ln, doneTitle: o.DoneTitle, doneText: o.DoneText,
 		verifier: oauth2.GenerateVerifier(), state: rand.Text(), nonce: rand.Text(),
 		got: make(chan url.Values, 1), closed: make(chan struct{}),
 	}
@@ -200,7 +204,11 @@ func (b *BrowserLogin) callback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	_ = donePage.Execute(w, struct{ Lang, Title, Text string }{lang, doneText[lang][0], doneText[lang][1]})
+	title, text := doneText[lang][0], doneText[lang][1]
+	if b.doneText != "" {
+		title, text = b.doneTitle, b.doneText
+	}
+	_ = donePage.Execute(w, struct{ Lang, Title, Text string }{lang, title, text})
 }
 
 // Close ends the login: the listener closes and a Wait under way returns ErrBrowserLoginCancelled. It is

@@ -133,6 +133,7 @@ func (k *Kiosk) announceScreen(again bool) {
 var guideScreenIDs = map[string]string{
 	"welcome":        id("GuideScreenWelcome"),
 	"login":          id("GuideScreenLogin"),
+	"browserLogin":   id("GuideScreenBrowserLogin"),
 	"consent":        id("GuideScreenConsent"),
 	"choosePerson":   id("GuideScreenChoosePerson"),
 	kindHome:         id("GuideScreenHome"),

@@ -39,6 +39,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/assets"
 	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/locales"
@@ -117,6 +118,9 @@ type Kiosk struct {
 	disp       display // text size, contrast, touch keyboard, read-aloud (ui/display.go)
 	guide      guide   // speech guidance (ui/guide.go), with the keys (ui/keys.go)
 	speakerSet bool    // WithSpeaker was given
+
+	// browserOpts, when set, changes how the login on the kiosk starts its browser (tests).
+	browserOpts func(*browser.Options)
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
 	pollEvery time.Duration

@@ -44,15 +44,23 @@ type login struct {
 	codeBox   *fyne.Container
 	qrBox     *fyne.Container
 	root      *fyne.Container // refreshed when a part is shown or hidden (containers do not re-layout by themselves)
+	notice    string          // how the last try ended (a message ID), shown until the next try
 }
 
-func newLogin(k *Kiosk) *login {
+func newLogin(k *Kiosk) *login { return newLoginWith(k, "") }
+
+// newLoginWith is the login screen with a message (an ID) saying how the last try ended (the login on the
+// kiosk cancelled, the browser closed, …); "" for none.
+func newLoginWith(k *Kiosk, notice string) *login {
 	ctx, cancel := context.WithCancel(k.ctx)
-	return &login{k: k, ctx: ctx, cancel: cancel}
+	return &login{k: k, ctx: ctx, cancel: cancel, notice: notice}
 }
 
 func (s *login) buildUI() fyne.CanvasObject {
 	k := s.k
+	if !k.offersPhoneLogin() {
+		return s.kioskOnlyUI()
+	}
 	s.qr = canvas.NewImageFromResource(nil)
 	s.qr.FillMode = canvas.ImageFillContain
 	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
@@ -83,6 +91,18 @@ func (s *login) buildUI() fyne.CanvasObject {
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
 	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
+	if s.notice != "" {
+		note := errorLabel()
+		showError(note, k.tr(s.notice))
+		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
+	}
+	if k.offersKioskLogin() {
+		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk.
+		here := widgets.NewIconButton(k.hooks, k.tr("KioskLoginButton"), theme.ComputerIcon(), func() { k.show(newBrowserLogin(k)) })
+		left.Add(widget.NewSeparator())
+		left.Add(para(k.tr("KioskLoginOffer")))
+		left.Add(container.NewHBox(here))
+	}
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
 		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
@@ -299,4 +319,20 @@ func spellCode(code string) string {
 		groups = append(groups, strings.Join(strings.Split(g, ""), ", ")+".")
 	}
 	return strings.Join(groups, " ")
+}
+
+// kioskOnlyUI is the login screen where the municipality offers only the login on the kiosk (login = kiosk):
+// how the last try ended, and the way to try again.
+func (s *login) kioskOnlyUI() fyne.CanvasObject {
+	k := s.k
+	box := container.NewVBox(subheading(k.tr("KioskLoginHeading")))
+	if s.notice != "" {
+		note := errorLabel()
+		showError(note, k.tr(s.notice))
+		box.Add(note)
+	}
+	again := widgets.NewPrimaryButton(k.hooks, k.tr("KioskLoginButton"), func() { k.show(newBrowserLogin(k)) })
+	back := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
+	box.Add(container.NewHBox(again, back))
+	return box
 }

@@ -54,7 +54,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	}
 	k.notice = logoutCitizen // shown once
 
-	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), func() { k.show(newLogin(k)) })
+	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), k.startLogin)
 	s.login.Icon = theme.LoginIcon()
 	loginBox := container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), s.login))
 

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/helsekiosk/helsekiosk/client"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
+	"github.com/helsekiosk/helsekiosk/ui/widgets"
+)
+
+// browserLogin is the login here on the kiosk, for a citizen without a phone of their own: the OP's login
+// page (BankID with a code device or the app) in a locked Chromium window over the kiosk
+// (internal/kiosk/browser), the authorization code flow with PKCE on a loopback redirect (client
+// StartBrowserLogin). The screen behind it says what is going on and has a large «Avbryt». However the
+// login ends – success, cancel, an error, the time running out, the browser closed or crashed, logout –
+// the browser and all its processes are ended and its profile removed (Browser.Close) before anything
+// else happens.
+type browserLogin struct {
+	k      *Kiosk
+	ctx    context.Context
+	cancel context.CancelFunc
+	status *widget.Label
+
+	b *browser.Browser // the browser while it runs (tests attach to it); touched on the UI goroutine
+}
+
+func newBrowserLogin(k *Kiosk) *browserLogin {
+	ctx, cancel := context.WithCancel(k.ctx)
+	return &browserLogin{k: k, ctx: ctx, cancel: cancel}
+}
+
+func (s *browserLogin) kind() string { return "browserLogin" }
+
+func (s *browserLogin) stop() { s.cancel() }
+
+func (s *browserLogin) buildUI() fyne.CanvasObject {
+	k := s.k
+	s.status = para(k.tr("KioskLoginOpening"))
+	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() {
+		s.cancel()
+		k.show(newLoginWith(k, ""))
+	})
+	cancel.Importance = widget.HighImportance
+	body := container.NewVBox(
+		heading(k.tr("KioskLoginHeading")),
+		para(k.tr("KioskLoginIntro")),
+		para(k.tr("KioskLoginKeyboard")),
+		s.status,
+		layout.NewSpacer(),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), cancel)))
+	s.start()
+	return container.NewVScroll(body)
+}
+
+// start runs the login in the background: the loopback login, the browser on its URL, the wait, and the
+// browser's end, whatever happens.
+func (s *browserLogin) start() {
+	k := s.k
+	opts := browser.Options{Kiosk: k.cfg.Kiosk, Zoom: float64(k.disp.size.Scale()), Lang: k.lang}
+	if !k.cfg.Kiosk { // an app window that leaves the kiosk's «Avbryt» in sight below it
+		sz := k.win.Canvas().Size()
+		opts.WindowSize = strconv.Itoa(int(sz.Width)) + "," + strconv.Itoa(max(400, int(sz.Height)-200))
+	}
+	if k.browserOpts != nil {
+		k.browserOpts(&opts)
+	}
+	lo := client.BrowserLoginOptions{DoneTitle: k.tr("KioskLoginDoneTitle"), DoneText: k.tr("KioskLoginDoneText")}
+	cl := k.client
+	k.async(s, func(context.Context) func() {
+		ctx := s.ctx
+		l, err := cl.StartBrowserLogin(ctx, lo)
+		if err != nil {
+			return func() { s.end(nil, err) }
+		}
+		opts.URL = l.AuthURL
+		b, err := browser.Start(ctx, opts)
+		if err != nil {
+			l.Close()
+			return func() { s.end(nil, err) }
+		}
+		k.do(func() { s.b = b; s.opened() })
+		sess, err := l.Wait(ctx, b.Ended())
+		_ = b.Close() // every ending: the processes gone and the profile removed before the kiosk goes on
+		return func() { s.b = nil; s.end(sess, err) }
+	})
+	// A screen that is left (logout, idle, shutdown) cancels ctx: Wait returns and the browser is closed
+	// by the goroutine above even though its result is dropped.
+}
+
+// opened says that the login page is open.
+func (s *browserLogin) opened() {
+	if s.k.cur != s {
+		return
+	}
+	s.status.SetText(s.k.tr("KioskLoginOpen"))
+	s.k.speak(s.k.tr("GuideBrowserOpen"))
+}
+
+// end takes the login's outcome on the UI goroutine: a session goes on as any login does; anything else
+// returns to the login screen with what happened, in words.
+func (s *browserLogin) end(sess *client.Session, err error) {
+	k := s.k
+	if err == nil && sess != nil {
+		k.loggedIn(sess)
+		return
+	}
+	if k.cur != s {
+		if sess != nil {
+			k.revoke(sess)
+		}
+		return
+	}
+	k.noteError(err)
+	k.show(newLoginWith(k, browserLoginMessage(err)))
+}
+
+// browserLoginMessage is the translated message for a login on the kiosk that ended without a session.
+func browserLoginMessage(err error) string {
+	var acr *client.ACRError
+	switch {
+	case errors.As(err, &acr):
+		return id("KioskLoginLevel")
+	case errors.Is(err, client.ErrLoginDenied), errors.Is(err, client.ErrBrowserLoginCancelled),
+		errors.Is(err, context.Canceled):
+		return id("KioskLoginCancelled")
+	case errors.Is(err, client.ErrBrowserLoginTimeout), errors.Is(err, context.DeadlineExceeded):
+		return id("KioskLoginTimeout")
+	case errors.Is(err, client.ErrBrowserEnded):
+		return id("KioskLoginBrowserEnded")
+	case errors.Is(err, client.ErrBrowserLoginState), errors.Is(err, client.ErrBrowserLoginNonce),
+		errors.Is(err, client.ErrBrowserLoginIDToken):
+		return id("KioskLoginNotVerified")
+	case errors.Is(err, browser.ErrNoChromium), errors.Is(err, client.ErrBrowserLoginUnsupported):
+		return id("KioskLoginUnavailable")
+	}
+	return id("KioskLoginFailed")
+}
+
+// offersKioskLogin says whether the municipality offers the login on the kiosk (login = kiosk or both).
+func (k *Kiosk) offersKioskLogin() bool { return k.cfg.Offers(config.LoginKiosk) }
+
+// offersPhoneLogin says whether it offers the login with the citizen's phone.
+func (k *Kiosk) offersPhoneLogin() bool { return k.cfg.Offers(config.LoginPhone) }
+
+// startLogin is «Logg inn» on the welcome screen: the phone's login screen (with the kiosk way beside it
+// when offered), or straight to the kiosk way when that is the only one.
+func (k *Kiosk) startLogin() {
+	if !k.offersPhoneLogin() && k.offersKioskLogin() {
+		k.show(newBrowserLogin(k))
+		return
+	}
+	k.show(newLogin(k))
+}
+
+// withBrowserOptions changes how the kiosk starts its login browser (tests: headless, a DevTools port, a
+// private policy).
+func withBrowserOptions(f func(*browser.Options)) Option { return func(k *Kiosk) { k.browserOpts = f } }
