@@ -96,12 +96,17 @@ func (s *login) buildUI() fyne.CanvasObject {
 		showError(note, k.tr(s.notice))
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
+	right := container.NewVBox(s.qrBox)
 	if k.offersKioskLogin() {
-		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk.
+		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk,
+		// under the QR code, in sight from the start.
 		here := widgets.NewIconButton(k.hooks, k.tr("KioskLoginButton"), theme.ComputerIcon(), func() { k.show(newBrowserLogin(k)) })
-		left.Add(widget.NewSeparator())
-		left.Add(para(k.tr("KioskLoginOffer")))
-		left.Add(container.NewHBox(here))
+		here.Importance = widget.HighImportance
+		offer := para(k.tr("KioskLoginOffer"))
+		offer.Alignment = fyne.TextAlignCenter
+		right.Add(widget.NewSeparator())
+		right.Add(offer)
+		right.Add(container.NewCenter(here))
 	}
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
@@ -114,7 +119,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
 	}
 
-	body := container.NewGridWithColumns(2, container.NewVScroll(left), s.qrBox)
+	body := container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVScroll(right))
 	s.startAttempt()
 	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
 	s.root = readingBorder(top, s.demo, body)

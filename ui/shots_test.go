@@ -358,3 +358,35 @@ func TestShotsKeyboardFocus(t *testing.T) {
 		shot("compose")
 	}
 }
+
+// TestShotsKioskLogin saves the login screen with both ways in (login = phone,kiosk; no demo), in nn and
+// nb, and the screen of a login on the kiosk that ended, into $HELSEKIOSK_SHOTS (skipped when unset).
+func TestShotsKioskLogin(t *testing.T) {
+	dir := os.Getenv("HELSEKIOSK_SHOTS")
+	if dir == "" {
+		t.Skip("HELSEKIOSK_SHOTS not set")
+	}
+	for _, lang := range []string{"nn", "nb"} {
+		env := backendtest.New(t)
+		cfg := config.Config{API: env.URL, Lang: lang}
+		cfg.Login = config.LoginPhone + "," + config.LoginKiosk
+		h := newHarness(t, cfg)
+		shot := func(name string) {
+			h.process()
+			f, err := os.Create(filepath.Join(dir, name+"-"+lang+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := png.Encode(f, h.k.win.Canvas().Capture()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.tap(h.k.tr("Login"))
+		h.waitFor("the code", func() bool { s, ok := h.k.cur.(*login); return ok && s.code.Text != "" })
+		shot("login-both")
+		h.k.show(newLoginWith(h.k, id("KioskLoginBrowserEnded")))
+		h.waitFor("the code", func() bool { s, ok := h.k.cur.(*login); return ok && s.code.Text != "" })
+		shot("login-browser-ended")
+	}
+}
