@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -75,7 +76,9 @@ func (s *browserLogin) start() {
 	}
 	lo := client.BrowserLoginOptions{DoneTitle: k.tr("KioskLoginDoneTitle"), DoneText: k.tr("KioskLoginDoneText")}
 	cl := k.client
+	k.browsers.Add(1)
 	k.async(s, func(context.Context) func() {
+		defer k.browsers.Done()
 		ctx := s.ctx
 		l, err := cl.StartBrowserLogin(ctx, lo)
 		if err != nil {
@@ -164,3 +167,15 @@ func (k *Kiosk) startLogin() {
 // withBrowserOptions changes how the kiosk starts its login browser (tests: headless, a DevTools port, a
 // private policy).
 func withBrowserOptions(f func(*browser.Options)) Option { return func(k *Kiosk) { k.browserOpts = f } }
+
+// endBrowserLogins ends a login on the kiosk under way (the kiosk shutting down: its context is cancelled)
+// and waits up to timeout for its browser to be gone.
+func (k *Kiosk) endBrowserLogins(timeout time.Duration) {
+	k.cancel()
+	done := make(chan struct{})
+	go func() { k.browsers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}

@@ -215,4 +215,10 @@ func TestLoginOnTheKiosk(t *testing.T) {
 		w.clean(t, pgid, profile)
 	}
 	w.op.TamperCodeFlow(testop.CodeFlowTamper{})
+
+	// The kiosk shuts down with the page open: the browser goes with it.
+	s, _ = w.open(t)
+	pgid, profile = s.b.Pgid(), s.b.ProfileDir
+	h.k.endBrowserLogins(time.Minute)
+	w.clean(t, pgid, profile)
 }

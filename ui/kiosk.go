@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 	_ "time/tzdata" // appointments are shown in Europe/Oslo, also on a machine without zoneinfo
@@ -121,6 +122,7 @@ type Kiosk struct {
 
 	// browserOpts, when set, changes how the login on the kiosk starts its browser (tests).
 	browserOpts func(*browser.Options)
+	browsers    sync.WaitGroup // the logins on the kiosk whose browser may still run
 
 	// pollEvery is how often home and the inbox look for new messages (default pollDefault; tests shorten it).
 	pollEvery time.Duration
@@ -193,7 +195,7 @@ func (k *Kiosk) Run() {
 		k.opLog(store.SessionEnded, "exit") // the kiosk closed during a visit (SIGTERM, staff's exit)
 	}
 	k.shutdownOps()
-	k.cancel()
+	k.endBrowserLogins(10 * time.Second) // cancels the kiosk's context: a login's browser is closed, its profile removed
 	if k.sess != nil {
 		k.revoke(k.sess.api)
 	}
