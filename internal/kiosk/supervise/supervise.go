@@ -50,6 +50,7 @@ const (
 	envCrashLimit = "HELSEKIOSK_CRASH_LIMIT"     // CrashLimit (tests)
 	envCrashEvery = "HELSEKIOSK_CRASH_WINDOW"    // CrashWindow (tests)
 	envNoExec     = "HELSEKIOSK_OUT_OF_ORDER_NO" // tests: exit with ExitOutOfOrder instead of running the command
+	envHold       = "HELSEKIOSK_HANDOVER_HOLD"   // tests: keep the old kiosk this long after the next is ready (to dump its memory)
 )
 
 // The messages, one a line.
@@ -270,7 +271,11 @@ func Run(o Options) int {
 		case <-nextReady:
 			o.logf("handover: kiosk %d on the screen %v after kiosk %d's visit ended", next.cmd.Process.Pid,
 				o.Now().Sub(next.started).Round(time.Millisecond), cur.cmd.Process.Pid)
-			cur.tellExit()
+			if hold := envDuration(envHold, 0); hold > 0 {
+				time.AfterFunc(hold, cur.tellExit)
+			} else {
+				cur.tellExit()
+			}
 			next.ready = nil
 
 		case <-nextExited:
@@ -410,6 +415,7 @@ func (o *Options) start() (*child, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	o.logf("kiosk %d started", cmd.Process.Pid)
 	if o.Started != nil {
 		o.Started(cmd.Process.Pid)
 	}
