@@ -183,8 +183,9 @@ func buildKiosk(ctx context.Context, t *testing.T) string {
 }
 
 // startXvfb starts Xvfb on a free display (Xvfb picks it and reports it through -displayfd)
-// and returns the display name, e.g. ":3". Xvfb is stopped when the test ends.
-func startXvfb(t *testing.T, xvfb string) string {
+// and returns the display name, e.g. ":3". Xvfb is stopped when the test ends. extra are more Xvfb
+// arguments (-extension MIT-SCREEN-SAVER: without the screen-saver extension, as under cage's Xwayland).
+func startXvfb(t *testing.T, xvfb string, extra ...string) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -192,7 +193,7 @@ func startXvfb(t *testing.T, xvfb string) string {
 	}
 	defer r.Close()
 	var xout lockedBuffer
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd := exec.Command(xvfb, append([]string{"-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, extra...)...)
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
 	cmd.Stdout = &xout
 	cmd.Stderr = &xout

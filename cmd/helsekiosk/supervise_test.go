@@ -23,6 +23,8 @@ import (
 //     not a timed assertion);
 //   - the new kiosk killed with SIGKILL is logged as kiosk_exited "killed:9" by the supervisor and started
 //     again; one sent SIGABRT (the Go runtime dumps its goroutines and exits 2, as at a panic) as "crash";
+//   - idle detection without MIT-SCREEN-SAVER (Xvfb started without it, as cage's Xwayland has none): the
+//     operations log says input_idle "kiosk_events" once, though four kiosk processes start;
 //   - Fyne's files: after the visits, nothing is left in the kiosk user's ~/.config/fyne or ~/.cache, nor in
 //     the temporary directory, and the kiosk's own directory holds only the store.
 func TestSupervisedHandoverUnderXvfb(t *testing.T) {
@@ -34,7 +36,7 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	bin := buildKiosk(ctx, t)
-	display := startXvfb(t, xvfb)
+	display := startXvfb(t, xvfb, "-extension", "MIT-SCREEN-SAVER") // as cage's Xwayland: no X idle time
 	dir := t.TempDir()
 	tmp := t.TempDir()
 
@@ -136,11 +138,11 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		switch e.Kind {
-		case store.KioskStarted, store.KioskExited, store.SessionStarted, store.SessionEnded:
+		case store.KioskStarted, store.KioskExited, store.SessionStarted, store.SessionEnded, store.InputIdle:
 			got = append(got, string(e.Kind)+" "+e.Detail)
 		}
 	}
-	want := []string{"kiosk_started ", "session_started ", "session_ended logout", "kiosk_exited handover",
+	want := []string{"input_idle kiosk_events", "kiosk_started ", "session_started ", "session_ended logout", "kiosk_exited handover",
 		"kiosk_started ", "kiosk_exited killed:9", "kiosk_started ", "kiosk_exited crash", "kiosk_started ", "kiosk_exited signal"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("the operations log (oldest first):\n got %q\nwant %q", got, want)
