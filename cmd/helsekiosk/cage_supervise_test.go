@@ -43,7 +43,7 @@ func TestSupervisorUnderCage(t *testing.T) {
 	}
 	w, h := first.Bounds().Dx(), first.Bounds().Dy()
 	kioskPID := func() int {
-		for _, p := range children(s.kiosk) { // s.kiosk is cage's child: the supervisor
+		for _, p := range children(s.supervisor) {
 			if strings.HasSuffix(readLink(p, "exe"), "/helsekiosk") {
 				return p
 			}
@@ -51,10 +51,10 @@ func TestSupervisorUnderCage(t *testing.T) {
 		return 0
 	}
 	k1 := kioskPID()
-	if k1 == 0 {
-		t.Fatalf("no kiosk under the supervisor %d", s.kiosk)
+	if s.supervisor == 0 || k1 == 0 || k1 != s.kiosk {
+		t.Fatalf("no kiosk under a supervisor: supervisor %d, kiosk %d (%d)", s.supervisor, k1, s.kiosk)
 	}
-	t.Logf("cage %d, supervisor %d, kiosk %d, output %dx%d", s.cage, s.kiosk, k1, w, h)
+	t.Logf("cage %d, supervisor %d, kiosk %d, output %dx%d", s.cage, s.supervisor, k1, w, h)
 	click := func(x, y int, wait time.Duration) {
 		t.Helper()
 		cmd := exec.Command(xdotool, "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
