@@ -24,7 +24,8 @@ import (
 //     kiosk, never anything else;
 //   - the kiosk killed with SIGKILL: cage stays up (its client is the supervisor), screenshots taken until
 //     the next kiosk is up show the kiosk or cage's plain black, and the operations log gets kiosk_exited
-//     "killed:9".
+//     "killed:9";
+//   - the supervisor stopped: cage exits with it (so the supervisor, not the kiosk, must be cage's client).
 func TestSupervisorUnderCage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the kiosk under cage; skipped with -short")
@@ -160,6 +161,14 @@ func TestSupervisorUnderCage(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("the operations log has no %q: %q", want, got)
 		}
+	}
+	// cage's client is the supervisor: when it ends (SIGTERM, as systemctl stop sends), cage ends too.
+	_ = syscall.Kill(s.supervisor, syscall.SIGTERM)
+	select {
+	case <-s.exited:
+		t.Logf("cage exited after its client, the supervisor, did")
+	case <-time.After(20 * time.Second):
+		t.Errorf("cage still runs 20 s after the supervisor was stopped")
 	}
 	_ = h
 }
