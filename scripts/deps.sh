@@ -20,6 +20,7 @@
 #   wtype (--test)                  - the escape test and make idle-cost: the kiosk session under cage (grim
 #                                     takes cage's output, xdpyinfo lists Xwayland's extensions; wtype only
 #                                     probes cage for the virtual-keyboard protocol)
+#   gdb (--test)                    - gcore, for the memory-dump test after logout (cmd/helsekiosk/memory_test.go)
 #
 # Quiet when everything is present. As root it installs what is missing
 # (one apt-get update, non-interactive); otherwise it prints the command to run and exits 1.
@@ -27,7 +28,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng alsa-utils)
-[[ ${1:-} == --test ]] && packages+=(sox chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype)
+[[ ${1:-} == --test ]] && packages+=(sox chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype gdb)
 
 missing=()
 for p in "${packages[@]}"; do

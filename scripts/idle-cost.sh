@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idle cost of the whole kiosk session: cage + Xwayland + `helsekiosk --kiosk` on the welcome screen, as
+# Idle cost of the whole kiosk session: cage + Xwayland + `helsekiosk --supervise --kiosk` (the supervisor
+# and its kiosk) on the welcome screen, as
 # helsekiosk.service runs it, for IDLE_MINUTES (default 10) with no input at all; then the same for a
 # Chromium kiosk (Debian's chromium, --kiosk, through the same cage and Xwayland) showing a static page
 # that looks like the welcome screen (docs/screenshots/welcome-nn.png and its text). Prints a table:
@@ -179,7 +180,7 @@ if [[ -z $only || $only == kiosk ]]; then
   mkdir -p "$tmp/kiosk/home"
   cp "$bin" "$tmp/kiosk/helsekiosk"
   go run ./scripts/seed-pin "$tmp/kiosk/home/helsekiosk"
-  start_session kiosk "$tmp/kiosk/helsekiosk" --kiosk --lang nn
+  start_session kiosk "$tmp/kiosk/helsekiosk" --supervise --kiosk --lang nn
   measure kiosk
   stop_session
 fi
@@ -225,7 +226,7 @@ fi
   for name in kiosk chromium; do
     [[ -n ${res_cpu[$name]:-} ]] || continue
     label=$name
-    [[ $name == kiosk ]] && label="cage + Xwayland + helsekiosk --kiosk (welcome screen)"
+    [[ $name == kiosk ]] && label="cage + Xwayland + helsekiosk --supervise --kiosk (welcome screen)"
     [[ $name == chromium ]] && label="cage + Xwayland + chromium --kiosk (static page)"
     printf "| %s | %s | %s | %s | %.0f | %s | %s |\n" "$label" "${res_cpu[$name]}" "${res_pct[$name]}" \
       "${res_wake[$name]}" "$(echo "${res_pss[$name]} / 1024" | bc -l)" "${res_procs[$name]}" "${res_xvfb[$name]}"

@@ -91,6 +91,7 @@ func (k *Kiosk) logout(why logoutReason) {
 	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
 	k.app.Clipboard().SetContent("")
 	k.show(newWelcome(k))
+	k.visitEnded(why) // a fresh process for the next citizen (ui/handover.go)
 }
 
 // revoke logs sess out in the background (run, owned by forLogout), with a short timeout; it never blocks

@@ -412,7 +412,10 @@ func (k *Kiosk) exitKiosk(why string) {
 }
 
 // sessionStarted logs that a citizen logged in (not who).
-func (k *Kiosk) sessionStarted() { k.opLog(store.SessionStarted, "") }
+func (k *Kiosk) sessionStarted() {
+	k.ho.served = true
+	k.opLog(store.SessionStarted, "")
+}
 
 func healthVersion(h *api.Health) string {
 	if h == nil || h.Version == nil || *h.Version == "" {

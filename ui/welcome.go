@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"context"
-	"time"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -21,7 +18,7 @@ type welcome struct {
 	k          *Kiosk
 	login      *widgets.Button
 	notice     *widget.Label
-	helpStatus *widget.Label // whether the help line is open now; kept current by a ticker
+	helpStatus *widget.Label // whether the help line is open now; kept current at each change (onHelpLineChange)
 	stopTick   func()
 }
 
@@ -73,9 +70,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 	help.Alignment = fyne.TextAlignCenter
 	s.helpStatus = para(k.helpLineStatus())
 	s.helpStatus.Alignment = fyne.TextAlignCenter
-	s.stopTick = k.every(30*time.Second, k.forScreen(s), func(context.Context) func() {
-		return func() { s.helpStatus.SetText(k.helpLineStatus()) }
-	})
+	s.stopTick = k.onHelpLineChange(k.forScreen(s), func() { s.helpStatus.SetText(k.helpLineStatus()) })
 
 	// In a scroll, so that on a short screen (1280×720) the frame's bottom bar – the language and text
 	// size panel, "Be om hjelp" – stays on screen; the spacers still centre the content on a tall one.

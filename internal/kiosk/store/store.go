@@ -43,10 +43,11 @@ const (
 	StaffPINWrong  Kind = "staff_pin_wrong"
 	StaffLocked    Kind = "staff_locked"
 	SettingsSaved  Kind = "settings_saved"
+	InputIdle      Kind = "input_idle" // detail: what tells idleness (x11: the X server's; kiosk_events: the kiosk's own input events)
 )
 
 var kinds = map[Kind]bool{KioskStarted: true, KioskExited: true, SessionStarted: true, SessionEnded: true, Error: true,
-	HelpRequested: true, HelpHandled: true, StaffOpened: true, StaffPINWrong: true, StaffLocked: true, SettingsSaved: true}
+	HelpRequested: true, HelpHandled: true, StaffOpened: true, StaffPINWrong: true, StaffLocked: true, SettingsSaved: true, InputIdle: true}
 
 // detailRE is what a detail may look like: a code, never free text.
 var (
@@ -193,6 +194,20 @@ func (s *Store) Log(ctx context.Context, kind Kind, detail string) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+// LogChange logs kind with detail unless the newest entry of kind already has that detail: a state said
+// once, and again when it changes.
+func (s *Store) LogChange(ctx context.Context, kind Kind, detail string) error {
+	var last string
+	err := s.db.QueryRowContext(ctx, `SELECT detail FROM ops_log WHERE kind = ? ORDER BY id DESC LIMIT 1`, string(kind)).Scan(&last)
+	switch {
+	case err == nil && last == detail:
+		return nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("store: %w", err)
+	}
+	return s.Log(ctx, kind, detail)
 }
 
 // Count is how many entries of kind were logged at or after since.

@@ -112,3 +112,34 @@ func TestOpenNoDir(t *testing.T) {
 		t.Error("Open(\"\") works")
 	}
 }
+
+// TestLogChange: a state is logged once, and again only when it changes.
+func TestLogChange(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for _, d := range []string{"kiosk_events", "kiosk_events", "x11", "x11", "kiosk_events"} {
+		if err := s.LogChange(ctx, InputIdle, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Log(ctx, KioskStarted, ""); err != nil { // other kinds between do not count
+			t.Fatal(err)
+		}
+	}
+	e, err := s.Recent(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i].Kind == InputIdle {
+			got = append(got, e[i].Detail)
+		}
+	}
+	if len(got) != 3 || got[0] != "kiosk_events" || got[1] != "x11" || got[2] != "kiosk_events" {
+		t.Fatalf("input_idle entries: %v", got)
+	}
+}

@@ -12,8 +12,8 @@ import (
 )
 
 // startXvfb starts a private Xvfb and points DISPLAY at it. Outside CI a machine without Xvfb skips; in
-// CI (CI=true) that is a failure, since make test installs it.
-func startXvfb(t *testing.T) {
+// CI (CI=true) that is a failure, since make test installs it. extra are more Xvfb arguments.
+func startXvfb(t *testing.T, extra ...string) {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -25,7 +25,7 @@ func startXvfb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
+	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp"}, extra...)...)
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -93,5 +93,19 @@ func TestOpenWithoutDisplay(t *testing.T) {
 	}
 	if Default() != nil {
 		t.Fatal("Default() returned a function with no X server")
+	}
+}
+
+// TestOpenWithoutScreenSaverExtension: an X server without MIT-SCREEN-SAVER (cage's Xwayland has none) gives
+// no idle function, so the kiosk falls back to its own input events (main logs input_idle
+// "kiosk_events"); this Xvfb is started with the extension turned off.
+func TestOpenWithoutScreenSaverExtension(t *testing.T) {
+	startXvfb(t, "-extension", "MIT-SCREEN-SAVER")
+	if s, err := Open(); err == nil {
+		s.Close()
+		t.Fatal("Open succeeded on a server without MIT-SCREEN-SAVER")
+	}
+	if Default() != nil {
+		t.Fatal("Default() returned a function on a server without MIT-SCREEN-SAVER")
 	}
 }
