@@ -594,7 +594,8 @@ func (s *cageSession) processes() map[int]string {
 
 // newProcesses lists the session's processes that were not there at the start. Xwayland's keymap
 // compiler (xkbcomp, run by Xwayland itself when the keymap changes, and gone again at once) is not a
-// program a citizen could use and is left out.
+// program a citizen could use and is left out, nor is the kiosk's own speech (espeak-ng and aplay, the
+// kiosk's children).
 func (s *cageSession) newProcesses() []string {
 	var extra []string
 	for p, name := range s.processes() {
@@ -603,6 +604,9 @@ func (s *cageSession) newProcesses() []string {
 		}
 		if name == "xkbcomp" {
 			continue
+		}
+		if (name == "espeak-ng" || name == "aplay") && parentOf(p) == s.kiosk {
+			continue // the kiosk's own speech (F1 starts speech guidance): no program a citizen could use
 		}
 		cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
 		extra = append(extra, fmt.Sprintf("%d %s (%s)", p, name, strings.TrimSpace(strings.ReplaceAll(string(cl), "\x00", " "))))
@@ -732,4 +736,19 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// parentOf is a process's parent PID (0 when gone).
+func parentOf(pid int) int {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(st), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
 }
