@@ -215,7 +215,16 @@ func (k *Kiosk) describe(o fyne.CanvasObject) string {
 	}
 	switch o := o.(type) {
 	case *widgets.Button:
-		return join(k.tr("GuideButton"), o.Text, unavailable(o.Disabled()))
+		state := ""
+		if o.Icon != nil { // a choice drawn as a button with a radio mark (the reasons to cancel)
+			switch o.Icon.Name() {
+			case theme.RadioButtonCheckedIcon().Name():
+				state = k.tr("GuideSelected")
+			case theme.RadioButtonIcon().Name():
+				state = k.tr("GuideNotSelected")
+			}
+		}
+		return join(k.tr("GuideButton"), o.Text, state, unavailable(o.Disabled()))
 	case *widgets.Tile:
 		return join(k.tr("GuideButton"), o.Title, o.Detail)
 	case *widgets.Check:

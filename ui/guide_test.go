@@ -502,7 +502,13 @@ func TestKeysOnlyChoosePersonAndCancelVisit(t *testing.T) {
 	h.pressPad(fyne.Key5, scanKP5)
 	h.heard(sp, tr, "Vel kvifor du vil avlyse.") // the error, as it appears
 	h.tabTo("Eg er sjuk", true)
+	h.heard(sp, tr, "Knapp, Eg er sjuk, ikkje valt.")
 	h.pressPad(fyne.Key5, scanKP5)
+	// The form is drawn anew with the reason chosen; the focus stays on it, and says so.
+	if h.focusedText() != "Eg er sjuk" {
+		t.Errorf("after choosing, the focus is on %q, not on the reason", h.focusedText())
+	}
+	h.heard(sp, tr, "Knapp, Eg er sjuk, valt.")
 	h.tabTo("Gå vidare", true)
 	h.pressPad(fyne.Key5, scanKP5)
 	h.heard(sp, tr, "Vil du avlyse besøket torsdag 26. november kl. 08:00–10:00?")

@@ -212,7 +212,9 @@ func (k *Kiosk) keypadEnter() {
 // activate does what a tap on the focused control does; with nothing focused, the focus goes to the
 // screen's first control.
 func (k *Kiosk) activate() {
-	switch f := k.win.Canvas().Focused().(type) {
+	before, screen := k.win.Canvas().Focused(), k.cur
+	defer k.refocus(before, screen)
+	switch f := before.(type) {
 	case nil:
 		k.win.Canvas().FocusNext()
 	case *widgets.List:
@@ -230,6 +232,27 @@ func (k *Kiosk) activate() {
 		}
 	case fyne.Tappable:
 		f.Tapped(&fyne.PointEvent{})
+	}
+}
+
+// refocus puts the focus back where it was after activating a control rebuilt the screen's own widgets
+// (a form's next step, a chosen reason drawn anew): on the control with the same text, so that a keyboard
+// user goes on from there instead of from the top. A new screen starts from the top as always.
+func (k *Kiosk) refocus(before fyne.Focusable, screen screen) {
+	b, ok := before.(*widgets.Button)
+	if !ok || k.cur != screen || k.cur == nil {
+		return
+	}
+	c := k.win.Canvas()
+	fs := k.focusables()
+	if f, ok := c.Focused().(fyne.CanvasObject); ok && slices.Contains(fs, f) {
+		return // still on screen
+	}
+	for _, o := range fs {
+		if nb, ok := o.(*widgets.Button); ok && nb.Text == b.Text {
+			c.Focus(nb)
+			return
+		}
 	}
 }
 
