@@ -73,6 +73,7 @@ func TestMemoryAfterHandover(t *testing.T) {
 		"--client-id", be.clientID, "--client-secret-file", be.secretFile)
 	sup.Env = append(kioskEnv(t, display), "HELSEKIOSK_HANDOVER_HOLD=90s")
 	sup.Stdout, sup.Stderr = &out, &out
+	sup.WaitDelay = 10 * time.Second // Wait returns even if something still holds the output open
 	if err := sup.Start(); err != nil {
 		t.Fatal(err)
 	}

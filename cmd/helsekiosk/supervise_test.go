@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,7 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 	sup := exec.Command(bin, "--supervise", "--lang", "nn", "--config-dir", dir)
 	sup.Env = append(env, "TMPDIR="+tmp)
 	sup.Stdout, sup.Stderr = &out, &out
+	sup.WaitDelay = 10 * time.Second // Wait returns even if something still holds the output open
 	if err := sup.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +80,15 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 		}
 		time.Sleep(wait)
 	}
-	click(640, 449, 3*time.Second) // Logg inn
-	click(333, 596, 4*time.Second) // Logg inn som testperson: Ingrid Haugen
-	click(232, 376, 3*time.Second) // Meldingar: the fetched threads are in the process now
+	// Each click waits for what it taps to be drawn (a loaded machine – make test runs the packages in
+	// parallel, with -race – takes its time for the code and the login): a tile's or button's colour there.
+	click(640, 449, 0)                                    // Logg inn
+	waitPixel(t, display, 45, 575, true, 90*time.Second)  // the demo buttons, once the code is shown
+	click(333, 596, 0)                                    // Logg inn som testperson: Ingrid Haugen
+	waitPixel(t, display, 60, 270, true, 90*time.Second)  // home's «Meldingar» tile
+	click(232, 376, 0)                                    // Meldingar
+	waitPixel(t, display, 60, 270, false, 90*time.Second) // the inbox
+	time.Sleep(2 * time.Second)                           // the fetched threads are in the process now
 	watch := watchWindows(display, xdotool)
 	clicked := time.Now()
 	click(1188, 97, 0) // Logg ut
@@ -225,4 +233,33 @@ func TestCrashLoopEndsOutOfOrder(t *testing.T) {
 func alive(pid string) bool {
 	n, err := strconv.Atoi(pid)
 	return err == nil && syscall.Kill(n, 0) == nil
+}
+
+// waitPixel waits until the pixel at x, y of display is (tile true) or is not (false) the colour of a
+// tile or button (the theme's Tile, or TileHover under the mouse), failing after timeout.
+func waitPixel(t *testing.T, display string, x, y int, tile bool, timeout time.Duration) {
+	t.Helper()
+	near := func(p []byte, c [3]int) bool {
+		for i := range 3 {
+			if d := int(p[i]) - c[i]; d < -8 || d > 8 {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(timeout)
+	var p []byte
+	for time.Now().Before(deadline) {
+		out, err := exec.Command("import", "-display", display, "-window", "root", "-crop",
+			fmt.Sprintf("1x1+%d+%d", x, y), "-depth", "8", "rgb:-").Output()
+		if err == nil && len(out) >= 3 {
+			p = out
+			is := near(p, [3]int{0xe4, 0xec, 0xf7}) || near(p, [3]int{0xd2, 0xe0, 0xf3})
+			if is == tile {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("the pixel at %d,%d is %v, want a tile's colour: %v", x, y, p, tile)
 }

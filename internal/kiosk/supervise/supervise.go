@@ -406,6 +406,9 @@ func (o *Options) start() (*child, error) {
 		cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	}
 	cmd.ExtraFiles = []*os.File{theirs}
+	// The kiosk dies with its supervisor (a supervisor killed must not leave a kiosk without one on the
+	// screen, nor holding the session's output open).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = append(os.Environ(), o.ExtraEnv...)
 	cmd.Env = append(cmd.Env, EnvFD+"=3", EnvPrivateDir+"="+dir)
 	c := &child{cmd: cmd, conn: mine, dir: dir, started: o.Now(), ready: make(chan struct{}),
