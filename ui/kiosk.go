@@ -19,7 +19,8 @@
 //   - ops.go is the operations state (health, status banner, ops log, error codes, the heartbeat, the exit,
 //     applying settings),
 //     callstaff.go the help request, display.go the "Aa" panel, keyboard and read-aloud, idle.go the idle
-//     watch; the staff PIN's hashing and lockout are internal/kiosk/staffpin, the widgets ui/widgets (one a file),
+//     watch, guide.go speech guidance and keys.go the keyboard and keypad, browserlogin.go the login on the
+//     kiosk; the staff PIN's hashing and lockout are internal/kiosk/staffpin, the widgets ui/widgets (one a file),
 //     the look ui/theme.
 package ui
 
