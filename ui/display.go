@@ -420,41 +420,30 @@ func restoreInputs(root fyne.CanvasObject, saved []inputValue) {
 	})
 }
 
-// walkInputs calls f for every input widget under o, depth first, through containers and scroll containers
-// (not into widgets' renderers, so an entry's own parts are not walked).
+// walkInputs calls f for every input widget under o, in tree order (walkTree; hidden ones too: a hidden
+// input keeps its value).
 func walkInputs(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
-	switch o := o.(type) {
-	case nil:
-	case *widgets.Entry, *widget.Entry, *widgets.Check, *widgets.Choice, *widgets.Radio:
-		f(o)
-	case *fyne.Container:
-		for _, c := range o.Objects {
-			walkInputs(c, f)
+	walkTree(o, false, func(o fyne.CanvasObject) bool {
+		switch o.(type) {
+		case *widgets.Entry, *widget.Entry, *widgets.Check, *widgets.Choice, *widgets.Radio:
+			f(o)
+			return false
 		}
-	case *container.Scroll:
-		walkInputs(o.Content, f)
-	case *container.Split:
-		walkInputs(o.Leading, f)
-		walkInputs(o.Trailing, f)
-	}
+		return true
+	})
 }
 
-// spokenText is the text of the labels under o, in reading order, one sentence each: what "Les opp" reads.
+// spokenText is the text of the visible labels under o, in reading order, one sentence each: what "Les
+// opp" reads, and speech guidance's "read the whole screen" (scrolled content included).
 func spokenText(o fyne.CanvasObject) string {
 	var parts []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch o := o.(type) {
-		case *widget.Label:
-			if t := strings.TrimSpace(o.Text); t != "" && o.Visible() {
+	walkTree(o, true, func(o fyne.CanvasObject) bool {
+		if l, ok := o.(*widget.Label); ok {
+			if t := strings.TrimSpace(l.Text); t != "" {
 				parts = append(parts, strings.TrimRight(t, ".… ")+".")
 			}
-		case *fyne.Container:
-			for _, c := range o.Objects {
-				walk(c)
-			}
 		}
-	}
-	walk(o)
+		return true
+	})
 	return strings.Join(parts, "\n")
 }

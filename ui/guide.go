@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -154,25 +155,12 @@ var guideScreenIDs = map[string]string{
 // screenTitle is the text of the first heading under o.
 func screenTitle(o fyne.CanvasObject) string {
 	var found string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if found != "" || o == nil || !o.Visible() {
-			return
+	walkTree(o, true, func(o fyne.CanvasObject) bool {
+		if l, ok := o.(*widget.Label); ok && found == "" && l.SizeName == theme.SizeNameHeadingText && strings.TrimSpace(l.Text) != "" {
+			found = l.Text
 		}
-		switch o := o.(type) {
-		case *widget.Label:
-			if o.SizeName == theme.SizeNameHeadingText && strings.TrimSpace(o.Text) != "" {
-				found = o.Text
-			}
-		case *fyne.Container:
-			for _, c := range o.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(o.Content)
-		}
-	}
-	walk(o)
+		return found == ""
+	})
 	return found
 }
 
@@ -401,31 +389,20 @@ func (k *Kiosk) liveTexts() map[string]bool {
 // now, in screen order, pop-ups first.
 func (k *Kiosk) liveOrder() []string {
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch o := o.(type) {
-		case *widget.Label:
-			if t := strings.TrimSpace(o.Text); t != "" && (o.Importance == widget.DangerImportance ||
-				o.Importance == widget.SuccessImportance || o.SizeName == theme.SizeNameHeadingText || o.SizeName == theme.SizeNameSubHeadingText || k.guide.notices[o]) {
+	live := func(o fyne.CanvasObject) bool {
+		if l, ok := o.(*widget.Label); ok {
+			if t := strings.TrimSpace(l.Text); t != "" && (l.Importance == widget.DangerImportance ||
+				l.Importance == widget.SuccessImportance || l.SizeName == theme.SizeNameHeadingText ||
+				l.SizeName == theme.SizeNameSubHeadingText || k.guide.notices[l]) {
 				out = append(out, t)
 			}
-		case *fyne.Container:
-			for _, c := range o.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(o.Content)
-		case *widget.PopUp:
-			walk(o.Content)
 		}
+		return true
 	}
 	for _, o := range k.win.Canvas().Overlays().List() {
-		walk(o)
+		walkTree(o, true, live)
 	}
-	walk(k.win.Content())
+	walkTree(k.win.Content(), true, live)
 	return out
 }
 
@@ -491,43 +468,14 @@ func (k *Kiosk) cfgGuideHintEvery() time.Duration { return k.cfg.GuideHintEvery 
 // fold, and whoever stands beside the citizen should see where the focus is.
 func (k *Kiosk) reveal(o fyne.CanvasObject) {
 	var path []fyne.CanvasObject
-	var find func(n fyne.CanvasObject) bool
-	find = func(n fyne.CanvasObject) bool {
-		if n == nil {
-			return false
-		}
-		if n == o {
-			return true
-		}
-		var kids []fyne.CanvasObject
-		switch c := n.(type) {
-		case *fyne.Container:
-			kids = c.Objects
-		case *container.Scroll:
-			kids = []fyne.CanvasObject{c.Content}
-		case *widget.PopUp:
-			kids = []fyne.CanvasObject{c.Content}
-		case *widgets.Radio:
-			for _, it := range c.Items() {
-				kids = append(kids, it)
-			}
-		}
-		for _, ch := range kids {
-			if find(ch) {
-				path = append(path, n)
-				return true
-			}
-		}
-		return false
-	}
-	roots := append([]fyne.CanvasObject{k.win.Content()}, k.win.Canvas().Overlays().List()...)
-	for _, r := range roots {
-		if find(r) {
+	for _, r := range append([]fyne.CanvasObject{k.win.Content()}, k.win.Canvas().Overlays().List()...) {
+		if path = pathTo(r, o); path != nil {
 			break
 		}
 	}
-	d := fyne.CurrentApp().Driver()
-	for _, n := range path { // innermost first
+	slices.Reverse(path) // innermost first
+	d := k.app.Driver()
+	for _, n := range path {
 		s, ok := n.(*container.Scroll)
 		if !ok || s.Direction == container.ScrollHorizontalOnly || s.Direction == container.ScrollNone {
 			continue

@@ -402,6 +402,10 @@ func TestGuideStartsByHoldingKeypadEnter(t *testing.T) {
 	h.keyUp(enter)
 	h.heard(sp, nil, "Taleveiledningen er på", "Her logger du inn med BankID")
 
+	// + reads the whole screen: the welcome screen's texts (in a scroll container) and its controls.
+	h.pressPad(fyne.KeyPlus, scanKPAdd)
+	h.heard(sp, nil, "Les og send meldinger", "Knapp, Logg inn.", "Knapp, Be om hjelp.")
+
 	// Rate and volume from the keypad: 9 faster, / softer; the speaker gets them.
 	rate, vol := sp.Rate(), sp.Volume()
 	h.pressPad(fyne.Key9, scanKP9)

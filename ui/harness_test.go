@@ -114,6 +114,16 @@ func (h *harness) waitForText(text string) {
 // objects walks the window's tree: containers, and widgets through their renderers. With hidden false it
 // skips what is not visible.
 func (h *harness) objects(hidden bool) []fyne.CanvasObject {
+	out := objectsUnder(h.k.win.Content(), hidden)
+	for _, o := range h.k.win.Canvas().Overlays().List() {
+		out = append(out, objectsUnder(o, hidden)...)
+	}
+	return out
+}
+
+// objectsUnder walks root's tree: containers, and widgets through their renderers. With hidden false it
+// skips what is not visible.
+func objectsUnder(root fyne.CanvasObject, hidden bool) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
@@ -132,10 +142,7 @@ func (h *harness) objects(hidden bool) []fyne.CanvasObject {
 			}
 		}
 	}
-	walk(h.k.win.Content())
-	for _, o := range h.k.win.Canvas().Overlays().List() {
-		walk(o)
-	}
+	walk(root)
 	return out
 }
 

@@ -4,9 +4,7 @@ import (
 	"slices"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
@@ -111,8 +109,7 @@ func (k *Kiosk) actionOf(ev *fyne.KeyEvent) keyAction {
 func isKeypad(ev *fyne.KeyEvent) bool {
 	switch ev.Name {
 	case fyne.Key0, fyne.Key1, fyne.Key2, fyne.Key4, fyne.Key5, fyne.Key6, fyne.Key7, fyne.Key8, fyne.Key9,
-		fyne.KeyEnter, fyne.KeyPeriod, fyne.KeyPlus, fyne.KeySlash, fyne.KeyAsterisk, "KP_Add", "KP_Divide",
-		"KP_Multiply", "KP_Decimal":
+		fyne.KeyEnter, fyne.KeyPeriod, fyne.KeyPlus, fyne.KeySlash, fyne.KeyAsterisk:
 		return true
 	}
 	return false
@@ -358,31 +355,16 @@ func (k *Kiosk) focusables() []fyne.CanvasObject {
 	return out
 }
 
-// walkFocusables calls f for each visible, enabled focusable under o in tree order, which is Fyne's focus
-// order, through containers, scroll containers, pop-ups and the kiosk's radio groups (the only widgets of
-// the kiosk's that hold controls of their own).
+// walkFocusables calls f for each visible, enabled focusable under o in tree order (walkTree), which is
+// Fyne's focus order.
 func walkFocusables(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	if _, ok := o.(fyne.Focusable); ok {
+	walkTree(o, true, func(o fyne.CanvasObject) bool {
+		if _, ok := o.(fyne.Focusable); !ok {
+			return true
+		}
 		if d, ok := o.(fyne.Disableable); !ok || !d.Disabled() {
 			f(o)
 		}
-		return
-	}
-	switch c := o.(type) {
-	case *fyne.Container:
-		for _, ch := range c.Objects {
-			walkFocusables(ch, f)
-		}
-	case *container.Scroll:
-		walkFocusables(c.Content, f)
-	case *widget.PopUp:
-		walkFocusables(c.Content, f)
-	case *widgets.Radio:
-		for _, it := range c.Items() {
-			walkFocusables(it, f)
-		}
-	}
+		return false
+	})
 }

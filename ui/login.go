@@ -91,9 +91,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
 	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
-	if s.notice != "" {
-		note := errorLabel()
-		showError(note, k.tr(s.notice))
+	if note := s.noticeLabel(); note != nil {
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
 	right := container.NewVBox(s.qrBox)
@@ -331,13 +329,21 @@ func spellCode(code string) string {
 func (s *login) kioskOnlyUI() fyne.CanvasObject {
 	k := s.k
 	box := container.NewVBox(subheading(k.tr("KioskLoginHeading")))
-	if s.notice != "" {
-		note := errorLabel()
-		showError(note, k.tr(s.notice))
+	if note := s.noticeLabel(); note != nil {
 		box.Add(note)
 	}
 	again := widgets.NewPrimaryButton(k.hooks, k.tr("KioskLoginButton"), func() { k.show(newBrowserLogin(k)) })
 	back := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 	box.Add(container.NewHBox(again, back))
 	return box
+}
+
+// noticeLabel shows how the last try ended (s.notice), in the error colour; nil when there is nothing to say.
+func (s *login) noticeLabel() *widget.Label {
+	if s.notice == "" {
+		return nil
+	}
+	note := errorLabel()
+	showError(note, s.k.tr(s.notice))
+	return note
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
@@ -26,7 +25,7 @@ func (h *harness) checkTabOrder(screen string) {
 		roots = []fyne.CanvasObject{top}
 	}
 	for _, root := range roots {
-		for _, o := range h.objectsUnder(root) {
+		for _, o := range objectsUnder(root, false) {
 			if _, ok := o.(fyne.Focusable); !ok {
 				continue
 			}
@@ -72,31 +71,6 @@ func (h *harness) checkTabOrder(screen string) {
 		}
 	}
 	c.Unfocus()
-}
-
-// objectsUnder walks root's tree as objects walks the window's: containers, and widgets through their
-// renderers, visible objects only.
-func (h *harness) objectsUnder(root fyne.CanvasObject) []fyne.CanvasObject {
-	var out []fyne.CanvasObject
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		out = append(out, o)
-		switch o := o.(type) {
-		case *fyne.Container:
-			for _, c := range o.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(o).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(root)
-	return out
 }
 
 func describeForTest(o fyne.CanvasObject) string {
