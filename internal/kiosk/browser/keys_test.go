@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -455,25 +454,8 @@ func (r *keysRig) press(kc keyCase, markerWait time.Duration) keyResult {
 // clean is world.clean for this test's directories only: other engineers' Chromium tests on the same
 // machine keep live profiles under /tmp.
 func (r *keysRig) clean() {
-	t := r.t
-	t.Helper()
-	if left := browser.GroupProcesses(r.b.Pgid()); len(left) > 0 {
-		t.Errorf("processes of the browser's group left: %v", left)
-	}
-	if left := processesNaming(r.b.ProfileDir); len(left) > 0 {
-		t.Errorf("processes naming the profile left: %v", left)
-	}
-	if _, err := os.Stat(r.b.ProfileDir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("profile dir %s: %v", r.b.ProfileDir, err)
-	}
-	for _, d := range []string{r.w.home, r.w.tmp} {
-		if ents, _ := os.ReadDir(d); len(ents) > 0 {
-			t.Errorf("%s is not empty: %d entries", d, len(ents))
-		}
-		for _, f := range chromiumFiles(d) {
-			t.Errorf("left behind: %s", f)
-		}
-	}
+	r.t.Helper()
+	checkGone(r.t, r.b, r.w.home, r.w.tmp)
 }
 
 func diffWins(a, b []xwin) []xwin {

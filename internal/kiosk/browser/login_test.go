@@ -240,21 +240,32 @@ func (v *visit) wait() (*client.Session, error) {
 	return s, err
 }
 
-// clean checks what is left after a login ended: no process of the browser's group and none whose command
-// line names its profile, the profile directory gone, nothing in the kiosk user's $HOME or $TMPDIR, and no
-// Chromium file (Cookies, caches, …) anywhere under them or the system temporary directories.
+// clean checks what is left after a login ended: checkGone for the kiosk user's $HOME and $TMPDIR, and no
+// Chromium file of this test in the system temporary directories either.
 func (w *world) clean(t *testing.T, v *visit) {
 	t.Helper()
-	if left := browser.GroupProcesses(v.b.Pgid()); len(left) > 0 {
+	checkGone(t, v.b, w.home, w.tmp)
+	for _, d := range []string{"/tmp", "/dev/shm", "/var/tmp"} {
+		for _, f := range chromiumFiles(d) {
+			t.Errorf("left behind: %s", f)
+		}
+	}
+}
+
+// checkGone fails unless browser b left nothing: no process of its group and none whose command line
+// names its profile, the profile directory gone, and each of dirs empty, with no Chromium file under it.
+func checkGone(t *testing.T, b *browser.Browser, dirs ...string) {
+	t.Helper()
+	if left := browser.GroupProcesses(b.Pgid()); len(left) > 0 {
 		t.Errorf("processes of the browser's group left: %v", left)
 	}
-	if left := processesNaming(v.b.ProfileDir); len(left) > 0 {
+	if left := processesNaming(b.ProfileDir); len(left) > 0 {
 		t.Errorf("processes naming the profile left: %v", left)
 	}
-	if _, err := os.Stat(v.b.ProfileDir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("profile dir %s: %v", v.b.ProfileDir, err)
+	if _, err := os.Stat(b.ProfileDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("profile dir %s: %v", b.ProfileDir, err)
 	}
-	for _, d := range []string{w.home, w.tmp} {
+	for _, d := range dirs {
 		if ents, _ := os.ReadDir(d); len(ents) > 0 {
 			var names []string
 			for _, e := range ents {
@@ -262,8 +273,6 @@ func (w *world) clean(t *testing.T, v *visit) {
 			}
 			t.Errorf("%s is not empty: %v", d, names)
 		}
-	}
-	for _, d := range []string{w.home, w.tmp, "/tmp", "/dev/shm", "/var/tmp"} {
 		for _, f := range chromiumFiles(d) {
 			t.Errorf("left behind: %s", f)
 		}
