@@ -24,18 +24,17 @@ import (
 // after a tone. Everything spoken comes from the same go-i18n messages as the screen, in its language; it
 // goes to espeak-ng on stdin and is never logged (internal/kiosk/speech). Touched on the UI goroutine only.
 type guide struct {
-	on            bool
-	last          string                 // the last thing said, for "repeat"
-	lastFocus     fyne.CanvasObject      // the control last spoken (a second call for it speaks only what changed)
-	queueNext     bool                   // the screen was just announced: the next focus is spoken after it
-	announceAfter bool                   // the next announcement follows what is said (guidance just started)
-	live          map[string]bool        // the errors and notices on screen now, each spoken once as it appears
-	notices       map[*widget.Label]bool // labels that are notices (besides error labels): spoken when they appear
-	scanDue       bool                   // a scan for new errors and notices is queued
-	enterDown     bool                   // the keypad's Enter is held
-	enterGen      int                    // counts Enter presses: a hold timer of an older press does nothing
-	enterHeld     bool                   // this press was held long enough to start guidance
-	stopHint      func()                 // ends the welcome screen's spoken hint
+	on        bool
+	last      string                 // the last thing said, for "repeat"
+	lastFocus fyne.CanvasObject      // the control last spoken (a second call for it speaks only what changed)
+	follows   bool                   // the next thing said follows what was just said (the screen after «Talerettleiinga er på», the first focus after the screen), not over it
+	live      map[string]bool        // the errors and notices on screen now, each spoken once as it appears
+	notices   map[*widget.Label]bool // labels that are notices (besides error labels): spoken when they appear
+	scanDue   bool                   // a scan for new errors and notices is queued
+	enterDown bool                   // the keypad's Enter is held
+	enterGen  int                    // counts Enter presses: a hold timer of an older press does nothing
+	enterHeld bool                   // this press was held long enough to start guidance
+	stopHint  func()                 // ends the welcome screen's spoken hint
 }
 
 // guideHoldTime is how long the keypad's Enter is held to start speech guidance.
@@ -58,7 +57,7 @@ func (k *Kiosk) startGuide() {
 	k.stopGuideHint()
 	k.rerender() // the frame shows that speech is on
 	k.speak(k.tr("GuideStarted"))
-	k.guide.announceAfter = true // after «Talerettleiinga er på», not over it
+	k.guide.follows = true
 	k.announceScreen(false)
 }
 
@@ -124,9 +123,8 @@ func (k *Kiosk) announceScreen(again bool) {
 		parts = append(parts, k.tr("GuideHowToMove"))
 	}
 	k.guide.lastFocus = nil
-	k.say(strings.Join(parts, "\n"), k.guide.announceAfter)
-	k.guide.announceAfter = false
-	k.guide.queueNext = true
+	k.say(strings.Join(parts, "\n"), k.guide.follows)
+	k.guide.follows = true
 	k.guide.live = k.liveTexts() // what is on screen from the start is read with it, not again as news
 }
 
@@ -175,12 +173,8 @@ func (k *Kiosk) focused(o fyne.CanvasObject) {
 		text = k.describeChange(o)
 	}
 	k.guide.lastFocus = o
-	if k.guide.queueNext {
-		k.guide.queueNext = false
-		k.queue(text)
-		return
-	}
-	k.speak(text)
+	k.say(text, k.guide.follows)
+	k.guide.follows = false
 }
 
 // describe is what speech guidance says of a control: its kind, name and state ("Avkryssingsboks,
