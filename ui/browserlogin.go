@@ -44,8 +44,25 @@ func (s *browserLogin) kind() string { return "browserLogin" }
 func (s *browserLogin) stop() { s.cancel() }
 
 func (s *browserLogin) buildUI() fyne.CanvasObject {
+	ui := s.widgets(id("KioskLoginOpening"))
+	s.start()
+	return ui
+}
+
+// rerender implements rerenderer: a new language or text size draws the screen again without starting
+// another login (the browser already open goes on).
+func (s *browserLogin) rerender() fyne.CanvasObject {
+	msg := id("KioskLoginOpening")
+	if s.b != nil {
+		msg = id("KioskLoginOpen")
+	}
+	return s.widgets(msg)
+}
+
+// widgets builds the screen, its status saying msg (an ID).
+func (s *browserLogin) widgets(msg string) fyne.CanvasObject {
 	k := s.k
-	s.status = para(k.tr("KioskLoginOpening"))
+	s.status = para(k.tr(msg))
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() {
 		s.cancel()
 		k.show(newLoginWith(k, ""))
@@ -58,7 +75,6 @@ func (s *browserLogin) buildUI() fyne.CanvasObject {
 		s.status,
 		layout.NewSpacer(),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), cancel)))
-	s.start()
 	return container.NewVScroll(body)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
 	"github.com/helsekiosk/helsekiosk/internal/testkit/testop"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 )
 
 const kioskLoginAudience = "helsekiosk-api"
@@ -155,6 +156,13 @@ func TestLoginOnTheKiosk(t *testing.T) {
 
 	s, page := w.open(t)
 	pgid, profile := s.b.Pgid(), s.b.ProfileDir
+	// A new text size while the page is open draws the screen again; the login and its browser go on.
+	h.k.setDisplay(kt.SizeLarge, false)
+	h.process()
+	if h.k.cur != s || s.b == nil || s.b.Pgid() != pgid || !h.hasText(h.k.tr("KioskLoginOpen")) {
+		t.Fatalf("a text-size change restarted the login on the kiosk: %T, %q", h.k.cur, h.texts(false))
+	}
+	h.k.setDisplay(kt.SizeNormal, false)
 	if err := chromedp.Run(page, chromedp.Click(`#user-ingrid`, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
