@@ -67,6 +67,28 @@ type Options struct {
 	Log *slog.Logger
 	// Stderr, when set, gets Chromium's standard error (tests; the kiosk discards it: it may carry URLs).
 	Stderr io.Writer
+
+	// Guard holds the keyboard and pointer for the kiosk while the window is open (guard.go): Chromium's
+	// shortcuts go to OnKey instead, a second window is closed, and a window that stops answering is
+	// reported on Ended as ErrHung. It needs an X display (Display, "" = $DISPLAY) and starts Chromium on it
+	// (--ozone-platform=x11); Start fails with ErrNoGuard without one. Not with Headless.
+	Guard bool
+	// Display is the X display of the guard ("" = $DISPLAY).
+	Display string
+	// OnKey gets each key the guard took ("Escape", "ctrl+w", "alt+F4", "F1", …), on the guard's goroutine.
+	OnKey func(key string)
+	// PingEvery and HangAfter set the guard's hang check (0: 5 s and 30 s).
+	PingEvery, HangAfter time.Duration
+}
+
+// IsCloseKey says whether a key the guard took is one that closes the login window: Escape, and the keys
+// that close a browser window elsewhere (Ctrl+W, Ctrl+F4, Alt+F4, Ctrl+Shift+W, Ctrl+Q, Ctrl+Shift+Q).
+func IsCloseKey(key string) bool {
+	switch key {
+	case "Escape", "ctrl+w", "ctrl+F4", "alt+F4", "ctrl+shift+w", "ctrl+q", "ctrl+shift+q":
+		return true
+	}
+	return false
 }
 
 // A Browser is one running login window.
@@ -82,8 +104,11 @@ type Browser struct {
 	ended chan error // receives the exit once (buffered)
 	done  chan struct{}
 
+	guard *guard
+
 	mu       sync.Mutex
 	closing  bool
+	reported bool
 	exitErr  error
 	closeErr error
 	closed   bool
@@ -129,6 +154,9 @@ func Flags(o Options) []string {
 	}
 	if o.RemoteDebugging {
 		f = append(f, "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1")
+	}
+	if o.Guard && !o.Headless {
+		f = append(f, "--ozone-platform=x11") // on the guard's display (under cage: XWayland, as the kiosk)
 	}
 	if o.Kiosk {
 		f = append(f, "--kiosk", o.URL)
@@ -179,6 +207,14 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 			return fail(err)
 		}
 	}
+	if o.Guard && !o.Headless {
+		// The grabs before the window: no key reaches Chromium's shortcuts, not even the first.
+		g, err := newGuard(o.Display, o.Log, o.OnKey, o.PingEvery, o.HangAfter)
+		if err != nil {
+			return fail(err)
+		}
+		b.guard = g
+	}
 	args := append([]string{"--user-data-dir=" + profile}, Flags(o)...)
 	name := exe
 	if o.PrivatePolicy != nil {
@@ -219,6 +255,9 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 	}
 	b.cmd, b.pgid = cmd, cmd.Process.Pid
 	go b.wait()
+	if b.guard != nil {
+		b.guard.watch(b.pgid, func() { b.report(ErrHung) })
+	}
 	o.Log.Info("browser_started", "pid", b.pgid, "headless", o.Headless, "kiosk", o.Kiosk)
 	if o.RemoteDebugging {
 		u, err := b.devToolsURL(ctx, profile, o.StartTimeout)
@@ -268,14 +307,37 @@ func (b *Browser) wait() {
 	b.mu.Unlock()
 	if !closing {
 		b.log.Warn("browser_exited", "pid", b.pgid, "err", err.Error())
-		b.ended <- err
+		b.report(err)
 	}
+	b.mu.Lock()
+	b.reported = true
 	close(b.ended)
+	b.mu.Unlock()
 	close(b.done)
 }
 
-// Ended receives the browser's exit when it ends by itself (closed by the citizen, crashed, killed), before
-// Close; it is closed without a value after Close.
+// report sends the browser's end on Ended, once, unless Close came first.
+func (b *Browser) report(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.reported || b.closing {
+		return
+	}
+	b.reported = true
+	b.ended <- err // buffered: never blocks
+}
+
+// GuardStats are the guard's counts (tests): pings the login window answered, and other windows of the
+// browser it asked to close.
+func (b *Browser) GuardStats() (pongs, closedWindows int) {
+	if b.guard == nil {
+		return 0, 0
+	}
+	return b.guard.stats()
+}
+
+// Ended receives the browser's exit when it ends by itself (closed by the citizen, crashed, killed), or
+// ErrHung when the guard finds it frozen, before Close; it is closed without a value after Close.
 func (b *Browser) Ended() <-chan error { return b.ended }
 
 // Done is closed when the browser process has exited (by itself or by Close).
@@ -326,6 +388,9 @@ func (b *Browser) Close() error {
 			_ = syscall.Kill(-b.pgid, syscall.SIGKILL)
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	if b.guard != nil {
+		b.guard.Close() // the grabs go with the browser
 	}
 	var err error
 	for range 50 { // a helper may write a last file as it dies
