@@ -63,10 +63,7 @@ func (s *browserLogin) rerender() fyne.CanvasObject {
 func (s *browserLogin) widgets(msg string) fyne.CanvasObject {
 	k := s.k
 	s.status = para(k.tr(msg))
-	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() {
-		s.cancel()
-		k.show(newLoginWith(k, ""))
-	})
+	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), s.abort)
 	cancel.Importance = widget.HighImportance
 	body := container.NewVBox(
 		heading(k.tr("KioskLoginHeading")),
@@ -82,7 +79,11 @@ func (s *browserLogin) widgets(msg string) fyne.CanvasObject {
 // browser's end, whatever happens.
 func (s *browserLogin) start() {
 	k := s.k
-	opts := browser.Options{Kiosk: k.cfg.Kiosk, Zoom: float64(k.disp.size.Scale()), Lang: k.lang}
+	// The guard holds Chromium's shortcuts for the kiosk (internal/kiosk/browser/guard.go) and reports the
+	// keys it takes: Escape (and the close keys people know) ends the login as «Avbryt» does, F1 says where
+	// the citizen is.
+	opts := browser.Options{Kiosk: k.cfg.Kiosk, Zoom: float64(k.disp.size.Scale()), Lang: k.lang, Guard: true,
+		OnKey: func(key string) { k.do(func() { s.guardKey(key) }) }}
 	if !k.cfg.Kiosk { // an app window that leaves the kiosk's «Avbryt» in sight below it
 		sz := k.win.Canvas().Size()
 		opts.WindowSize = strconv.Itoa(int(sz.Width)) + "," + strconv.Itoa(max(400, int(sz.Height)-200))
@@ -113,6 +114,35 @@ func (s *browserLogin) start() {
 	})
 	// A screen that is left (logout, idle, shutdown) cancels ctx: Wait returns and the browser is closed
 	// by the goroutine above even though its result is dropped.
+}
+
+// abort is «Avbryt»: the login ends (its goroutine closes the browser) and the login screen is back.
+func (s *browserLogin) abort() {
+	if s.k.cur != s {
+		return
+	}
+	s.cancel()
+	s.k.show(newLoginWith(s.k, ""))
+}
+
+// guardKey takes a key the guard held back from the browser: a close key aborts the login; F1 starts
+// speech guidance, or with guidance on says again that a login page is open and how to leave it. Every
+// other key (Chromium's shortcuts) does nothing.
+func (s *browserLogin) guardKey(key string) {
+	if s.k.cur != s {
+		return
+	}
+	switch {
+	case browser.IsCloseKey(key):
+		s.abort()
+	case key == "F1":
+		if !s.k.guiding() {
+			s.k.startGuide()
+			s.k.queue(s.k.tr("GuideBrowserOpen"))
+			return
+		}
+		s.k.speak(s.k.tr("GuideBrowserOpen"))
+	}
 }
 
 // opened says that the login page is open.
@@ -153,12 +183,15 @@ func browserLoginMessage(err error) string {
 		return id("KioskLoginCancelled")
 	case errors.Is(err, client.ErrBrowserLoginTimeout), errors.Is(err, context.DeadlineExceeded):
 		return id("KioskLoginTimeout")
+	case errors.Is(err, browser.ErrHung):
+		return id("KioskLoginBrowserHung")
 	case errors.Is(err, client.ErrBrowserEnded):
 		return id("KioskLoginBrowserEnded")
 	case errors.Is(err, client.ErrBrowserLoginState), errors.Is(err, client.ErrBrowserLoginNonce),
 		errors.Is(err, client.ErrBrowserLoginIDToken):
 		return id("KioskLoginNotVerified")
-	case errors.Is(err, browser.ErrNoChromium), errors.Is(err, client.ErrBrowserLoginUnsupported):
+	case errors.Is(err, browser.ErrNoChromium), errors.Is(err, browser.ErrNoGuard),
+		errors.Is(err, client.ErrBrowserLoginUnsupported):
 		return id("KioskLoginUnavailable")
 	}
 	return id("KioskLoginFailed")

@@ -2,10 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -28,10 +32,15 @@ const kioskLoginAudience = "helsekiosk-api"
 // backend trusting it, and a kiosk offering both ways in, whose login browser is Debian's Chromium headless
 // with a DevTools port for the test and the kiosk's own policy in a private mount namespace.
 type kioskLoginWorld struct {
-	op   *testop.OP
-	h    *harness
-	tmp  string // the kiosk's $TMPDIR and $HOME: empty again after every login
-	home string
+	op *testop.OP
+	h  *harness
+	sp *fakeSpeaker
+	// onKey is the kiosk's answer to its guard (browser.Options.OnKey) of the login last started: the test's
+	// headless browser has no guard (TestLoginWindowKeys shows the guard taking the keys), so the test
+	// reports keys as the guard would, from a goroutine of its own.
+	onKey atomic.Pointer[func(string)]
+	tmp   string // the kiosk's $TMPDIR and $HOME: empty again after every login
+	home  string
 }
 
 func newKioskLoginWorld(t *testing.T, lang string) *kioskLoginWorld {
@@ -69,7 +78,12 @@ func newKioskLoginWorld(t *testing.T, lang string) *kioskLoginWorld {
 	cfg := config.Config{Lang: lang, Issuer: w.op.Issuer, API: env.URL, ClientID: "helsekiosk-native",
 		Scopes: config.DefaultScopes, Resource: kioskLoginAudience}
 	cfg.Login = config.LoginPhone + "," + config.LoginKiosk
-	w.h = newHarnessWith(t, cfg, withBrowserOptions(func(o *browser.Options) {
+	w.sp = newFakeSpeaker()
+	w.h = newHarnessWith(t, cfg, WithSpeaker(w.sp), withBrowserOptions(func(o *browser.Options) {
+		if !o.Guard || o.OnKey == nil {
+			t.Error("the kiosk starts its login browser without the guard")
+		}
+		w.onKey.Store(&o.OnKey)
 		o.Exe, o.Headless, o.RemoteDebugging = exe, true, true
 		o.PrivatePolicy = browser.NewPolicy(allow).AllowRemoteDebugging() // the kiosk's lock, plus the test's driver
 		o.StartTimeout = 2 * time.Minute
@@ -180,6 +194,33 @@ func TestLoginOnTheKiosk(t *testing.T) {
 	h.waitFor("the login screen", func() bool { _, ok := h.k.cur.(*login); return ok })
 	w.clean(t, pgid, profile)
 
+	// Keys in the login window: the guard takes Chromium's shortcuts and reports them; they do nothing,
+	// F1 starts speech guidance, which says where the citizen is and how to leave, and Escape ends the
+	// login as «Avbryt» does.
+	s, _ = w.open(t)
+	pgid, profile = s.b.Pgid(), s.b.ProfileDir
+	guardKey := func(key string) {
+		f := *w.onKey.Load()
+		done := make(chan struct{})
+		go func() { f(key); close(done) }()
+		<-done
+		h.process()
+	}
+	for _, key := range []string{"ctrl+t", "ctrl+shift+n", "shift+Escape", "F12"} {
+		guardKey(key)
+		if h.k.cur != s || s.b == nil || s.b.Pgid() != pgid {
+			t.Fatalf("%s in the login window changed the kiosk: %T", key, h.k.cur)
+		}
+	}
+	guardKey("F1")
+	h.waitFor("guidance saying the page is open", func() bool {
+		return h.k.guiding() && slices.Contains(w.sp.all(), "queue: "+h.k.tr("GuideBrowserOpen"))
+	})
+	guardKey("Escape")
+	h.waitFor("the login screen", func() bool { _, ok := h.k.cur.(*login); return ok })
+	w.clean(t, pgid, profile)
+	h.k.stopGuide()
+
 	// The OP's own «Avvis» (access_denied).
 	s, page = w.open(t)
 	pgid, profile = s.b.Pgid(), s.b.ProfileDir
@@ -229,4 +270,25 @@ func TestLoginOnTheKiosk(t *testing.T) {
 	pgid, profile = s.b.Pgid(), s.b.ProfileDir
 	h.k.endBrowserLogins(time.Minute)
 	w.clean(t, pgid, profile)
+}
+
+// TestBrowserLoginMessages: each way a login on the kiosk ends without a session has its own message.
+func TestBrowserLoginMessages(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: %w", client.ErrBrowserEnded, browser.ErrHung), "KioskLoginBrowserHung"},
+		{fmt.Errorf("%w: %w", client.ErrBrowserEnded, browser.ErrExited), "KioskLoginBrowserEnded"},
+		{fmt.Errorf("%w: no display", browser.ErrNoGuard), "KioskLoginUnavailable"},
+		{browser.ErrNoChromium, "KioskLoginUnavailable"},
+		{client.ErrBrowserLoginTimeout, "KioskLoginTimeout"},
+		{client.ErrBrowserLoginCancelled, "KioskLoginCancelled"},
+		{client.ErrBrowserLoginState, "KioskLoginNotVerified"},
+		{errors.New("something else"), "KioskLoginFailed"},
+	} {
+		if got := browserLoginMessage(c.err); got != c.want {
+			t.Errorf("%v: %s, want %s", c.err, got, c.want)
+		}
+	}
 }

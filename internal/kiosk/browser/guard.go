@@ -3,6 +3,8 @@ package browser
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"strings"
 	"sync"
@@ -116,6 +118,7 @@ var guardButtons = []byte{2, 3, 8, 9}
 // newGuard connects to display ("" = $DISPLAY) and takes the grabs. pingEvery and hangAfter set the hang
 // check (0: 5 s and 30 s).
 func newGuard(display string, log *slog.Logger, onKey func(string), pingEvery, hangAfter time.Duration) (*guard, error) {
+	xgbQuiet()
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoGuard, err)
@@ -178,6 +181,10 @@ func newGuard(display string, log *slog.Logger, onKey func(string), pingEvery, h
 	}
 	return g, nil
 }
+
+// xgbQuiet stops xgb's own logging (it notes a missing ~/.Xauthority on stderr): the guard reports its
+// errors itself.
+var xgbQuiet = sync.OnceFunc(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 
 // codes yields every keycode of the keyboard.
 func (g *guard) codes() func(func(xproto.Keycode) bool) {

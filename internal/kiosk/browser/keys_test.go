@@ -99,6 +99,8 @@ document.addEventListener('visibilitychange', () => send('visibility', document.
 addEventListener('blur', () => send('blur'));
 addEventListener('focus', () => send('focus'));
 addEventListener('pagehide', () => send('pagehide'));
+// The guard's test of a second window: with pop-ups allowed, p opens one (a key press is a user gesture).
+addEventListener('keydown', e => { if (e.key === 'p' && location.hash === '#popup') window.open('/#child', 'child', 'popup,width=400,height=300'); });
 </script>`
 
 func newKeyPage(t *testing.T) *keyPage {
@@ -171,6 +173,7 @@ type keysRig struct {
 	markers int    // markers the page has seen
 
 	policy               func(browser.Policy) // changes the kiosk's policy (a test of the guard's backstop)
+	fragment             string               // added to the page's URL ("#popup")
 	pingEvery, hangAfter time.Duration
 
 	gmu   sync.Mutex
@@ -232,7 +235,7 @@ func (r *keysRig) start() {
 	if r.policy != nil {
 		r.policy(policy)
 	}
-	b, err := browser.Start(ctx, browser.Options{URL: r.page.srv.URL + "/", Exe: r.exe, Kiosk: true, Zoom: 1.25,
+	b, err := browser.Start(ctx, browser.Options{URL: r.page.srv.URL + "/" + r.fragment, Exe: r.exe, Kiosk: true, Zoom: 1.25,
 		Lang: "nn", PrivatePolicy: withPolicy(t, policy), Stderr: r.stderr,
 		Guard: true, PingEvery: r.pingEvery, HangAfter: r.hangAfter, OnKey: func(k string) {
 			r.gmu.Lock()
