@@ -105,6 +105,10 @@ func (s *login) buildUI() fyne.CanvasObject {
 		right.Add(widget.NewSeparator())
 		right.Add(offer)
 		right.Add(container.NewCenter(here))
+		// Said before the page covers the kiosk: the touch keyboard does not reach it, and Esc leaves it.
+		keys := para(k.tr("KioskLoginBeforeOpen"))
+		keys.Alignment = fyne.TextAlignCenter
+		right.Add(keys)
 	}
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
