@@ -9,26 +9,12 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
 )
 
-// guardRig is a key rig on its own Xvfb, its $HOME and $TMPDIR fresh (see TestLoginWindowKeys).
-func guardRig(t *testing.T) *keysRig {
-	exe := chromium(t)
-	r := &keysRig{t: t, exe: exe, page: newKeyPage(t)}
-	r.display = xvfb(t)
-	t.Setenv("DISPLAY", r.display)
-	t.Setenv("WAYLAND_DISPLAY", "")
-	r.w = &world{}
-	r.w.home, r.w.tmp = shortTempDir(t), shortTempDir(t)
-	t.Setenv("HOME", r.w.home)
-	t.Setenv("TMPDIR", r.w.tmp)
-	return r
-}
-
 // TestGuardClosesSecondWindow: the guard's backstop. With the kiosk's policy a page cannot open a pop-up
 // and no key opens a window (TestLoginWindowKeys); should the OP's page still open one (here: a policy
 // that allows pop-ups, and a page that opens one when p is pressed), the guard asks every window of the
 // browser but the first to close, and the login page keeps the keyboard.
 func TestGuardClosesSecondWindow(t *testing.T) {
-	r := guardRig(t)
+	r := newKeysRig(t)
 	r.fragment = "#popup"
 	r.policy = func(p browser.Policy) { p["DefaultPopupsSetting"] = 1 }
 	r.start()
@@ -69,7 +55,7 @@ func TestGuardClosesSecondWindow(t *testing.T) {
 // its UI thread; while it answers nothing is reported, and when the browser stops (SIGSTOP: frozen, as a
 // hung browser is) Ended gets ErrHung, and Close still leaves nothing.
 func TestGuardFindsHungBrowser(t *testing.T) {
-	r := guardRig(t)
+	r := newKeysRig(t)
 	r.pingEvery, r.hangAfter = 200*time.Millisecond, 2*time.Second
 	r.start()
 	// Answers come (so a browser that answers is never taken for hung: ten answers span more than the

@@ -187,6 +187,20 @@ func (r *keysRig) guardKeys() []string {
 	return append([]string(nil), r.taken...)
 }
 
+// newKeysRig is a key rig on its own Xvfb, with a fresh $HOME and $TMPDIR.
+func newKeysRig(t *testing.T) *keysRig {
+	exe := chromium(t)
+	r := &keysRig{t: t, exe: exe, page: newKeyPage(t)}
+	r.display = xvfb(t)
+	t.Setenv("DISPLAY", r.display)
+	t.Setenv("WAYLAND_DISPLAY", "")
+	r.w = &world{}
+	r.w.home, r.w.tmp = shortTempDir(t), shortTempDir(t)
+	t.Setenv("HOME", r.w.home)
+	t.Setenv("TMPDIR", r.w.tmp)
+	return r
+}
+
 func (r *keysRig) xdo(args ...string) (string, error) {
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+r.display)
@@ -547,7 +561,7 @@ func diffWins(a, b []xwin) []xwin {
 }
 
 // TestLoginWindowKeys: which keys close the login window, and that the keys that must not work do nothing,
-// in a real (not headless) Chromium as the kiosk starts it (--kiosk, the kiosk's own policy from
+// in a real (not headless) Chromium as the kiosk starts it (--kiosk, the guard, the kiosk's own policy from
 // browser.NewPolicy in a private mount namespace, no DevTools port) on a private Xvfb display without a
 // window manager, the keys sent with xdotool (XTEST, as a keyboard would). Each key is followed by a marker
 // key (z) that the page reports to the test's server: the marker coming back to the same page load shows
@@ -555,16 +569,8 @@ func diffWins(a, b []xwin) []xwin {
 // Ended fires instead. (When neither comes, the test waits a bounded time more for an exit before it
 // records what is on the display.) After every browser: Close, then no process of its group, no profile.
 func TestLoginWindowKeys(t *testing.T) {
-	exe := chromium(t)
-	r := &keysRig{t: t, exe: exe, page: newKeyPage(t)}
-	r.display = xvfb(t)
-	t.Setenv("DISPLAY", r.display)
-	t.Setenv("WAYLAND_DISPLAY", "")
-	r.w = &world{}
-	r.w.home, r.w.tmp = shortTempDir(t), shortTempDir(t)
-	t.Setenv("HOME", r.w.home)
-	t.Setenv("TMPDIR", r.w.tmp)
-	t.Logf("display %s, %s", r.display, exe)
+	r := newKeysRig(t)
+	t.Logf("display %s, %s", r.display, r.exe)
 
 	key := func(k ...string) [][]string {
 		var out [][]string
