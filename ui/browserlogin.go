@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -152,6 +153,27 @@ func (s *browserLogin) opened() {
 	}
 	s.status.SetText(s.k.tr("KioskLoginOpen"))
 	s.k.speak(s.k.tr("GuideBrowserOpen"))
+	s.watchIdle()
+}
+
+// watchIdle ends a login page nobody uses: where the display tells how long it has seen no input at all
+// (WithInputIdle: typing and tapping on Chromium's page count), a page left for the idle timeout is
+// closed, as a visit is. Without that the kiosk cannot see input to the page, and the login's own limit
+// (ten minutes) ends it.
+func (s *browserLogin) watchIdle() {
+	k := s.k
+	if k.inputIdle == nil {
+		return
+	}
+	k.every(idleTick, k.forScreen(s), func(context.Context) func() {
+		return func() { // on the UI goroutine, where the idle source is read
+			if d, ok := k.inputIdle(); ok && d >= k.cfg.IdleTimeout && k.cur == s {
+				slog.Info("kiosk_login_idle", "after", d.Round(time.Second).String())
+				s.cancel()
+				k.show(newLoginWith(k, id("KioskLoginTimeout")))
+			}
+		}
+	})
 }
 
 // end takes the login's outcome on the UI goroutine: a session goes on as any login does; anything else

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -43,7 +44,7 @@ type kioskLoginWorld struct {
 	home  string
 }
 
-func newKioskLoginWorld(t *testing.T, lang string) *kioskLoginWorld {
+func newKioskLoginWorld(t *testing.T, lang string, opts ...Option) *kioskLoginWorld {
 	t.Helper()
 	exe, err := browser.FindChromium()
 	if err != nil || os.Geteuid() != 0 || exec.Command("unshare", "--mount", "--propagation", "private", "--", "true").Run() != nil {
@@ -79,7 +80,7 @@ func newKioskLoginWorld(t *testing.T, lang string) *kioskLoginWorld {
 		Scopes: config.DefaultScopes, Resource: kioskLoginAudience}
 	cfg.Login = config.LoginPhone + "," + config.LoginKiosk
 	w.sp = newFakeSpeaker()
-	w.h = newHarnessWith(t, cfg, WithSpeaker(w.sp), withBrowserOptions(func(o *browser.Options) {
+	w.h = newHarnessWith(t, cfg, append([]Option{WithSpeaker(w.sp), withBrowserOptions(func(o *browser.Options) {
 		if !o.Guard || o.OnKey == nil {
 			t.Error("the kiosk starts its login browser without the guard")
 		}
@@ -87,7 +88,7 @@ func newKioskLoginWorld(t *testing.T, lang string) *kioskLoginWorld {
 		o.Exe, o.Headless, o.RemoteDebugging = exe, true, true
 		o.PrivatePolicy = browser.NewPolicy(allow).AllowRemoteDebugging() // the kiosk's lock, plus the test's driver
 		o.StartTimeout = 2 * time.Minute
-	}))
+	})}, opts...)...)
 	return w
 }
 
@@ -291,4 +292,41 @@ func TestBrowserLoginMessages(t *testing.T) {
 			t.Errorf("%v: %s, want %s", c.err, got, c.want)
 		}
 	}
+}
+
+// TestKioskLoginPageLeftIdle: a login page nobody uses is closed after the idle timeout, as a visit is,
+// when the display reports input idleness (typing and taps on Chromium's page are input it sees); while
+// there is input, it stays open. The kiosk's test clock drives it.
+func TestKioskLoginPageLeftIdle(t *testing.T) {
+	clk := &testClock{t: time.Now()}
+	var mu sync.Mutex
+	lastInput := clk.Now()
+	idleFor := func() (time.Duration, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return clk.Now().Sub(lastInput), true
+	}
+	w := newKioskLoginWorld(t, "nn", WithInputIdle(idleFor), withClock(clk))
+	h := w.h
+	h.k.cfg.IdleTimeout = 5 * time.Second
+	s, _ := w.open(t)
+	pgid, profile := s.b.Pgid(), s.b.ProfileDir
+	// Typing on the page for longer than the timeout: the page stays.
+	for typed := time.Duration(0); typed < 6*time.Second; typed += idleTick {
+		mu.Lock()
+		lastInput = clk.Now()
+		mu.Unlock()
+		clk.Advance(idleTick)
+		h.settle()
+		if h.k.cur != s {
+			t.Fatalf("the login page was closed while the citizen typed: %T", h.k.cur)
+		}
+	}
+	// Then nobody: the page goes, and the login screen says why.
+	h.advanceUntil(clk, idleTick, 6*time.Second, "the idle login page closed", func() bool {
+		l, ok := h.k.cur.(*login)
+		return ok && l.notice == id("KioskLoginTimeout")
+	})
+	h.waitForText(h.k.tr("KioskLoginTimeout"))
+	w.clean(t, pgid, profile)
 }
