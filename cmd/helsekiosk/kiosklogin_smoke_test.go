@@ -200,7 +200,10 @@ func TestKioskLoginSmoke(t *testing.T) {
 
 	// open taps «Logg inn her på kiosken» and waits for Chromium's window on the OP's persona page (its
 	// title is testop's, "testop": a page Chromium blocked would have Chromium's own title), drawn and still.
-	profiles := func() []string { m, _ := filepath.Glob(filepath.Join(priv, "tmp", browser.ProfilePrefix+"*")); return m }
+	profiles := func() []string {
+		m, _ := filepath.Glob(filepath.Join(priv, "tmp", browser.ProfilePrefix+"*"))
+		return m
+	}
 	var bpid int // the browser's main process (the kiosk's child, after unshare and sh)
 	var bwin xwin
 	open := func(what string) image.Image {
@@ -579,4 +582,3 @@ func browserProcs(base string, pid int) []int {
 	}
 	return ps
 }
-
