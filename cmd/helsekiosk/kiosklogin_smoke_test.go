@@ -241,6 +241,13 @@ func TestKioskLoginSmoke(t *testing.T) {
 		var page image.Image
 		waitFor("the OP's page drawn", time.Minute, func() bool { page = s.stable(); return page != nil })
 		geo, _ := s.xdo("getwindowgeometry", bwin.id)
+		// The policy Chromium sees, through its own mount namespace: the kiosk's file, and nothing else.
+		seen := filepath.Join(fmt.Sprintf("/proc/%d/root", bpid), browser.SystemPolicyDir)
+		got, err := os.ReadFile(filepath.Join(seen, "helsekiosk.json"))
+		want, _ := os.ReadFile(policyFile)
+		if names := listDir(seen); err != nil || !bytes.Equal(got, want) || len(names) != 1 {
+			t.Errorf("%s: Chromium's %s holds %q (err %v): want only the kiosk's policy", what, browser.SystemPolicyDir, names, err)
+		}
 		sock := environ(bpid)["TMPDIR"] + "/org.chromium.Chromium.XXXXXX/SingletonSocket"
 		t.Logf("%s: Chromium (pid %d) window %s; %s; its singleton socket path %d bytes (at most 107)",
 			what, bpid, bwin, strings.Join(strings.Fields(geo), " "), len(sock))
