@@ -27,7 +27,8 @@ import (
 	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 )
 
-const kioskLoginAudience = "helsekiosk-api"
+// kioskLoginAudience is the API as the OP names it: an absolute URI, as the kiosk's --resource must be.
+const kioskLoginAudience = "https://api.helsekiosk.test"
 
 // kioskLoginWorld is an independent OP with the kiosk's native client (a loopback redirect), the reference
 // backend trusting it, and a kiosk offering both ways in, whose login browser is Debian's Chromium headless

@@ -147,7 +147,7 @@ func Flags(o Options) []string {
 		f = append(f, "--lang="+o.Lang, "--accept-lang="+acceptLang(o.Lang))
 	}
 	if o.WindowSize != "" {
-		f = append(f, "--window-size="+o.WindowSize)
+		f = append(f, "--window-size="+o.WindowSize, "--window-position=0,0")
 	}
 	if o.Headless {
 		f = append(f, "--headless", "--disable-gpu", "--hide-scrollbars", "--mute-audio")
@@ -191,7 +191,7 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 2 * time.Minute
 	}
-	dir, err := os.MkdirTemp("", ProfilePrefix)
+	dir, err := profileDir()
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +267,23 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 		b.DevToolsURL = u
 	}
 	return b, nil
+}
+
+// socketDirMax is the longest directory Chromium's singleton socket fits under: Chromium makes it in
+// $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket, and a Unix socket's path has at most 107 bytes.
+// A longer one and Chromium stops at start ("Socket path too long").
+const socketDirMax = 107 - len("/org.chromium.Chromium.XXXXXX/SingletonSocket")
+
+// profileDir makes the login's temporary directory (its TMPDIR too) in os.TempDir, or, when that is too
+// deep for Chromium's socket (the kiosk's private directory under a long $TMPDIR), in /tmp. Either way it
+// is the login's alone (0700) and Close removes it.
+func profileDir() (string, error) {
+	dir, err := os.MkdirTemp("", ProfilePrefix)
+	if err != nil || len(dir) <= socketDirMax {
+		return dir, err
+	}
+	os.Remove(dir)
+	return os.MkdirTemp("/tmp", ProfilePrefix)
 }
 
 // devToolsURL waits for Chromium's DevToolsActivePort file (port, then the browser target's path).

@@ -611,3 +611,33 @@ func TestLoginWindowNoDevTools(t *testing.T) {
 	}
 	t.Logf("DevTools port under the kiosk's policy: %v", err)
 }
+
+// TestLongTempDir: under a $TMPDIR too deep for Chromium's singleton socket (107 bytes in all), the
+// login's directory is made in /tmp instead, and Chromium starts (it stopped with "Socket path too long").
+func TestLongTempDir(t *testing.T) {
+	exe := chromium(t)
+	long := filepath.Join(shortTempDir(t), strings.Repeat("d", 70))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", long)
+	b, err := browser.Start(t.Context(), browser.Options{URL: "about:blank", Exe: exe, Headless: true,
+		RemoteDebugging: true, StartTimeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatalf("Chromium did not start under a long TMPDIR: %v", err)
+	}
+	if !strings.HasPrefix(b.ProfileDir, "/tmp/"+browser.ProfilePrefix) {
+		t.Errorf("profile in %s, want /tmp/%s…", b.ProfileDir, browser.ProfilePrefix)
+	}
+	select {
+	case err := <-b.Ended():
+		t.Fatalf("the browser ended: %v", err)
+	default:
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(b.ProfileDir); !os.IsNotExist(err) {
+		t.Errorf("the profile %s is still there", b.ProfileDir)
+	}
+}
