@@ -11,7 +11,9 @@
 #                                     (speech_device, a headset socket) and the tone on the default output
 #   sox (only with --test)          - the speech smoke test checks the kiosk's WAV files (sox FILE -n stat);
 #                                     by hand: soxi, sox --i
-#   chromium (only with --test)     - headless browser for the backend's staff page test
+#   chromium (only with --test)     - headless browser for the backend's staff page test, and the login on
+#                                     the kiosk's tests (internal/kiosk/browser, ui, cmd/helsekiosk)
+#   x11-xkb-utils (--test)          - setxkbmap: the login window's key test on a Norwegian keymap (AltGr)
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
 #   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
 #   postgresql (--test)             - the backend's tests on PostgreSQL (internal/server/backend/pgtest: a private
@@ -28,7 +30,7 @@ set -euo pipefail
 export LANG=C.UTF-8
 
 packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng alsa-utils)
-[[ ${1:-} == --test ]] && packages+=(sox chromium lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype gdb)
+[[ ${1:-} == --test ]] && packages+=(sox chromium x11-xkb-utils lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype gdb)
 
 missing=()
 for p in "${packages[@]}"; do

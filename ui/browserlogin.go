@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -84,6 +86,7 @@ func (s *browserLogin) start() {
 	// keys it takes: Escape (and the close keys people know) ends the login as «Avbryt» does, F1 says where
 	// the citizen is.
 	opts := browser.Options{Kiosk: k.cfg.Kiosk, Zoom: float64(k.disp.size.Scale()), Lang: k.lang, Guard: true,
+		Log:   slog.Default(), // the browser's start and end, the guard's findings: never a URL or a name
 		OnKey: func(key string) { k.do(func() { s.guardKey(key) }) }}
 	if !k.cfg.Kiosk { // an app window that leaves the kiosk's «Avbryt» in sight below it
 		sz := k.win.Canvas().Size()
@@ -127,8 +130,9 @@ func (s *browserLogin) abort() {
 }
 
 // guardKey takes a key the guard held back from the browser: a close key aborts the login; F1 starts
-// speech guidance, or with guidance on says again that a login page is open and how to leave it. Every
-// other key (Chromium's shortcuts) does nothing.
+// speech guidance, or with guidance on says again that a login page is open and how to leave it; F2–F12
+// do what they do on the kiosk's own screens (repeat, read the screen, more time, speech rate and volume).
+// Every other key (Chromium's shortcuts) does nothing.
 func (s *browserLogin) guardKey(key string) {
 	if s.k.cur != s {
 		return
@@ -143,6 +147,10 @@ func (s *browserLogin) guardKey(key string) {
 			return
 		}
 		s.k.speak(s.k.tr("GuideBrowserOpen"))
+	default:
+		if n, err := strconv.Atoi(strings.TrimPrefix(key, "F")); err == nil && strings.HasPrefix(key, "F") && n >= 2 && n <= 12 {
+			s.k.key(&fyne.KeyEvent{Name: fyne.KeyName(key)})
+		}
 	}
 }
 
@@ -158,19 +166,31 @@ func (s *browserLogin) opened() {
 
 // watchIdle ends a login page nobody uses: where the display tells how long it has seen no input at all
 // (WithInputIdle: typing and tapping on Chromium's page count), a page left for the idle timeout is
-// closed, as a visit is. Without that the kiosk cannot see input to the page, and the login's own limit
-// (ten minutes) ends it.
+// closed, as a visit is. The idle warning cannot be seen behind the page, so it is heard: the tone, and
+// with guidance the spoken warning (any key gives more time). Without an idle source the kiosk cannot see
+// input to the page, and the login's own limit (ten minutes) ends it. The loop ends with the login.
 func (s *browserLogin) watchIdle() {
 	k := s.k
 	if k.inputIdle == nil {
 		return
 	}
-	k.every(idleTick, k.forScreen(s), func(context.Context) func() {
+	warned := false
+	k.every(idleTick, owner{ctx: s.ctx, alive: k.forScreen(s).alive}, func(context.Context) func() {
 		return func() { // on the UI goroutine, where the idle source is read
-			if d, ok := k.inputIdle(); ok && d >= k.cfg.IdleTimeout && k.cur == s {
+			d, ok := k.inputIdle()
+			switch {
+			case !ok || k.cur != s:
+			case d >= k.cfg.IdleTimeout:
 				slog.Info("kiosk_login_idle", "after", d.Round(time.Second).String())
 				s.cancel()
 				k.show(newLoginWith(k, id("KioskLoginTimeout")))
+			case d >= k.cfg.IdleTimeout-k.cfg.IdleWarning:
+				if !warned {
+					warned = true
+					k.idleWarned(int(math.Ceil((k.cfg.IdleTimeout - d).Seconds())))
+				}
+			default:
+				warned = false
 			}
 		}
 	})

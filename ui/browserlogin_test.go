@@ -218,6 +218,16 @@ func TestLoginOnTheKiosk(t *testing.T) {
 	h.waitFor("guidance saying the page is open", func() bool {
 		return h.k.guiding() && slices.Contains(w.sp.all(), "queue: "+h.k.tr("GuideBrowserOpen"))
 	})
+	// F2 (repeat) does what it does on the kiosk's own screens: the page's message again.
+	guardKey("F2")
+	h.waitFor("F2 repeating the page's message", func() bool {
+		for _, e := range w.sp.all() {
+			if strings.HasPrefix(e, "say: ") && strings.Contains(e, h.k.tr("GuideBrowserOpen")) {
+				return true
+			}
+		}
+		return false
+	})
 	guardKey("Escape")
 	h.waitFor("the login screen", func() bool { _, ok := h.k.cur.(*login); return ok })
 	w.clean(t, pgid, profile)
@@ -309,7 +319,7 @@ func TestKioskLoginPageLeftIdle(t *testing.T) {
 	}
 	w := newKioskLoginWorld(t, "nn", WithInputIdle(idleFor), withClock(clk))
 	h := w.h
-	h.k.cfg.IdleTimeout = 5 * time.Second
+	h.k.cfg.IdleTimeout, h.k.cfg.IdleWarning = 5*time.Second, 3*time.Second
 	s, _ := w.open(t)
 	pgid, profile := s.b.Pgid(), s.b.ProfileDir
 	// Typing on the page for longer than the timeout: the page stays.
@@ -323,7 +333,14 @@ func TestKioskLoginPageLeftIdle(t *testing.T) {
 			t.Fatalf("the login page was closed while the citizen typed: %T", h.k.cur)
 		}
 	}
-	// Then nobody: the page goes, and the login screen says why.
+	if slices.Contains(w.sp.all(), "tone") {
+		t.Fatal("the idle warning sounded while the citizen typed")
+	}
+	// Then nobody: first the warning's tone (the kiosk's warning cannot be seen behind the page), then the
+	// page goes, and the login screen says why.
+	h.advanceUntil(clk, idleTick, 3*time.Second, "the idle warning's tone", func() bool {
+		return slices.Contains(w.sp.all(), "tone") && h.k.cur == s
+	})
 	h.advanceUntil(clk, idleTick, 6*time.Second, "the idle login page closed", func() bool {
 		l, ok := h.k.cur.(*login)
 		return ok && l.notice == id("KioskLoginTimeout")

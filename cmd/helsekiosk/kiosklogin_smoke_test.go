@@ -428,6 +428,16 @@ func TestKioskLoginSmoke(t *testing.T) {
 	if strings.Contains(o, "panic") || strings.Contains(o, "fatal error") {
 		t.Errorf("the kiosk's output has a panic")
 	}
+	// The shortcuts opened nothing the guard had to close (its backstop logs browser_window_closed), the
+	// browser was never taken for hung, and the guard saw its login window.
+	for _, ev := range []string{"browser_window_closed", "browser_hung", "browser_window_unseen", "browser_no_ping"} {
+		if strings.Contains(o, ev) {
+			t.Errorf("the kiosk logged %s", ev)
+		}
+	}
+	if !strings.Contains(o, "browser_started") || !strings.Contains(o, "browser_closed") {
+		t.Errorf("the kiosk's output does not log the login browser's start and end (the guard's log goes there too)")
+	}
 	step("checks after the exit")
 }
 

@@ -270,9 +270,9 @@ func Start(ctx context.Context, o Options) (*Browser, error) {
 }
 
 // socketDirMax is the longest directory Chromium's singleton socket fits under: Chromium makes it in
-// $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket, and a Unix socket's path has at most 107 bytes.
+// $TMPDIR/.org.chromium.Chromium.XXXXXX/SingletonSocket, and a Unix socket's path has at most 107 bytes.
 // A longer one and Chromium stops at start ("Socket path too long").
-const socketDirMax = 107 - len("/org.chromium.Chromium.XXXXXX/SingletonSocket")
+const socketDirMax = 107 - len("/.org.chromium.Chromium.XXXXXX/SingletonSocket")
 
 // profileDir makes the login's temporary directory (its TMPDIR too) in os.TempDir, or, when that is too
 // deep for Chromium's socket (the kiosk's private directory under a long $TMPDIR), in /tmp. Either way it

@@ -34,18 +34,23 @@ var ErrNoGuard = errors.New("browser: cannot guard the login window")
 //     Chromium; AltGr (Mod5), with which a Norwegian keyboard types @, is left alone, as is Shift;
 //   - Escape, Menu and F1–F12 with any modifier, and the browser keys some keyboards have (Back, Home,
 //     Search, …);
-//   - the middle, right, back and forward mouse buttons (open in a new tab, the context menu, history);
+//   - the middle, right, back and forward mouse buttons (open in a new tab, the context menu, history),
+//     and the left button with Shift, Ctrl, Alt or Super (a link in a new window or tab);
 //
-// and X delivers those to the guard instead of the focused window. The plain keys a login page needs
-// (letters, digits, Shift, AltGr, Tab, Enter, Backspace, arrows) still reach the page. A grabbed key is
-// reported to OnKey: the kiosk closes the login on Escape (and on the close keys people know: Ctrl+W,
-// Alt+F4) and reads the page's help on F1.
+// each in every state of Caps Lock, Num Lock and Mod3; X delivers those to the guard instead of the focused
+// window. Escape must be among them, or there is no guard. The plain keys a login page needs (letters,
+// digits, Shift, AltGr, Tab, Enter, Backspace, arrows) and plain clicks still reach the page. A grabbed key
+// is reported to OnKey: the kiosk closes the login on Escape (and on the close keys people know: Ctrl+W,
+// Alt+F4), F1 starts speech guidance, F2–F12 do what they do on the kiosk's own screens.
 //
-// The guard also watches the display's top-level windows (SubstructureNotify on the root): the first
-// window of the browser's process is the login window; any other normal window it maps is asked to close
-// (WM_DELETE_WINDOW). And it pings the login window every PingEvery with _NET_WM_PING, which Chromium
-// answers from its UI thread: no answer for HangAfter and the browser is reported hung (ErrHung), so a
-// frozen login window is ended by the kiosk in half a minute, not by the ten-minute limit.
+// The guard also watches the display's top-level windows (SubstructureNotify on the root): the first window
+// of the browser's process (_NET_WM_PID) that is not override-redirect is the login window; any other such
+// window it maps is asked to close (WM_DELETE_WINDOW). (Under a reparenting window manager the root sees
+// only frames: then neither this nor the ping works, which is logged; the kiosk runs under cage or on a
+// bare X server.) And it pings the login window every PingEvery with _NET_WM_PING, which Chromium's browser
+// process answers from its UI thread: no answer for HangAfter and the browser is reported hung (ErrHung),
+// so a frozen browser is ended by the kiosk in about half a minute, not by the ten-minute limit. (A page
+// whose renderer hangs is not found this way: Chromium offers to end it itself, and Escape still works.)
 //
 // The grabs end with the guard (Close), or with the kiosk's X connection should the kiosk die.
 type guard struct {
@@ -67,12 +72,19 @@ type guard struct {
 	stopOnce sync.Once
 	done     chan struct{}
 
-	mu     sync.Mutex
-	main   xproto.Window // the login window, once mapped
-	seq    uint32        // the last ping's number
-	pongs  int           // answers received
-	lastOK time.Time     // when the login window last answered (or was mapped)
-	closed []xproto.Window
+	watched bool // watch ran: Close waits for its loop
+
+	mu      sync.Mutex
+	started time.Time     // when watch began
+	main    xproto.Window // the login window, once mapped
+	pingOK  bool          // it lists _NET_WM_PING in WM_PROTOCOLS (Chromium's windows do)
+	seq     uint32        // the last ping's number
+	acked   uint32        // the newest ping answered
+	pongs   int           // answers received
+	lastOK  time.Time     // when the login window last answered (or was mapped)
+	hung    bool          // reported hung: no more pings
+	unseen  bool          // logged that no login window was seen
+	closed  []xproto.Window
 }
 
 // Modifier masks of the core protocol.
@@ -83,6 +95,7 @@ const (
 	modAlt     = xproto.ModMask1
 	modNumLock = xproto.ModMask2
 	modSuper   = xproto.ModMask4
+	modMod3    = xproto.ModMask3
 )
 
 // guardMods are the modifier combinations of which every key is grabbed.
@@ -91,8 +104,11 @@ var guardMods = []uint16{
 	modControl | modAlt | modShift, modSuper, modSuper | modShift, modSuper | modControl, modSuper | modAlt,
 }
 
-// lockMods are the lock states each grab is taken in too (X matches modifiers exactly).
-var lockMods = []uint16{0, modLock, modNumLock, modLock | modNumLock}
+// lockMods are the lock states each grab is taken in too (X matches modifiers exactly): every combination
+// of Caps Lock, Num Lock (Mod2) and Mod3 (Scroll Lock or Hyper on some keymaps), the modifiers Chromium
+// ignores when it matches a shortcut.
+var lockMods = []uint16{0, modLock, modNumLock, modMod3, modLock | modNumLock, modLock | modMod3,
+	modNumLock | modMod3, modLock | modNumLock | modMod3}
 
 // Keysyms grabbed with any modifier.
 var guardKeysyms = map[xproto.Keysym]string{
@@ -100,7 +116,7 @@ var guardKeysyms = map[xproto.Keysym]string{
 	0xffbe: "F1", 0xffbf: "F2", 0xffc0: "F3", 0xffc1: "F4", 0xffc2: "F5", 0xffc3: "F6",
 	0xffc4: "F7", 0xffc5: "F8", 0xffc6: "F9", 0xffc7: "F10", 0xffc8: "F11", 0xffc9: "F12",
 	0x1008ff26: "XF86Back", 0x1008ff27: "XF86Forward", 0x1008ff18: "XF86HomePage", 0x1008ff1b: "XF86Search",
-	0x1008ff29: "XF86Refresh", 0x1008ff30: "XF86Favorites", 0x1008ff19: "XF86Mail", 0x1008ff2e: "XF86WWW",
+	0x1008ff29: "XF86Refresh", 0x1008ff73: "XF86Reload", 0x1008ff30: "XF86Favorites", 0x1008ff19: "XF86Mail", 0x1008ff2e: "XF86WWW",
 	0x1008ff33: "XF86MyComputer", 0x1008ff5d: "XF86Explorer", 0x1008ff81: "XF86Tools",
 	0x1008ff1a: "XF86Start", 0x1008ff2f: "XF86Sleep",
 }
@@ -112,8 +128,13 @@ var keysymNames = map[xproto.Keysym]string{
 	0xff63: "Insert", 0x0020: "space", 0xff8d: "KP_Enter",
 }
 
-// guardButtons are the pointer buttons grabbed (with any modifier).
+// guardButtons are the pointer buttons grabbed with any modifier: middle (open in a new tab, paste), right
+// (the context menu), back and forward. The left button is grabbed only with a modifier (guardButton1Mods):
+// Shift, Ctrl or Alt with a click opens a link in a new window or tab; a plain click goes to the page.
 var guardButtons = []byte{2, 3, 8, 9}
+
+// guardButton1Mods are the modifiers of the left button's grabs (each with every lockMods state).
+var guardButton1Mods = append([]uint16{modShift}, guardMods...)
 
 // newGuard connects to display ("" = $DISPLAY) and takes the grabs. pingEvery and hangAfter set the hang
 // check (0: 5 s and 30 s).
@@ -165,15 +186,28 @@ func newGuard(display string, log *slog.Logger, onKey func(string), pingEvery, h
 			grabKey(xproto.GrabAny, m|l)
 		}
 	}
+	escape := false
 	for code := range g.codes() {
-		if _, ok := guardKeysyms[g.keysym(code)]; ok {
+		if name, ok := guardKeysyms[g.keysym(code)]; ok {
 			grabKey(code, xproto.ModMaskAny)
+			escape = escape || name == "Escape"
+		}
+	}
+	if !escape { // the way out the kiosk names: without it no login window
+		errs = append(errs, errors.New("no key of the keyboard is Escape"))
+	}
+	grabButton := func(b byte, mods uint16) {
+		if err := xproto.GrabButtonChecked(conn, false, g.root, xproto.EventMaskButtonPress|xproto.EventMaskButtonRelease,
+			xproto.GrabModeAsync, xproto.GrabModeAsync, xproto.WindowNone, xproto.CursorNone, b, mods).Check(); err != nil {
+			errs = append(errs, fmt.Errorf("button %d mods %#x: %w", b, mods, err))
 		}
 	}
 	for _, b := range guardButtons {
-		if err := xproto.GrabButtonChecked(conn, false, g.root, xproto.EventMaskButtonPress|xproto.EventMaskButtonRelease,
-			xproto.GrabModeAsync, xproto.GrabModeAsync, xproto.WindowNone, xproto.CursorNone, b, xproto.ModMaskAny).Check(); err != nil {
-			errs = append(errs, fmt.Errorf("button %d: %w", b, err))
+		grabButton(b, xproto.ModMaskAny)
+	}
+	for _, m := range guardButton1Mods {
+		for _, l := range lockMods {
+			grabButton(1, m|l)
 		}
 	}
 	if len(errs) > 0 {
@@ -241,8 +275,9 @@ func (g *guard) keyName(code xproto.Keycode, state uint16) string {
 // watch starts the guard's work for the browser process pid: events (keys, windows, answers) and pings.
 func (g *guard) watch(pid int, onHang func()) {
 	g.mu.Lock()
-	g.pid, g.onHang, g.lastOK = pid, onHang, time.Now()
+	g.pid, g.onHang, g.lastOK, g.started = pid, onHang, time.Now(), time.Now()
 	g.mu.Unlock()
+	g.watched = true
 	events := make(chan xgb.Event)
 	go func() {
 		defer close(events)
@@ -274,9 +309,7 @@ func (g *guard) watch(pid int, onHang func()) {
 				}
 				g.event(ev)
 			case <-tick.C:
-				if g.ping() {
-					return
-				}
+				g.ping() // after a hang it pings no more, but the loop goes on reading events until Close
 			}
 		}
 	}()
@@ -292,26 +325,44 @@ func (g *guard) event(ev xgb.Event) {
 			g.onKey(g.keyName(e.Detail, e.State))
 		}
 	case xproto.MapNotifyEvent:
-		if e.OverrideRedirect || !g.ofBrowser(e.Window) {
+		g.mu.Lock()
+		again := e.Window == g.main
+		if again { // the login window mapped again (not a second one)
+			g.lastOK = time.Now()
+		}
+		g.mu.Unlock()
+		if again || e.OverrideRedirect || !g.ofBrowser(e.Window) {
 			return // menus, a select's list, tooltips; or another program's window
 		}
+		pingOK := g.listsPing(e.Window)
 		g.mu.Lock()
 		if g.main == 0 {
-			g.main, g.lastOK = e.Window, time.Now()
+			g.main, g.lastOK, g.pingOK = e.Window, time.Now(), pingOK
 			g.mu.Unlock()
+			if !pingOK {
+				g.log.Warn("browser_no_ping", "reason", "the login window does not answer _NET_WM_PING: no hang check")
+			}
 			return
 		}
 		g.closed = append(g.closed, e.Window)
 		g.mu.Unlock()
 		g.log.Warn("browser_window_closed", "reason", "a second window of the login browser")
 		g.send(e.Window, g.atomProtocols, []uint32{uint32(g.atomDelete), 0, 0, 0, 0}, 0)
+	case xproto.DestroyNotifyEvent:
+		g.mu.Lock()
+		if e.Window == g.main { // the login window is gone (the browser ends): nothing to ping
+			g.main = 0
+		}
+		g.mu.Unlock()
 	case xproto.ClientMessageEvent:
 		if e.Type != g.atomProtocols || e.Format != 32 {
 			return
 		}
 		d := e.Data.Data32
 		g.mu.Lock()
-		if xproto.Atom(d[0]) == g.atomPing && g.main != 0 && xproto.Window(d[2]) == g.main && d[1] == g.seq {
+		// An answer to any ping not yet answered counts: a slow browser answers ping n after ping n+1 went.
+		if xproto.Atom(d[0]) == g.atomPing && g.main != 0 && xproto.Window(d[2]) == g.main && d[1] > g.acked && d[1] <= g.seq {
+			g.acked = d[1]
 			g.pongs++
 			g.lastOK = time.Now()
 		}
@@ -319,27 +370,47 @@ func (g *guard) event(ev xgb.Event) {
 	}
 }
 
-// ping sends the next _NET_WM_PING to the login window, and reports the browser hung (true) when it has not
-// answered for hangAfter.
-func (g *guard) ping() bool {
+// listsPing says whether window w lists _NET_WM_PING in its WM_PROTOCOLS.
+func (g *guard) listsPing(w xproto.Window) bool {
+	r, err := xproto.GetProperty(g.conn, false, w, g.atomProtocols, xproto.AtomAtom, 0, 32).Reply()
+	if err != nil || r.Format != 32 {
+		return false
+	}
+	for i := 0; i+4 <= len(r.Value); i += 4 {
+		if xproto.Atom(xgb.Get32(r.Value[i:])) == g.atomPing {
+			return true
+		}
+	}
+	return false
+}
+
+// ping sends the next _NET_WM_PING to the login window, and reports the browser hung (once) when it has
+// not answered for hangAfter. Before the window is mapped there is nothing to ping: a browser that never
+// shows a window is logged (once, after hangAfter) and ended by the login's own limit, or by Escape.
+func (g *guard) ping() {
 	g.mu.Lock()
-	main, late := g.main, time.Since(g.lastOK) > g.hangAft
+	main, late, hung, pingOK := g.main, time.Since(g.lastOK) > g.hangAft, g.hung, g.pingOK
+	unseen := main == 0 && !g.unseen && time.Since(g.started) > g.hangAft
+	g.unseen = g.unseen || unseen
 	g.seq++
 	seq := g.seq
 	onHang := g.onHang
-	g.mu.Unlock()
-	if main == 0 {
-		return false // not mapped yet: the start's own timeout covers a browser that never shows
+	if main != 0 && pingOK && late {
+		g.hung = true
 	}
-	if late {
+	g.mu.Unlock()
+	switch {
+	case unseen:
+		g.log.Warn("browser_window_unseen", "pid", g.pid, "after", g.hangAft.String())
+	case hung || main == 0 || !pingOK:
+	case late:
 		g.log.Warn("browser_hung", "pid", g.pid, "after", g.hangAft.String())
 		if onHang != nil {
 			onHang()
 		}
-		return true
+	default:
+		g.send(main, g.atomProtocols, []uint32{uint32(g.atomPing), seq, uint32(main), 0, 0}, 0)
 	}
-	g.send(main, g.atomProtocols, []uint32{uint32(g.atomPing), seq, uint32(main), 0, 0}, 0)
-	return false
 }
 
 // send sends a 32-bit client message of type typ to window w.
@@ -366,10 +437,14 @@ func (g *guard) stats() (pongs, closed int) {
 	return g.pongs, len(g.closed)
 }
 
-// Close ends the guard: its goroutines, then the connection, which releases every grab.
+// Close ends the guard: its goroutines, then the connection, which releases every grab; it returns when no
+// key can reach OnKey any more.
 func (g *guard) Close() {
 	g.stopOnce.Do(func() {
 		close(g.stop)
 		g.conn.Close()
+		if g.watched {
+			<-g.done
+		}
 	})
 }

@@ -86,6 +86,7 @@ type pageEvent struct {
 
 const keyPageHTML = `<!doctype html><html lang=nn><title>Helsekiosk-nokkeltest</title>
 <body style="font-size:40px"><p>Innloggingsside (test)</p>
+<a href="/linked" tabindex="-1" style="display:block;height:600px">Ei lenkje (a click with Shift, Ctrl or the middle button would open it in a new window or tab: a request for /linked)</a>
 <script>
 const id = Math.random().toString(36).slice(2);
 let seq = 0;
@@ -361,6 +362,23 @@ type keyCase struct {
 	closes bool
 	// reaches: the page must get these keydowns (e.key, without a "shift+"), and the guard none.
 	reaches []string
+	// take: the keys the guard must take, when not every "key" command's key (taken).
+	take []string
+}
+
+// taken is what the guard must take of a must-not case: take, or else the key of each xdotool "key"
+// command (a click, or typed text, gives it none).
+func (kc keyCase) taken() []string {
+	if kc.take != nil {
+		return kc.take
+	}
+	var out []string
+	for _, k := range kc.keys {
+		if k[0] == "key" {
+			out = append(out, k[len(k)-1])
+		}
+	}
+	return out
 }
 
 // keyResult is what one key did.
@@ -379,6 +397,7 @@ type keyResult struct {
 	others    []string
 	hidden    int      // the page became hidden or was unloaded
 	guard     []string // keys the guard took
+	closedBy  int      // windows of the browser the guard closed meanwhile (its backstop)
 	pageKeys  []string // the page's keydowns (e.key without "shift+"), the marker left out
 	closeErr  error
 }
@@ -399,6 +418,9 @@ func (k keyResult) effect() string {
 		} else {
 			s = append(s, "the page does not get the key")
 		}
+	}
+	if k.closedBy > 0 {
+		s = append(s, fmt.Sprintf("**the guard closed %d window(s) of the browser**", k.closedBy))
 	}
 	for _, g := range k.guard {
 		if browser.IsCloseKey(g) {
@@ -437,7 +459,7 @@ func (k keyResult) effect() string {
 }
 
 func (k keyResult) nothing() bool {
-	return !k.ended && k.marker && len(k.newWins) == 0 && len(k.goneWins) == 0 && k.loads == 0 && k.typed == 0 &&
+	return !k.ended && k.marker && k.closedBy == 0 && len(k.newWins) == 0 && len(k.goneWins) == 0 && k.loads == 0 && k.typed == 0 &&
 		len(k.others) == 0 && k.hidden == 0 && strings.HasPrefix(k.title, "Helsekiosk-nokkeltest")
 }
 
@@ -458,6 +480,7 @@ func (r *keysRig) press(kc keyCase, markerWait time.Duration) keyResult {
 	}
 	hidden0 := hidden()
 	guard0 := len(r.guardKeys())
+	_, closed0 := r.b.GuardStats()
 	for _, k := range kc.keys {
 		k = slices.Clone(k)
 		for i := range k {
@@ -504,6 +527,10 @@ func (r *keysRig) press(kc keyCase, markerWait time.Duration) keyResult {
 	res.pageSaw = r.page.count(r.id, pageKey) > sawBefore
 	res.hidden = hidden() - hidden0
 	res.guard = r.guardKeys()[guard0:]
+	if r.b != nil {
+		_, closed1 := r.b.GuardStats()
+		res.closedBy = closed1 - closed0
+	}
 	r.page.mu.Lock()
 	var downs []pageEvent // in the page's order (the reports may arrive out of order)
 	for _, e := range r.page.events {
@@ -540,7 +567,7 @@ func pageKey(e pageEvent) bool {
 	}
 	k := e.Key[strings.LastIndexByte(e.Key[:max(0, len(e.Key)-1)], '+')+1:]
 	switch k {
-	case "Shift", "Control", "Alt", "Meta", "AltGraph", "OS":
+	case "Shift", "Control", "Alt", "Meta", "AltGraph", "OS", "CapsLock", "NumLock":
 		return false
 	}
 	return true
@@ -571,6 +598,13 @@ func diffWins(a, b []xwin) []xwin {
 func TestLoginWindowKeys(t *testing.T) {
 	r := newKeysRig(t)
 	t.Logf("display %s, %s", r.display, r.exe)
+	// A kiosk in Norway has a Norwegian keyboard: AltGr (ISO_Level3_Shift, Mod5) types @ { [ ] } \ |.
+	if out, err := exec.Command("setxkbmap", "-display", r.display, "no").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("setxkbmap no: %v %s (scripts/deps.sh --test installs x11-xkb-utils)", err, out)
+		}
+		t.Skipf("setxkbmap no: %v %s", err, out)
+	}
 
 	key := func(k ...string) [][]string {
 		var out [][]string
@@ -611,7 +645,8 @@ func TestLoginWindowKeys(t *testing.T) {
 		{name: "Ctrl+S", keys: key("ctrl+s"), mustNot: true},
 		{name: "Ctrl+H", keys: key("ctrl+h"), mustNot: true},
 		{name: "Ctrl+J", keys: key("ctrl+j"), mustNot: true},
-		{name: "Ctrl+L, a URL, Enter", keys: append(append(key("ctrl+l"), []string{"type", "--delay", "20", typed}), key("Return")...), mustNot: true},
+		{name: "Ctrl+L, a URL, Enter", keys: append(append(key("ctrl+l"), []string{"type", "--delay", "20", typed}), key("Return")...),
+			mustNot: true, take: []string{"ctrl+l"}},
 		{name: "Alt+Home", keys: key("alt+Home"), mustNot: true},
 		{name: "Alt+Left", keys: key("alt+Left"), mustNot: true},
 		{name: "Ctrl+Shift+Delete", keys: key("ctrl+shift+Delete"), mustNot: true},
@@ -631,6 +666,15 @@ func TestLoginWindowKeys(t *testing.T) {
 		{name: "right click", keys: click("3"), mustNot: true},
 		{name: "middle click", keys: click("2"), mustNot: true},
 		{name: "back button (8)", keys: click("8"), mustNot: true},
+		{name: "Shift+click", keys: [][]string{{"mousemove", "--window", "%WIN%", "300", "300"}, {"keydown", "shift"}, {"click", "1"}, {"keyup", "shift"}}, mustNot: true, take: []string{}},
+		{name: "Ctrl+click", keys: [][]string{{"mousemove", "--window", "%WIN%", "300", "300"}, {"keydown", "ctrl"}, {"click", "1"}, {"keyup", "ctrl"}}, mustNot: true, take: []string{}},
+		// With the locks on (X matches modifiers exactly: each grab is taken in every lock state). Without
+		// --clearmodifiers, which would turn Caps Lock off for the key.
+		{name: "Num Lock on, Ctrl+T", keys: [][]string{{"key", "Num_Lock"}, {"key", "ctrl+t"}, {"key", "Num_Lock"}}, mustNot: true, take: []string{"ctrl+t"}},
+		{name: "Caps Lock on, Ctrl+Shift+N", keys: [][]string{{"key", "Caps_Lock"}, {"key", "ctrl+shift+n"}, {"key", "Caps_Lock"}}, mustNot: true, take: []string{"ctrl+shift+n"}},
+		{name: "Caps Lock on, Escape", keys: [][]string{{"key", "Caps_Lock"}, {"key", "Escape"}, {"key", "Caps_Lock"}}, closes: true},
+		// The Norwegian keymap's AltGr (Mod5, not grabbed): @ is AltGr+2, and reaches the page.
+		{name: "AltGr+2 (@ on the Norwegian keymap)", keys: [][]string{{"key", "ISO_Level3_Shift+2"}}, reaches: []string{"@"}},
 	}
 	var table []string
 	for _, kc := range cases {
@@ -663,6 +707,10 @@ func TestLoginWindowKeys(t *testing.T) {
 			}
 		case kc.mustNot && !res.nothing():
 			t.Errorf("%s: must do nothing, but: %s", kc.name, res.effect())
+		case kc.mustNot && !slices.Equal(res.guard, kc.taken()):
+			// Nothing happened because the guard took the key, not because its backstop closed what the
+			// key opened (closedBy above) or Chromium happened to ignore it.
+			t.Errorf("%s: the guard must take %q, but took %q", kc.name, kc.taken(), res.guard)
 		}
 		if kc.mustNot {
 			// Nothing saved or downloaded anywhere the browser may write.
