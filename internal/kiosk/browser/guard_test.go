@@ -56,11 +56,11 @@ func TestGuardClosesSecondWindow(t *testing.T) {
 // hung browser is) Ended gets ErrHung, and Close still leaves nothing.
 func TestGuardFindsHungBrowser(t *testing.T) {
 	r := newKeysRig(t)
-	r.pingEvery, r.hangAfter = 200*time.Millisecond, 2*time.Second
+	r.pingEvery, r.hangAfter = 250*time.Millisecond, 5*time.Second
 	r.start()
-	// Answers come (so a browser that answers is never taken for hung: ten answers span more than the
-	// hang limit).
-	r.poll("ten answered pings", time.Minute, func() bool { pongs, _ := r.b.GuardStats(); return pongs >= 10 })
+	// Answers come, for longer than the hang limit (25 answers at 250 ms), and a browser that answers is not
+	// taken for hung.
+	r.poll("25 answered pings", 2*time.Minute, func() bool { pongs, _ := r.b.GuardStats(); return pongs >= 25 })
 	select {
 	case err := <-r.b.Ended():
 		t.Fatalf("the browser was reported ended while it answered: %v", err)
