@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
+	xvfbtest "github.com/helsekiosk/helsekiosk/internal/testkit/xvfb"
 )
 
 // TestSmokeWindowUnderXvfb builds the real helsekiosk binary, starts it on a private Xvfb display in
@@ -185,48 +185,13 @@ func buildKiosk(ctx context.Context, t *testing.T) string {
 	return bin
 }
 
-// startXvfb starts Xvfb on a free display (Xvfb picks it and reports it through -displayfd)
-// and returns the display name, e.g. ":3". Xvfb is stopped when the test ends. extra are more Xvfb
-// arguments (-extension MIT-SCREEN-SAVER: without the screen-saver extension, as under cage's Xwayland).
+// startXvfb starts Xvfb on a free display (internal/testkit/xvfb: a random one from :100 up, out of the
+// way of cage's XWayland) and returns the display name, e.g. ":345". Xvfb is stopped when the test ends.
+// extra are more Xvfb arguments (-extension MIT-SCREEN-SAVER: without the screen-saver extension, as
+// under cage's Xwayland).
 func startXvfb(t *testing.T, xvfb string, extra ...string) string {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var xout lockedBuffer
-	cmd := exec.Command(xvfb, append([]string{"-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"}, extra...)...)
-	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
-	cmd.Stdout = &xout
-	cmd.Stderr = &xout
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("start Xvfb: %v", err)
-	}
-	w.Close()
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-
-	number := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		number <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-number:
-		if _, err := strconv.Atoi(n); err != nil {
-			t.Fatalf("Xvfb reported no display number (%q); output:\n%s", n, xout.String())
-		}
-		return ":" + n
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Xvfb did not start within 30 s; output:\n%s", xout.String())
-	}
-	return ""
+	return xvfbtest.Start(t, xvfb, "1280x800", extra...)
 }
 
 // kioskEnv is the environment for the kiosk: this process's, with DISPLAY set, no HELSEKIOSK_*

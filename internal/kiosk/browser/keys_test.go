@@ -1,7 +1,6 @@
 package browser_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,16 +13,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
+	xvfbtest "github.com/helsekiosk/helsekiosk/internal/testkit/xvfb"
 )
 
-// xvfb starts a private X server (Xvfb picks a free display itself: -displayfd) and returns its DISPLAY.
-// The test skips without Xvfb or xdotool, unless CI=true.
+// xvfb starts a private X server (internal/testkit/xvfb) and returns its DISPLAY. The test skips without
+// Xvfb or xdotool, unless CI=true.
 func xvfb(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool"} {
@@ -34,37 +33,7 @@ func xvfb(t *testing.T) string {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-		r.Close()
-	}()
-	select {
-	case n := <-line:
-		if n == "" {
-			t.Fatal("Xvfb gave no display")
-		}
-		return ":" + n
-	case <-time.After(30 * time.Second):
-		t.Fatal("Xvfb did not start")
-	}
-	return ""
+	return xvfbtest.Start(t, "", "1280x800")
 }
 
 // keyPage is the login page of this test, on an allowlisted origin: it reports to its server every

@@ -3,12 +3,12 @@
 package xidle
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
+
+	xvfbtest "github.com/helsekiosk/helsekiosk/internal/testkit/xvfb"
 )
 
 // startXvfb starts a private Xvfb and points DISPLAY at it. Outside CI a machine without Xvfb skips; in
@@ -21,28 +21,7 @@ func startXvfb(t *testing.T, extra ...string) {
 		}
 		t.Skip("Xvfb is not installed")
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp"}, extra...)...)
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		t.Setenv("DISPLAY", ":"+n)
-	case <-time.After(20 * time.Second):
-		t.Fatal("Xvfb did not start")
-	}
+	t.Setenv("DISPLAY", xvfbtest.Start(t, "", "640x480", extra...))
 }
 
 func TestIdleGrowsAndInputResetsIt(t *testing.T) {
