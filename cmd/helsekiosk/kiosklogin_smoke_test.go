@@ -175,7 +175,9 @@ func TestKioskLoginSmoke(t *testing.T) {
 			select {
 			case err := <-exited:
 				exited <- err
-				t.Fatalf("helsekiosk exited waiting for %s (%v); output:\n%s", what, err, out.String())
+				// The display's state, should the kiosk have lost it (a CI run once could not open its display).
+				xs, _ := exec.Command("sh", "-c", "ls -la /tmp/.X11-unix/ /tmp/.X*-lock; xdpyinfo -display "+display+" | head -3").CombinedOutput()
+				t.Fatalf("helsekiosk exited waiting for %s (%v); output:\n%s\nthe X display %s:\n%s", what, err, out.String(), display, xs)
 			case <-ctx.Done():
 				t.Fatalf("test deadline reached waiting for %s", what)
 			case <-time.After(200 * time.Millisecond):
