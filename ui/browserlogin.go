@@ -147,10 +147,10 @@ func (s *browserLogin) guardKey(key string) {
 			return
 		}
 		s.k.speak(s.k.tr("GuideBrowserOpen"))
-	default:
-		if n, err := strconv.Atoi(strings.TrimPrefix(key, "F")); err == nil && strings.HasPrefix(key, "F") && n >= 2 && n <= 12 {
-			s.k.key(&fyne.KeyEvent{Name: fyne.KeyName(key)})
-		}
+	case !strings.Contains(key, "+"):
+		// A key without a modifier goes to the kiosk's own key router, which knows F2–F12 and the
+		// configured guide keys; Menu and the browser keys are none of its.
+		s.k.key(&fyne.KeyEvent{Name: fyne.KeyName(key)})
 	}
 }
 

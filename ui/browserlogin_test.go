@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -310,23 +309,15 @@ func TestBrowserLoginMessages(t *testing.T) {
 // there is input, it stays open. The kiosk's test clock drives it.
 func TestKioskLoginPageLeftIdle(t *testing.T) {
 	clk := &testClock{t: time.Now()}
-	var mu sync.Mutex
-	lastInput := clk.Now()
-	idleFor := func() (time.Duration, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		return clk.Now().Sub(lastInput), true
-	}
-	w := newKioskLoginWorld(t, "nn", WithInputIdle(idleFor), withClock(clk))
+	display := newDisplayInput(clk)
+	w := newKioskLoginWorld(t, "nn", WithInputIdle(display.idle), withClock(clk))
 	h := w.h
 	h.k.cfg.IdleTimeout, h.k.cfg.IdleWarning = 5*time.Second, 3*time.Second
 	s, _ := w.open(t)
 	pgid, profile := s.b.Pgid(), s.b.ProfileDir
 	// Typing on the page for longer than the timeout: the page stays.
 	for typed := time.Duration(0); typed < 6*time.Second; typed += idleTick {
-		mu.Lock()
-		lastInput = clk.Now()
-		mu.Unlock()
+		display.input()
 		clk.Advance(idleTick)
 		h.settle()
 		if h.k.cur != s {

@@ -99,3 +99,26 @@ func (h *harness) settle() {
 		h.process()
 	}
 }
+
+// displayInput is the display's input idleness on a test clock (WithInputIdle(d.idle)): the time since the
+// last input, which the test makes with input.
+type displayInput struct {
+	clk  *testClock
+	mu   sync.Mutex
+	last time.Time
+}
+
+func newDisplayInput(clk *testClock) *displayInput { return &displayInput{clk: clk, last: clk.Now()} }
+
+func (d *displayInput) idle() (time.Duration, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.clk.Now().Sub(d.last), true
+}
+
+// input is input the display sees now (a finger scrolling, the mouse, a key in another program).
+func (d *displayInput) input() {
+	d.mu.Lock()
+	d.last = d.clk.Now()
+	d.mu.Unlock()
+}

@@ -142,22 +142,14 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 func TestInputElsewhereKeepsTheSession(t *testing.T) {
 	env := backendtest.New(t)
 	clk := &testClock{t: time.Now()}
-	var mu sync.Mutex
-	lastInput := clk.Now()
-	idleFor := func() (time.Duration, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		return clk.Now().Sub(lastInput), true
-	}
+	display := newDisplayInput(clk)
 	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn", IdleTimeout: 5 * time.Second, IdleWarning: 3 * time.Second},
-		WithInputIdle(idleFor), withClock(clk))
+		WithInputIdle(display.idle), withClock(clk))
 	logIn(t, h, env, "p-ingrid")
 	h.waitForText("Meldingar")
 	// Keep "moving the mouse" for longer than the timeout: no warning, no logout.
 	for moved := time.Duration(0); moved < 6*time.Second; moved += idleTick { // longer than the timeout
-		mu.Lock()
-		lastInput = clk.Now()
-		mu.Unlock()
+		display.input()
 		clk.Advance(idleTick)
 		h.settle()
 		if h.containsText("Er du her framleis?") || h.k.sess == nil {

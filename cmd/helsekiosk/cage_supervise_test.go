@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 )
 
 // TestSupervisorUnderCage runs the session as helsekiosk.service does, `cage -d -- helsekiosk --supervise
@@ -143,15 +141,7 @@ func TestSupervisorUnderCage(t *testing.T) {
 		t.Fatalf("cage exited at the handover")
 	default:
 	}
-	st, err := store.Open(filepath.Join(s.dir, "home", "helsekiosk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	entries, err := st.Recent(context.Background(), 30)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, filepath.Join(s.dir, "home", "helsekiosk"), 30)
 	var got []string
 	for i := len(entries) - 1; i >= 0; i-- {
 		got = append(got, string(entries[i].Kind)+" "+entries[i].Detail)

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/staffpin"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/cagetest"
 )
 
 // TestEscapeUnderCage runs the locked session as helsekiosk.service does, `cage -d -- helsekiosk --supervise --kiosk`
@@ -334,19 +333,9 @@ type cageSession struct {
 func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...string) *cageSession {
 	t.Helper()
 	s := &cageSession{t: t, exited: make(chan struct{})}
-	if v, err := exec.Command(cage, "-v").CombinedOutput(); err == nil {
-		s.cageVersion = strings.TrimSpace(string(v))
-	}
-	uid, gid := os.Getuid(), os.Getgid()
-	if uid == 0 {
-		u, err := user.Lookup("nobody")
-		if err != nil {
-			t.Fatalf("cage refuses to run as root and there is no user nobody: %v", err)
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
-		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
-	}
+	s.cageVersion = cagetest.Version(cage)
+	var uid, gid int
+	s.cred, uid, gid = cagetest.User(t)
 	dir, err := os.MkdirTemp("", "helsekiosk-cage-")
 	if err != nil {
 		t.Fatal(err)
@@ -380,7 +369,7 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 	}
 	st.Close()
 	kbin := filepath.Join(dir, "helsekiosk")
-	if err := copyFile(bin, kbin); err != nil {
+	if err := cagetest.CopyExe(bin, kbin); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -474,7 +463,7 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 					continue
 				}
 			}
-			s.xwayland = environ(s.kiosk)["DISPLAY"]
+			s.xwayland = cagetest.Environ(s.kiosk)["DISPLAY"]
 		}
 		if s.xwayland == "" {
 			t.Fatalf("the kiosk under cage has no DISPLAY (no Xwayland?)")
@@ -565,15 +554,8 @@ func (s *cageSession) sessionPIDs() []int {
 		set[p] = true
 		queue = append(queue, children(p)...)
 	}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil || set[p] {
-			continue
-		}
-		if environ(p)["XDG_RUNTIME_DIR"] == s.rt {
-			set[p] = true
-		}
+	for _, p := range cagetest.WithRuntimeDir(s.rt) {
+		set[p] = true
 	}
 	var ps []int
 	for p := range set {
@@ -708,34 +690,6 @@ func listDir(d string) []string {
 func readLink(pid int, name string) string {
 	l, _ := os.Readlink(fmt.Sprintf("/proc/%d/%s", pid, name))
 	return strings.TrimSuffix(l, " (deleted)")
-}
-
-func environ(pid int) map[string]string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	m := map[string]string{}
-	for _, kv := range strings.Split(string(b), "\x00") {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // parentOf is a process's parent PID (0 when gone).

@@ -22,6 +22,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/cagetest"
 	"github.com/helsekiosk/helsekiosk/internal/testkit/testop"
 )
 
@@ -250,7 +251,7 @@ func TestKioskLoginSmoke(t *testing.T) {
 		if names := listDir(seen); err != nil || !bytes.Equal(got, want) || len(names) != 1 {
 			t.Errorf("%s: Chromium's %s holds %q (err %v): want only the kiosk's policy", what, browser.SystemPolicyDir, names, err)
 		}
-		sock := environ(bpid)["TMPDIR"] + "/org.chromium.Chromium.XXXXXX/SingletonSocket"
+		sock := cagetest.Environ(bpid)["TMPDIR"] + "/.org.chromium.Chromium.XXXXXX/SingletonSocket"
 		t.Logf("%s: Chromium (pid %d) window %s; %s; its singleton socket path %d bytes (at most 107)",
 			what, bpid, bwin, strings.Join(strings.Fields(geo), " "), len(sock))
 		return page
@@ -398,15 +399,7 @@ func TestKioskLoginSmoke(t *testing.T) {
 	}
 
 	// The operations log: the session started (Ingrid's login reached the kiosk) and ended with the kiosk.
-	st, err := store.Open(flags[len(flags)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := st.Recent(context.Background(), 50)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, flags[len(flags)-1], 50)
 	var kinds []string
 	started, ended := 0, false
 	for _, e := range slices.Backward(entries) {
@@ -630,7 +623,7 @@ func browserProcs(base string, pid int) []int {
 		if _, rest, _ := strings.Cut(string(st), ") "); strings.HasPrefix(rest, "Z") {
 			continue
 		}
-		if strings.Contains(readCmdline(p), base+"/") || strings.HasPrefix(environ(p)["TMPDIR"], base+"/") {
+		if strings.Contains(readCmdline(p), base+"/") || strings.HasPrefix(cagetest.Environ(p)["TMPDIR"], base+"/") {
 			ps = append(ps, p)
 		}
 	}

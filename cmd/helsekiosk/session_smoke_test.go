@@ -75,15 +75,7 @@ func TestSmokeSessionUnderXvfb(t *testing.T) {
 	if s := out.String(); strings.Contains(s, "panic") || strings.Contains(s, "fatal error") {
 		t.Fatalf("output:\n%s", s)
 	}
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	entries, err := st.Recent(context.Background(), 50)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, dir, 50)
 	var started, idleEnd bool
 	for _, e := range entries {
 		started = started || e.Kind == store.SessionStarted

@@ -100,15 +100,7 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("helsekiosk still runs 20 s after SIGTERM; output:\n%s", out.String())
 	}
-	st, err := store.Open(configDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	entries, err := st.Recent(context.Background(), 20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, configDir, 20)
 	started := false // before it, in either order: input_idle (which idle source the kiosk uses)
 	for i, e := range entries {
 		started = started || (i > 0 && e.Kind == store.KioskStarted)
@@ -183,6 +175,22 @@ func buildKiosk(ctx context.Context, t *testing.T) string {
 	}
 	t.Logf("built %s in %v", pkgDir, time.Since(started).Round(100*time.Millisecond))
 	return bin
+}
+
+// opsLog is the kiosk's operations log in its configuration directory dir, its last n entries, newest first
+// (as store.Recent gives them).
+func opsLog(t *testing.T, dir string, n int) []store.Entry {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.Recent(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
 }
 
 // startXvfb starts Xvfb on a free display (internal/testkit/xvfb: a random one from :100 up, out of the

@@ -192,15 +192,7 @@ func TestSpeechGuidanceSmoke(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("helsekiosk still runs 20 s after SIGTERM; output:\n%s", out.String())
 	}
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := st.Recent(context.Background(), 50)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, dir, 50)
 	var started bool
 	var kinds []string
 	for _, e := range slices.Backward(entries) {

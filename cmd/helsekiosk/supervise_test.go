@@ -133,15 +133,7 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 		t.Fatalf("the supervisor still runs 30 s after SIGTERM")
 	}
 
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	entries, err := st.Recent(context.Background(), 50)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := opsLog(t, dir, 50)
 	var got []string
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]

@@ -13,10 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +22,7 @@ import (
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
+	"github.com/helsekiosk/helsekiosk/internal/testkit/cagetest"
 )
 
 // The child's lines on its standard output (cage's client inherits cage's stdout).
@@ -85,7 +84,7 @@ func TestGuardUnderCage(t *testing.T) {
 			{name: "Escape", keys: []string{"Escape"}, guard: []string{"Escape"}},
 		})
 		t.Logf("the guard under cage (%s, XWayland, chromium --kiosk --ozone-platform=x11, no policy):\n| Key | Effect |\n|---|---|\n%s",
-			cageVersion(tools["cage"]), strings.Join(table, "\n"))
+			cagetest.Version(tools["cage"]), strings.Join(table, "\n"))
 	})
 	// The control: the same session without the guard (Chromium on XWayland all the same), where Ctrl+T
 	// must be seen to do something (the page hidden, the keyboard lost, the key on the page or another
@@ -135,17 +134,7 @@ func runUnderCage(t *testing.T, tools map[string]string, guarded bool, cases []c
 
 	// The session's directory, owned by the session's user: the test binary, cage's runtime directory, a
 	// $HOME and the $TMPDIR the child's browser makes its profile in (short: Chromium's socket is there).
-	uid, gid := os.Getuid(), os.Getgid()
-	var cred *syscall.Credential
-	if uid == 0 {
-		u, err := user.Lookup("nobody")
-		if err != nil {
-			t.Fatalf("cage refuses to run as root and there is no user nobody: %v", err)
-		}
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
-	}
+	cred, uid, gid := cagetest.User(t)
 	dir := shortTempDir(t)
 	rt, home, tmp := filepath.Join(dir, "run"), filepath.Join(dir, "home"), filepath.Join(dir, "tmp")
 	for _, d := range []string{rt, home, tmp} {
@@ -158,7 +147,7 @@ func runUnderCage(t *testing.T, tools map[string]string, guarded bool, cases []c
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "browser.test")
-	if err := copyExe(self, bin); err != nil {
+	if err := cagetest.CopyExe(self, bin); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -213,14 +202,8 @@ func runUnderCage(t *testing.T, tools map[string]string, guarded bool, cases []c
 	// which wlroots double-forks away from cage).
 	session := func() []int {
 		pids := browser.GroupProcesses(cmd.Process.Pid)
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			p, err := strconv.Atoi(e.Name())
-			if err != nil || slices.Contains(pids, p) {
-				continue
-			}
-			env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
-			if bytes.Contains(env, []byte("\x00XDG_RUNTIME_DIR="+rt+"\x00")) || bytes.HasPrefix(env, []byte("XDG_RUNTIME_DIR="+rt+"\x00")) {
+		for _, p := range cagetest.WithRuntimeDir(rt) {
+			if !slices.Contains(pids, p) {
 				pids = append(pids, p)
 			}
 		}
@@ -592,26 +575,4 @@ func colourShare(img image.Image, r, g, b uint32) float64 {
 		}
 	}
 	return float64(hit) / float64(max(n, 1))
-}
-
-func cageVersion(cage string) string {
-	v, _ := exec.Command(cage, "-v").CombinedOutput()
-	return strings.TrimSpace(string(v))
-}
-
-func copyExe(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,11 +32,11 @@ func Start(t testing.TB, exe, size string, extra ...string) string {
 	var tried []string
 	for range 20 {
 		n := strconv.Itoa(100 + rand.IntN(800))
-		if d, out, ok := try(t, exe, n, size, extra); ok {
+		d, out, ok := try(t, exe, n, size, extra)
+		if ok {
 			return d
-		} else {
-			tried = append(tried, ":"+n+": "+strings.TrimSpace(out))
 		}
+		tried = append(tried, ":"+n+": "+strings.TrimSpace(out))
 	}
 	t.Fatalf("no Xvfb display could be started:\n%s", strings.Join(tried, "\n"))
 	return ""
@@ -51,7 +50,7 @@ func try(t testing.TB, exe, n, size string, extra []string) (display, output str
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var out lockedBuffer
+	var out bytes.Buffer // read only after Xvfb has exited (Wait has copied all of it)
 	cmd := exec.Command(exe, append([]string{":" + n, "-displayfd", "3", "-screen", "0", size + "x24", "-nolisten", "tcp", "-noreset"}, extra...)...)
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -82,21 +81,4 @@ func try(t testing.TB, exe, n, size string, extra []string) (display, output str
 	_ = cmd.Process.Kill()
 	<-exited
 	return "", out.String(), false
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
