@@ -21,16 +21,24 @@ SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 .PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
 
 help: ## list the targets
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deps: ## install missing system packages (as root), or say what to install
 	@bash scripts/deps.sh
 
+# The first build compiles Fyne's GL driver, SQLite and the rest with cgo: minutes on a fresh machine, seconds after.
+BUILD_NOTE = the first build takes several minutes (cgo: Fyne's OpenGL driver, SQLite); later ones take seconds
+
 run: deps ## open the kiosk; no --api starts the demo backend in-process (make run ARGS="--lang en")
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk $(ARGS)
+	@echo "make run: building the kiosk into bin/helsekiosk - $(BUILD_NOTE)"
+	@$(GO) build -tags $(TAGS) -ldflags '$(VERSION_LDFLAGS)' -o bin/helsekiosk ./cmd/helsekiosk
+	@echo "make run: starting bin/helsekiosk $(ARGS)"
+	bin/helsekiosk $(ARGS)
 
 backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
+	@echo "make backend: building the backend into bin/helsekiosk-backend - $(BUILD_NOTE)"
+	@$(GO) build -tags $(TAGS) -ldflags '$(VERSION_LDFLAGS)' -o bin/helsekiosk-backend ./cmd/helsekiosk-backend
+	bin/helsekiosk-backend --demo $(ARGS)
 
 test: deps ## Spectral on the contract, go vet + all tests with the race detector (includes the Xvfb smoke test), then the package test
 	@bash scripts/deps.sh --test
@@ -51,7 +59,7 @@ build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 generate: ## regenerate api/api.gen.go from api/openapi.yaml (oapi-codegen as a Go tool)
 	$(GO) generate ./api/...
 
-bench: deps ## run the benchmarks (placeholder: figures follow with the messages work)
+bench: deps ## run every benchmark once (figures and how to read them: docs/testing.md#benchmarks)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
 soak: ## 500 whole kiosk sessions: goroutines and live heap back to baseline (about 11 min)

@@ -14,6 +14,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/supervise"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/syslocale"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/xidle"
 	"github.com/helsekiosk/helsekiosk/ui"
 )
@@ -47,6 +48,11 @@ func Main(args []string, newApp func() fyne.App) int {
 		return 2
 	}
 	defer s.Close()
+	if err := checkDisplay(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
+		return 1
+	}
+	syslocale.Use(s.Config.Lang) // where LANG was C.UTF-8 or the like: Fyne reads the kiosk's language
 	cleanup, err := privateDirs()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
