@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/jezek/xgb"
+
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/browser"
 )
 
 // errNoDisplay is the one line the kiosk prints, instead of GLFW's panic, when it has no graphical display.
@@ -18,6 +20,7 @@ func checkDisplay(getenv func(string) string) error {
 	if d == "" {
 		return fmt.Errorf(errNoDisplay, "DISPLAY is not set")
 	}
+	browser.QuietXGB()
 	c, err := xgb.NewConnDisplay(d)
 	if err != nil {
 		return fmt.Errorf(errNoDisplay, fmt.Sprintf("cannot open the X display %q (%v)", d, err))

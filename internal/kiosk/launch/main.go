@@ -42,16 +42,16 @@ func Main(args []string, newApp func() fyne.App) int {
 			StoreDir: cfg.Dir})
 	}
 
+	if err := checkDisplay(os.Getenv); err != nil { // before anything starts, the demo backend included
+		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
+		return 1
+	}
 	s, err := Prepare(args, os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
 		return 2
 	}
 	defer s.Close()
-	if err := checkDisplay(os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
-		return 1
-	}
 	syslocale.Use(s.Config.Lang) // where LANG was C.UTF-8 or the like: Fyne reads the kiosk's language
 	cleanup, err := privateDirs()
 	if err != nil {
