@@ -18,7 +18,7 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
+.PHONY: help deps run backend test test-loaded lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -118,6 +118,10 @@ deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nf
 deb-test: deb ## make deb, then check both .deb (files, lintian) and install, remove, purge them in a debootstrap chroot (root)
 	@bash scripts/deps.sh --test
 	bash scripts/deb-test.sh dist/helsekiosk_$(VERSION)-1_amd64.deb dist/helsekiosk-backend_$(VERSION)-1_amd64.deb
+
+LOADED_RUNS ?= 3
+test-loaded: deps ## make test LOADED_RUNS times (default 3) beside stress-ng --cpu 2, then the X and browser packages with -race -count=2
+	RUNS=$(LOADED_RUNS) bash scripts/loaded-test.sh
 
 startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
