@@ -18,3 +18,9 @@ func (s *Server) SetCodeAttemptLimit(burst int, every time.Duration) {
 
 // WrapHandler makes Start serve wrap(the handler), for tests that need a handler of their own in the chain.
 func WrapHandler(cfg *Config, wrap func(http.Handler) http.Handler) { cfg.wrap = wrap }
+
+// PRE-FIX STUBS (replaced by the fix).
+const MaxPendingCodesPerAddr = 50
+
+func (s *Server) SetDeviceCodeBounds(perAddr, total int) (restore func()) { return func() {} }
+func (s *Server) SetMinFreeBytes(n int64) (restore func())                { return func() {} }
