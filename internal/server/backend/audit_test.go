@@ -286,7 +286,10 @@ func TestChunkedWithContentLengthClosesConnection(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	t.Logf("the request with both framings: %s, Connection: %q: %.200s", res.Status, res.Header.Get("Connection"), body)
+	t.Logf("the request with both framings: %s, Connection: close %v: %.200s", res.Status, res.Close, body)
+	if !res.Close {
+		t.Errorf("the answer does not say Connection: close")
+	}
 	second, err := http.ReadResponse(br, nil)
 	if err == nil {
 		b, _ := io.ReadAll(second.Body)
