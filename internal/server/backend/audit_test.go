@@ -267,42 +267,61 @@ func TestChunkedWithContentLengthClosesConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer run.Close()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(run.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		name, chunked string
+		status        int
+	}{
+		{"the chunked body is the form, the Content-Length says 4", "client_id=helsekiosk", http.StatusOK},
+		{"the chunked body is empty, the Content-Length says 20", "", http.StatusBadRequest},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(run.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			deadline, _ := ctx.Deadline()
+			_ = conn.SetDeadline(deadline) // only so that a hang fails the test instead of the run
+			chunks := "0\r\n\r\n"
+			if c.chunked != "" {
+				chunks = fmt.Sprintf("%x\r\n%s\r\n", len(c.chunked), c.chunked) + chunks
+			}
+			cl := 4
+			if c.chunked == "" {
+				cl = 20
+			}
+			fmt.Fprintf(conn, "POST /oauth/device_authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+				"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n\r\n%s"+
+				"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", cl, chunks)
+			br := bufio.NewReader(conn)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("first answer: %v", err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			t.Logf("the request with both framings: %s, Connection: close %v: %.120s", res.Status, res.Close, body)
+			if res.StatusCode != c.status {
+				t.Errorf("status %d, want %d", res.StatusCode, c.status)
+			}
+			if !res.Close {
+				t.Errorf("the answer does not say Connection: close")
+			}
+			second, err := http.ReadResponse(br, nil)
+			if err == nil {
+				b, _ := io.ReadAll(second.Body)
+				t.Fatalf("the request behind it on the same connection was served: %s %.200s", second.Status, b)
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the connection was still open at the test's deadline")
+			}
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("after the answer: %v, want the connection closed", err)
+			}
+			t.Logf("then the connection is closed: %v", err)
+		})
 	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline) // only so that a hang fails the test instead of the run
-	// The chunked body is the whole form; the Content-Length says 4.
-	form := "client_id=helsekiosk"
-	fmt.Fprintf(conn, "POST /oauth/device_authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
-		"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"+
-		"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", len(form), form)
-	br := bufio.NewReader(conn)
-	res, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("first answer: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	t.Logf("the request with both framings: %s, Connection: close %v: %.200s", res.Status, res.Close, body)
-	if !res.Close {
-		t.Errorf("the answer does not say Connection: close")
-	}
-	second, err := http.ReadResponse(br, nil)
-	if err == nil {
-		b, _ := io.ReadAll(second.Body)
-		t.Fatalf("the request behind it on the same connection was served: %s %.200s", second.Status, b)
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the connection was still open at the test's deadline")
-	}
-	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("after the answer: %v, want the connection closed", err)
-	}
-	t.Logf("then the connection is closed: %v", err)
 }
 
 // TestIdempotencyBodyHashKeyed: the record of a short write ({"channel":"sms"}) holds no SHA-256 of the
