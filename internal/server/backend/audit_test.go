@@ -328,7 +328,7 @@ func TestChunkedWithContentLengthClosesConnection(t *testing.T) {
 // body, so the body cannot be confirmed by guessing; a repeat with the same key and body replays the
 // answer, another body with the same key is refused (422).
 func TestIdempotencyBodyHashKeyed(t *testing.T) {
-	e := backendtest.New(t, backendtest.AllowInvalidRequests())
+	e := backendtest.New(t)
 	tok := e.Token(t, backend.DemoIngrid)
 	const path = "/v1/persons/p-ingrid/notification-settings"
 	body := []byte(`{"channel":"sms"}`)
@@ -379,6 +379,38 @@ func TestIdempotencyBodyHashKeyed(t *testing.T) {
 	if res.Header.Get("Idempotent-Replayed") != "" {
 		t.Errorf("another caller's record was replayed")
 	}
+}
+
+// TestIdempotencyMACAcrossServers: a second server on the same database (a restart, or a replica) has the
+// same idempotency secret, so it replays the first one's record; a record made before the MAC (a plain
+// SHA-256 in body_hash, migration 00006) is still checked against it until it is pruned.
+func TestIdempotencyMACAcrossServers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "helsekiosk.db")
+	first := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.DSN = path }))
+	tok := first.Token(t, backend.DemoIngrid)
+	const settings = "/v1/persons/p-ingrid/notification-settings"
+	body := []byte(`{"channel":"email"}`)
+	res, b := first.Do(t, http.MethodPut, settings, tok, body, "Idempotency-Key", "k-restart")
+	wantStatus(t, res, b, http.StatusOK)
+	second := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.DSN = path }))
+	tok = second.Token(t, backend.DemoIngrid) // its own issuer; the record is the person's
+	res, b2 := second.Do(t, http.MethodPut, settings, tok, body, "Idempotency-Key", "k-restart")
+	wantStatus(t, res, b2, http.StatusOK)
+	if res.Header.Get("Idempotent-Replayed") != "true" || string(b2) != string(b) {
+		t.Fatalf("the second server on the database did not replay the first one's record: %s", b2)
+	}
+
+	// A record as made before migration 00006: body_hash is the plain SHA-256 of the body.
+	plain := sha256.Sum256(body)
+	if _, err := second.Server.DB().Exec(`UPDATE idempotency SET body_hash = ?`, hex.EncodeToString(plain[:])); err != nil {
+		t.Fatal(err)
+	}
+	res, b2 = second.Do(t, http.MethodPut, settings, tok, body, "Idempotency-Key", "k-restart")
+	if res.Header.Get("Idempotent-Replayed") != "true" || string(b2) != string(b) {
+		t.Fatalf("a record made before the MAC was not replayed: %d %s", res.StatusCode, b2)
+	}
+	res, b2 = second.Do(t, http.MethodPut, settings, tok, []byte(`{"channel":"sms"}`), "Idempotency-Key", "k-restart")
+	wantProblem(t, res, b2, http.StatusUnprocessableEntity, "idempotency_key_reused")
 }
 
 // seededFile makes a demo database file in dir (migrated, seeded, closed cleanly) and returns its path.
