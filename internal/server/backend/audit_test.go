@@ -484,6 +484,35 @@ func TestReadyLowDiskSpace(t *testing.T) {
 	wantStatus(t, res, b, http.StatusOK)
 }
 
+// TestReadOnlySnapshotStart: a backend started on a read-only snapshot (VACUUM INTO makes a rollback-journal
+// copy; the DSN opens it with mode=ro, as an operator serving it read-only would) starts with the demo on,
+// answers reads, and /v1/ready and writes 503 from the first request. It runs as root too, where a
+// read-only file mode does not stop writes.
+func TestReadOnlySnapshotStart(t *testing.T) {
+	dir := t.TempDir()
+	src := seededFile(t, dir, 1)
+	snap := filepath.Join(dir, "snapshot.db")
+	raw, err := sql.Open("sqlite", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`VACUUM INTO ?`, snap); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	e := backendtest.New(t, backendtest.AllowUnavailable(), backendtest.WithConfig(func(c *backend.Config) {
+		c.DSN = "file:" + snap + "?mode=ro"
+	}))
+	res, b := e.Do(t, http.MethodGet, "/v1/ready", "", nil)
+	t.Logf("first /v1/ready: %d %s", res.StatusCode, b)
+	wantUnavailable(t, res, b)
+	tok := e.MintToken(t, backend.DemoIngrid)
+	res, b = e.Do(t, http.MethodGet, "/v1/persons/p-ingrid/threads/t-ingrid-1", tok, nil)
+	wantStatus(t, res, b, http.StatusOK)
+	res, b = e.Do(t, http.MethodPost, "/v1/persons/p-ingrid/threads", tok, newThread("Hei", "Skrivebeskytta"), "Idempotency-Key", "ro-snap-1")
+	wantUnavailable(t, res, b)
+}
+
 const roDirEnv = "HELSEKIOSK_TEST_RO_DIR"
 
 // TestReadOnlyFileSystemStart: a backend started on a database on a read-only file system (a read-only bind
