@@ -95,7 +95,6 @@ func (l *codeLimiter) addr(a string, now time.Time) *rate.Limiter {
 			}
 		}
 		lim = l.perAddr()
-		lim.SetBurstAt(now, lim.Burst()) // full from now on the server's clock
 		l.addrs[a] = lim
 	}
 	return lim
