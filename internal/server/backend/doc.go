@@ -18,7 +18,7 @@
 //   - limits.go: the HTTP servers' timeouts (DefaultTimeouts, HTTPServer), the per-address bound, the checks
 //     of header, query and form values and of the Idempotency-Key
 //   - ready.go: GET /v1/ready (the room left for the database – SQLite's page limit, the file system's free
-//     space via diskspace_*.go – and a probe write) and dbUnavailable, which turns a full, read-only, failing
+//     space via diskspace_linux.go – and a probe write) and dbUnavailable, which turns a full, read-only, failing
 //     or busy database (SQLite codes, PostgreSQL SQLSTATEs) into 503 unavailable with Retry-After
 //   - metrics.go: the Prometheus metrics (MetricsHandler; served on a listener of its own); every label value
 //     from a closed set, never from the request
