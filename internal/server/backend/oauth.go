@@ -148,14 +148,17 @@ func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 		kiosk = s.cfg.KioskName
 	}
 	now := s.now()
+	if s.deviceCodesBounded(w, r, now) {
+		return
+	}
 	deviceCode := randomToken()
 	var userCode string
 	for range 10 {
 		userCode = newUserCode()
 		_, err := s.db.ExecContext(r.Context(), `INSERT INTO device_codes
-			(device_code_hash, user_code, client_id, kiosk_name, scope, created_at, expires_at, interval_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sha256Hex(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds())
+			(device_code_hash, user_code, client_id, kiosk_name, scope, created_at, expires_at, interval_ms, client_addr)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sha256Hex(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds(), limitKey(r))
 		if err == nil {
 			break
 		}
