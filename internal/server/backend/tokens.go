@@ -394,7 +394,7 @@ func tokenScopes(claims map[string]any) []string {
 }
 
 // isRevoked reports whether the token p names is on the logout list (revoked_tokens, shared by the replicas).
-// An own token also matches a row from before migration 00006 (issuer ”).
+// An own token also matches a row from before migration 00006 (an empty issuer).
 func (s *Server) isRevoked(ctx context.Context, p *principal) (bool, error) {
 	legacy := p.Issuer
 	if p.Own {
