@@ -18,9 +18,9 @@ type citizenCall struct {
 	Token   *principal
 }
 
-// authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp (verifyToken), then the
-// pid claim, the assurance level (acr), a person with that national identity number, and the age limit. It
-// answers the refusal itself and returns false.
+// authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp, nbf, iat, jti and the
+// logout list (verifyToken), then the pid claim, the assurance level (acr), a person with that national
+// identity number, and the age limit. It answers the refusal itself and returns false.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*citizenCall, bool) {
 	raw := bearerToken(r)
 	if raw == "" {
