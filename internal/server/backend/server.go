@@ -108,6 +108,9 @@ type Config struct {
 	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
 	Staff StaffConfig
 
+	// Notices configures the notices by SMS and e-mail and their sender (notices.go, noticesender.go).
+	Notices NoticeConfig
+
 	// wrap, when set (tests only, export_test.go), wraps the handler Start serves.
 	wrap func(http.Handler) http.Handler
 }
@@ -195,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
+	cfg.Notices.defaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
