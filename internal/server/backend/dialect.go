@@ -60,6 +60,16 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// skipLocked is appended to a SELECT of rows a worker claims (the notices' sender): on PostgreSQL the rows
+// are locked and rows another replica holds are passed over (FOR UPDATE OF table SKIP LOCKED); SQLite's
+// single writer needs nothing.
+func (d dialect) skipLocked(table string) string {
+	if d == dialectPostgres {
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
+	}
+	return ""
+}
+
 // lockSeed is lockXact's name for seeding the demo data.
 const lockSeed = "helsekiosk:seed"
 

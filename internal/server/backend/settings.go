@@ -52,6 +52,12 @@ func (h handler) PutNotificationSettings(w http.ResponseWriter, r *http.Request,
 		if _, err := tx.ExecContext(ctx, `UPDATE persons SET notification_channel = ? WHERE id = ?`, string(in.Channel), personID); err != nil {
 			return 0, nil, err
 		}
+		// The notices' language: the one the citizen chose the channel in (the kiosk's Accept-Language).
+		if r.Header.Get("Accept-Language") != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE persons SET language = ? WHERE id = ?`, string(langOf(r)), personID); err != nil {
+				return 0, nil, err
+			}
+		}
 		p, err := getPerson(ctx, tx, personID)
 		if err != nil {
 			return 0, nil, err
