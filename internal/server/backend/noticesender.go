@@ -121,8 +121,8 @@ type noticeSender struct {
 
 	started bool
 	stop    chan struct{}
-	done chan struct{}
-	once sync.Once
+	done    chan struct{}
+	once    sync.Once
 }
 
 // smtpTarget is the parsed --smtp URL.
