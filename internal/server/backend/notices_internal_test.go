@@ -31,18 +31,23 @@ func newNoticeServer(t *testing.T, clk *noticeClock, edit func(*Config)) *Server
 // queue runs queueNotice in a transaction of its own, as a staff page's write would.
 func queue(t *testing.T, s *Server, personID string, kind NoticeKind) {
 	t.Helper()
+	if err := queueTx(s, personID, kind); err != nil {
+		t.Fatalf("queueNotice(%s, %s): %v", personID, kind, err)
+	}
+}
+
+// queueTx is queue for goroutines: it returns the error.
+func queueTx(s *Server, personID string, kind NoticeKind) error {
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := s.queueNotice(ctx, tx, personID, kind); err != nil {
 		tx.Rollback()
-		t.Fatalf("queueNotice(%s, %s): %v", personID, kind, err)
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	return tx.Commit()
 }
 
 type noticeRow struct {
