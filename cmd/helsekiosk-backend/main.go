@@ -73,6 +73,12 @@ func run() error {
 	metricsAddr := flag.String("metrics-addr", "127.0.0.1:9464", `listen address of the Prometheus metrics (GET /metrics, no authentication: keep it on loopback or a monitoring network; "" turns it off)`)
 	logFormat := flag.String("log-format", "text", "log format on standard error: text or json")
 	inFlight := flag.Int("max-in-flight-per-client", backend.DefaultMaxConcurrentPerClient, "requests one client address may have in flight (429 above; 0: no bound)")
+	smtpURL := flag.String("smtp", "", "mail server for e-mail notices: smtp://[USER@]HOST[:PORT] (STARTTLS where offered, port 587) or smtps://[USER@]HOST[:PORT] (TLS, port 465); without it e-mail notices stay queued")
+	smtpPasswordFile := flag.String("smtp-password-file", "", "FILE holding the SMTP user's password (never on the command line)")
+	mailFrom := flag.String("mail-from", "", `From address of e-mail notices, e.g. "Helsekiosk <varsel@kommune.no>" (needed with --smtp)`)
+	smsURL := flag.String("sms-url", "", "SMS gateway for SMS notices (JSON POST of recipient, text, reference); without it SMS notices stay queued")
+	smsTokenFile := flag.String("sms-token-file", "", "FILE holding the SMS gateway's bearer token")
+	smsHours := flag.String("sms-hours", backend.DefaultSMSHours, "when SMS notices may be sent, Europe/Oslo time (HH:MM-HH:MM); outside it they wait")
 	flag.Parse()
 	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole}
 	if *staffSecretFile != "" {
@@ -129,6 +135,23 @@ func run() error {
 		cfg.MaxConcurrentPerClient = -1 // 0 means none on the command line
 	}
 	cfg.Staff = staff
+	cfg.Notices = backend.NoticeConfig{SMTP: *smtpURL, MailFrom: *mailFrom, SMSURL: *smsURL, SMSHours: *smsHours}
+	for _, f := range []struct {
+		flag, file string
+		into       *string
+	}{{"--smtp-password-file", *smtpPasswordFile, &cfg.Notices.SMTPPassword}, {"--sms-token-file", *smsTokenFile, &cfg.Notices.SMSToken}} {
+		if f.file == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.file)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.flag, err)
+		}
+		*f.into = strings.TrimSpace(string(b))
+	}
+	if cfg.Notices.SMTP == "" && cfg.Notices.SMSURL == "" {
+		log.Warn("notices: no --smtp and no --sms-url: SMS and e-mail notices stay queued")
+	}
 	srv, err := backend.New(cfg)
 	if err != nil {
 		return err

@@ -351,6 +351,16 @@ func (e *sendError) Unwrap() error { return e.err }
 // error is returned; a failed send is recorded on the notice.
 func (n *noticeSender) deliver(ctx context.Context, id string) error {
 	s := n.s
+	// The lease runs from now: the notices before this one in the batch may have taken a while. A notice
+	// whose lease ran out and another sender took is left to it.
+	res, err := s.db.ExecContext(ctx, `UPDATE notices SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'queued'`,
+		ms(s.now().Add(s.cfg.Notices.Lease)), id, n.id)
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k != 1 {
+		return nil
+	}
 	var nt notice
 	var created int64
 	var emailAt, smsAt sql.NullInt64
