@@ -87,10 +87,16 @@ func TestNoticeQueue(t *testing.T) {
 	clk := &noticeClock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)}
 	s := newNoticeServer(t, clk, nil)
 
+	for id, want := range map[string]bool{DemoIngrid: true, DemoKari: false} {
+		if p, err := getNoticePerson(context.Background(), s.db, id); err != nil || p.VisitDone != want {
+			t.Fatalf("demo %s: notices of completed visits %v (%v), want %v", id, p.VisitDone, err, want)
+		}
+	}
 	queue(t, s, DemoIngrid, NoticeMessage)
 	clk.add(time.Minute)
 	queue(t, s, DemoIngrid, NoticeVisitCancelled)
 	queue(t, s, DemoIngrid, NoticeMessage)
+	setPerson(t, s.db, DemoIngrid, `notify_visit_done = 0`)
 	queue(t, s, DemoIngrid, NoticeVisitDone) // not chosen: nothing
 	got := noticesOf(t, s, DemoIngrid)
 	if len(got) != 1 || got[0].Kinds != "message,visit_cancelled" || got[0].Events != 3 || got[0].Status != "queued" {
