@@ -484,3 +484,26 @@ func TestNoticeConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticePrune: notices done more than NoticeKeep ago are deleted by the sender; waiting ones stay.
+func TestNoticePrune(t *testing.T) {
+	ca := newTestCA(t)
+	sink := newSMTPSink(t, ca, false, "", "")
+	clk := &noticeClock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)}
+	s := senderServer(t, clk, ca, sink, nil, nil)
+	setPerson(t, s.db, DemoOla, `notification_channel = 'email'`)
+	queue(t, s, DemoOla, NoticeMessage)
+	queue(t, s, DemoIngrid, NoticeMessage) // sms: no transport, stays queued
+	clk.add(2 * time.Minute)
+	pass(t, s)
+	clk.add(NoticeKeep - time.Minute)
+	pass(t, s)
+	if got := len(noticesOf(t, s, DemoOla)); got != 1 {
+		t.Fatalf("pruned before its time: %d", got)
+	}
+	clk.add(2 * time.Hour)
+	pass(t, s)
+	if got, waiting := len(noticesOf(t, s, DemoOla)), len(noticesOf(t, s, DemoIngrid)); got != 0 || waiting != 1 {
+		t.Fatalf("after NoticeKeep: %d sent notices left, %d waiting (want 0, 1)", got, waiting)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -117,7 +118,8 @@ type noticeSender struct {
 	smsUntil int
 	batch    int
 
-	metrics *noticeMetrics
+	metrics   *noticeMetrics
+	lastPrune atomic.Int64 // unix ms of the last prune
 
 	started bool
 	stop    chan struct{}
@@ -257,8 +259,26 @@ func (n *noticeSender) close() {
 	<-n.done
 }
 
+// NoticeKeep is how long a notice is kept after it was sent, skipped or given up (then deleted by the
+// sender, at most once an hour).
+const NoticeKeep = 90 * 24 * time.Hour
+
+// prune deletes the notices done more than NoticeKeep ago, at most once an hour.
+func (n *noticeSender) prune(ctx context.Context) error {
+	now := n.s.now()
+	if last := n.lastPrune.Load(); last != 0 && now.Sub(time.UnixMilli(last)) < time.Hour {
+		return nil
+	}
+	n.lastPrune.Store(ms(now))
+	_, err := n.s.db.ExecContext(ctx, `DELETE FROM notices WHERE status <> 'queued' AND updated_at < ?`, ms(now.Add(-NoticeKeep)))
+	return err
+}
+
 // pass sends the notices due now, batch by batch, and returns how many it handled.
 func (n *noticeSender) pass(ctx context.Context) (int, error) {
+	if err := n.prune(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		ids, err := n.claim(ctx)
@@ -444,7 +464,8 @@ func (n *noticeSender) deliver(ctx context.Context, id string) error {
 
 // finish updates the notice (set, with its arguments) and gives up the claim.
 func (n *noticeSender) finish(ctx context.Context, id, set string, args ...any) error {
-	_, err := n.s.db.ExecContext(ctx, `UPDATE notices SET `+set+`, claimed_by = NULL, claimed_until = NULL WHERE id = ?`, append(args, id)...)
+	args = append(args, ms(n.s.now()), id)
+	_, err := n.s.db.ExecContext(ctx, `UPDATE notices SET `+set+`, claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE id = ?`, args...)
 	return err
 }
 
