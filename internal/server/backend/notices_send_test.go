@@ -2,8 +2,10 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -506,4 +508,49 @@ func TestNoticePrune(t *testing.T) {
 	if got, waiting := len(noticesOf(t, s, DemoOla)), len(noticesOf(t, s, DemoIngrid)); got != 0 || waiting != 1 {
 		t.Fatalf("after NoticeKeep: %d sent notices left, %d waiting (want 0, 1)", got, waiting)
 	}
+}
+
+// loseAnswers is a RoundTripper that delivers the request and then loses the gateway's answer (as a
+// connection that breaks after the gateway took the SMS), lose times.
+type loseAnswers struct {
+	mu   sync.Mutex
+	lose int
+}
+
+func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := http.DefaultTransport.RoundTrip(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err == nil && l.lose > 0 {
+		l.lose--
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return nil, errors.New("connection reset by peer (test)")
+	}
+	return res, err
+}
+
+// TestNoticeSMSAnswerLost: the gateway takes the SMS but its answer is lost; the sender retries after the
+// back-off with the same reference, and the gateway recognises the repeat: one SMS.
+func TestNoticeSMSAnswerLost(t *testing.T) {
+	gw := newSMSGateway(t)
+	clk := &noticeClock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)}
+	lost := &loseAnswers{lose: 1}
+	s := senderServer(t, clk, nil, nil, gw, func(c *Config) { c.Notices.HTTPClient = &http.Client{Transport: lost} })
+	queue(t, s, DemoIngrid, NoticeVisitDone) // the demo's Ingrid chose notices of completed visits
+	clk.add(2 * time.Minute)
+	pass(t, s)
+	if st, attempts, _, lastErr := noticeStatus(t, s, DemoIngrid); st != "queued" || attempts != 1 || lastErr != "sms_network" {
+		t.Fatalf("after the lost answer: %s, %d attempts, %q", st, attempts, lastErr)
+	}
+	clk.add(30 * time.Second)
+	pass(t, s)
+	kept, repeats, bad := gw.Stats()
+	if kept != 1 || repeats != 1 || len(bad) != 0 {
+		t.Fatalf("gateway: %d kept, %d repeats, %v refused; want 1 SMS and 1 repeat recognised", kept, repeats, bad)
+	}
+	if st, _, _, _ := noticeStatus(t, s, DemoIngrid); st != "sent" {
+		t.Fatalf("status %s", st)
+	}
+	hasMetrics(t, s, `helsekiosk_notices_sent_total{channel="sms"} 1`, `helsekiosk_notices_failed_total{channel="sms"} 1`)
 }
