@@ -203,6 +203,7 @@ func TestNoticeKilledAfterSend(t *testing.T) {
 	if len(all) != 2 || len(byID) != 1 || all[0].Header.Get("Message-Id") != want || all[1].Header.Get("Message-Id") != want {
 		t.Fatalf("deliveries %d, messages by Message-ID %d (%v); want 2 deliveries of %s", len(all), len(byID), byID, want)
 	}
+	t.Logf("deliveries: %s, %s; messages by Message-ID: %d", all[0].Header.Get("Message-Id"), all[1].Header.Get("Message-Id"), len(byID))
 	if first.Body != all[1].Body {
 		t.Errorf("the repeat differs:\n%s\n---\n%s", first.Body, all[1].Body)
 	}
