@@ -10,7 +10,9 @@ import (
 
 // NoticeFile returns the embedded notice texts of a language ("nn" -> notices.nn.toml): the SMS and e-mail
 // notices (varsel) the reference backend sends.
-func NoticeFile(lang string) ([]byte, error) { return noticeFiles.ReadFile("notices." + lang + ".toml") }
+func NoticeFile(lang string) ([]byte, error) {
+	return noticeFiles.ReadFile("notices." + lang + ".toml")
+}
 
 // NewNoticeBundle returns a bundle with the notice texts of every language in config.Languages; its default
 // language is bokmål.
