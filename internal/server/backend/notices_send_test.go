@@ -478,6 +478,8 @@ func TestNoticeConfig(t *testing.T) {
 		{SMTP: "smtp://mail.example", MailFrom: "not an address"},    // from
 		{SMSURL: "ftp://gw.example"},                                 // scheme
 		{SMSURL: "https://gw.example", SMSHours: "21:00-08:00"},      // hours
+		{SMSURL: "https://gw.example", SMSHours: "08:00"},            // hours
+		{SMSURL: "https://gw.example", SMSHours: "24:00-24:00"},      // hours
 	} {
 		s, err := New(Config{Notices: c})
 		if err == nil {
@@ -553,4 +555,32 @@ func TestNoticeSMSAnswerLost(t *testing.T) {
 		t.Fatalf("status %s", st)
 	}
 	hasMetrics(t, s, `helsekiosk_notices_sent_total{channel="sms"} 1`, `helsekiosk_notices_failed_total{channel="sms"} 1`)
+}
+
+// TestNoticeSMSHours: the SMS hours' edges, over a day and across the change to summer time.
+func TestNoticeSMSHours(t *testing.T) {
+	oslo, _ := time.LoadLocation("Europe/Oslo")
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, oslo) }
+	for _, c := range []struct {
+		hours string
+		now   time.Time
+		want  time.Time // zero: now
+	}{
+		{"08:00-21:00", at(10, 8, 0), time.Time{}},
+		{"08:00-21:00", at(10, 20, 59), time.Time{}},
+		{"08:00-21:00", at(10, 21, 0), at(11, 8, 0)},
+		{"08:00-21:00", at(10, 7, 59), at(10, 8, 0)},
+		{"08:00-21:00", at(10, 0, 0), at(10, 8, 0)},
+		{"08:00-21:00", at(28, 23, 30), at(29, 8, 0)}, // the night summer time begins (29 March 2026)
+		{"00:00-24:00", at(10, 23, 59), time.Time{}},
+		{"09:30-16:15", at(10, 16, 15), at(11, 9, 30)},
+	} {
+		clk := &noticeClock{t: c.now}
+		s := newNoticeServer(t, clk, func(cfg *Config) {
+			cfg.Notices.SMSURL, cfg.Notices.SMSHours, cfg.Notices.manual = "http://gw.test/sms", c.hours, true
+		})
+		if got := s.notices.smsAllowedFrom(c.now); !got.Equal(c.want) {
+			t.Errorf("%s at %v: %v, want %v", c.hours, c.now, got, c.want)
+		}
+	}
 }

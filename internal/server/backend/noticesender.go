@@ -39,7 +39,7 @@ type NoticeConfig struct {
 	SMSURL   string
 	SMSToken string
 	// SMSHours is when SMS may be sent, "08:00-21:00" by default, in Location (default Europe/Oslo); an
-	// SMS due outside it waits for the start. E-mail goes at any hour.
+	// SMS due outside it waits for the start ("00:00-24:00": any time). E-mail goes at any hour.
 	SMSHours string
 	Location *time.Location
 	// MergeDelay is how long a new notice waits for more events of the same person (default 2 minutes).
@@ -175,18 +175,22 @@ func parseSMTP(c NoticeConfig) (*smtpTarget, error) {
 	return t, nil
 }
 
-// parseHours parses "HH:MM-HH:MM" into minutes after midnight.
+// parseHours parses "HH:MM-HH:MM" into minutes after midnight; the end may be 24:00 ("00:00-24:00": any
+// time).
 func parseHours(s string) (from, until int, err error) {
-	a, b, ok := strings.Cut(s, "-")
-	if ok {
-		var ta, tb time.Time
-		if ta, err = time.Parse("15:04", strings.TrimSpace(a)); err == nil {
-			if tb, err = time.Parse("15:04", strings.TrimSpace(b)); err == nil {
-				from, until = ta.Hour()*60+ta.Minute(), tb.Hour()*60+tb.Minute()
-				if from < until {
-					return from, until, nil
-				}
-			}
+	minutes := func(v string) (int, bool) {
+		v = strings.TrimSpace(v)
+		if v == "24:00" {
+			return 24 * 60, true
+		}
+		t, err := time.Parse("15:04", v)
+		return t.Hour()*60 + t.Minute(), err == nil
+	}
+	if a, b, ok := strings.Cut(s, "-"); ok {
+		f, okA := minutes(a)
+		u, okB := minutes(b)
+		if okA && okB && f < u && f < 24*60 {
+			return f, u, nil
 		}
 	}
 	return 0, 0, fmt.Errorf("backend: SMS hours %q: want HH:MM-HH:MM, the first before the second", s)
