@@ -4,12 +4,14 @@
 //	    [--trust-issuer URL]... [--audience AUD] [--pid-claim pid] [--acr idporten-loa-high[,…]]
 //	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME] [--poll-interval 5s]
 //	    [--metrics-addr 127.0.0.1:9464] [--log-format text|json] [--max-in-flight-per-client 32]
+//	    [--smtp smtp://[USER@]HOST[:PORT]|smtps://… --mail-from ADDRESS [--smtp-password-file FILE]]
+//	    [--sms-url URL [--sms-token-file FILE]] [--sms-hours 08:00-21:00]
 //
 // It serves the API as a resource server: every bearer token is a JWT from a trusted issuer (--trust-issuer,
 // and with --demo its own demo authorization server), checked for iss, aud, exp, the pid claim and acr. With
 // --demo it also serves the /device page that stands in for BankID and seeds the demo persons. It serves the
 // /staff page where staff see and handle the kiosks' help requests, behind a staff login (--staff-issuer …;
-// a demo staff IdP with --demo).
+// a demo staff IdP with --demo). It sends the citizens' notices by e-mail (--smtp) and SMS (--sms-url).
 package main
 
 import (
