@@ -128,10 +128,10 @@ type Server struct {
 	router     routers.Router
 	doc        *openapi3.T
 	handler    http.Handler
+	notices    *noticeSender // the notices' sender (running when it has a transport)
 	limiter    *clientLimiter
 	metrics    *metrics
-	notices    *noticeSender // the notices' sender (running when it has a transport)
-	lastPrune  atomic.Int64  // unix ms of the last idempotency prune
+	lastPrune  atomic.Int64 // unix ms of the last idempotency prune
 }
 
 //go:embed migrations/*.sql migrations/postgres/*.sql
