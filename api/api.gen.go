@@ -761,7 +761,7 @@ type Problem struct {
 // - `fullmakt_to_self`: 422: a fullmakt to oneself
 // - `end_date_not_future`: 422: a fullmakt's end date is not in the future
 // - `fullmakt_exists`: 409: the receiver already holds a fullmakt from this giver
-// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows (with `Retry-After`), or from a gateway in front of the backend
+// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows, or too many pending device logins (with `Retry-After`), or from a gateway in front of the backend
 // - `unavailable`: 503: the backend or the identity provider it depends on cannot answer, or its database is full, read-only, failing or busy (with `Retry-After`); try again
 // - `internal`: 500: something went wrong in the backend
 type ProblemCode string
