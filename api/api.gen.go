@@ -735,14 +735,14 @@ type Problem struct {
 // - `request_cancelled`: 408: the caller went away before the answer
 // - `idempotency_key_reused`: 422: the Idempotency-Key was used before with a different request body (`field` is Idempotency-Key)
 // - `unauthorized`: 401: no bearer token
-// - `token_invalid`: 401: not a JWT, a bad signature, an untrusted issuer, or a revoked token
+// - `token_invalid`: 401: not a JWT, a bad signature, an untrusted issuer, a token not yet valid (`nbf`, `iat` in the future), a lifetime or `typ` the issuer does not give, no `jti`, or a revoked token (logged out, `POST /v1/logout` or `/oauth/revoke`)
 // - `token_expired`: 401: the access token's `exp` has passed
 // - `wrong_audience`: 401: the access token's `aud` lacks the backend's audience
 // - `insufficient_user_authentication`: 401: the `acr` is below the required level (with `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…"`, RFC 9470)
 // - `pid_missing`: 401: a citizen token without the pid claim
 // - `unknown_person`: 401: the pid is of nobody known to the service
 // - `under_age`: 403: the person is under the age limit and logs in on their own
-// - `kiosk_required`: 401: a help-request call without a kiosk (client credentials) token
+// - `kiosk_required`: 401: a kiosk call (help requests, heartbeat) without a kiosk token: a client-credentials token of a registered kiosk client with the kiosk scope and `sub` that client
 // - `consent_required`: 403: the citizen has not consented to the terms, or the person acted for under a fullmakt has not (then `person` is that person's id)
 // - `self_only`: 403: only the person themself may do this (not under a fullmakt or as a guardian)
 // - `scope_missing`: 403: the fullmakt does not cover this scope
@@ -1121,6 +1121,9 @@ type ServerInterface interface {
 
 	// (GET /v1/kiosk/help-requests/{helpRequestId})
 	GetHelpRequest(w http.ResponseWriter, r *http.Request, helpRequestId HelpRequestId)
+	// Logout End the presented access token at this backend (logout)
+	// (POST /v1/logout)
+	Logout(w http.ResponseWriter, r *http.Request)
 	// GetMe The logged-in citizen, whom they may act for, and their consent
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -1494,6 +1497,20 @@ func (siw *ServerInterfaceWrapper) GetHelpRequest(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHelpRequest(w, r, helpRequestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// Logout operation middleware
+func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Logout(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2660,6 +2677,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/consent", wrapper.WithdrawConsent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/consent", wrapper.GetConsent)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/consent", wrapper.GiveConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/logout", wrapper.Logout)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/overview", wrapper.GetOverview)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/services", wrapper.ListServices)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)
