@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
@@ -228,6 +229,21 @@ func TestNodeOPInterop(t *testing.T) {
 		}
 		if _, err := w.op.WaitFor(ctx, nodeop.Is("refresh_token.destroyed", "account", w.minid.Username)); err != nil {
 			t.Error("the OP did not destroy MinID's refresh token")
+		}
+	})
+
+	t.Run("kiosk token", func(t *testing.T) {
+		// The kiosk's own token: client credentials at the OP (scope kiosk, a JWT for the API), which the
+		// backend takes on the kiosk's routes.
+		c, tap, _ := w.kiosk(t, nodeConfidential)
+		if err := c.Heartbeat(ctx, api.KioskHeartbeat{Name: "Servicetorget", Version: "test", TextSize: api.Normal, LastErrorCodes: []string{}}); err != nil {
+			t.Fatalf("heartbeat with the OP's client-credentials token: %v", err)
+		}
+		if _, err := w.op.WaitFor(ctx, nodeop.Is("grant.success", "grant_type", "client_credentials", "client", nodeConfidential.ID)); err != nil {
+			t.Error("no client_credentials grant at the OP")
+		}
+		if tap.count() != 1 {
+			t.Errorf("%d tokens from the OP, want the one kiosk token", tap.count())
 		}
 	})
 

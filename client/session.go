@@ -184,8 +184,8 @@ func (s *Session) Logout(ctx context.Context) error {
 		errs = append(errs, s.c.revoke(ctx, tok.RefreshToken, "refresh_token", RevokeLogout))
 	}
 	if tok.AccessToken != "" {
-		errs = append(errs, s.c.BackendLogout(ctx, tok.AccessToken))
 		errs = append(errs, s.c.revoke(ctx, tok.AccessToken, "access_token", RevokeLogout))
+		errs = append(errs, s.c.BackendLogout(ctx, tok.AccessToken))
 	}
 	return errors.Join(errs...)
 }
