@@ -67,7 +67,8 @@ func run() error {
 	pidClaim := flag.String("pid-claim", backend.DefaultPIDClaim, "the claim with the national identity number")
 	acr := flag.String("acr", backend.ACRHigh, "accepted assurance levels (acr), comma-separated")
 	ageLimit := flag.Int("age-limit", backend.DefaultAgeLimit, "persons under this age cannot log in on their own")
-	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location)")
+	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location; or issuer and subject for a kiosk whose token comes from a trusted issuer)")
+	kioskScope := flag.String("kiosk-scope", backend.KioskScope, "the scope a kiosk's client-credentials token must carry")
 	pollInterval := flag.Duration("poll-interval", 5*time.Second, "the device flow's polling interval (--demo)")
 	signingKey := flag.String("signing-key", "", "PEM file with the EC P-256 key the own authorization server signs with (default: generated at start)")
 	metricsAddr := flag.String("metrics-addr", "127.0.0.1:9464", `listen address of the Prometheus metrics (GET /metrics, no authentication: keep it on loopback or a monitoring network; "" turns it off)`)
@@ -84,7 +85,7 @@ func run() error {
 	}
 
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
-		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit, PollInterval: *pollInterval}
+		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit, PollInterval: *pollInterval, KioskScope: *kioskScope}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + publicHost(*addr)
 	}

@@ -25,15 +25,19 @@
 //     the answer sealed with a key derived from the Idempotency-Key, pruned after 24 hours; the record is
 //     inserted first, so concurrent replicas apply a key once
 //   - auth.go: who is calling: authenticate (a citizen's token: pid, acr, person, age limit) and
-//     authenticateKiosk (a kiosk's client-credentials token)
+//     authenticateKiosk (a registered kiosk's client-credentials token: kiosk scope, sub that kiosk, no pid)
 //   - access.go: whom the citizen reaches (self, fullmakt givers, children under 18) and actFor, the access
 //     check of every person-scoped call (consent, reach, scopes)
-//   - tokens.go: JWT access tokens: the own issuer's key and tokens, trusted issuers, verifyToken, revocation
+//   - tokens.go: JWT access tokens: the own issuer's key and tokens, trusted issuers, verifyToken (signature,
+//     iss, aud, exp, nbf, iat, jti, typ and lifetime of the own tokens, the logout list), revocation
+//   - logout.go: POST /v1/logout: the presented token (any issuer's) on the logout list (revoked_tokens,
+//     by issuer and jti, until its exp), which every replica reads
 //   - oauth.go: the own authorization server: discovery, JWKS, device authorization, the token endpoint
 //     (device code, refresh, client credentials grants), revocation
 //   - device.go: the demo /device page (approve or deny a login as a test person) and user codes
 //   - ratelimit.go: the rate limit on wrong user codes (RFC 8628 section 5.1)
-//   - kioskclients.go: registered kiosk clients (--kiosk-clients) and their client authentication
+//   - kioskclients.go: registered kiosks (--kiosk-clients: the own authorization server's, with client
+//     authentication, and a trusted issuer's, with issuer and subject)
 //   - persons.go: the persons row, consent and age
 //   - rows.go: small helpers for rows: ids, random tokens, SHA-256, times and dates
 //   - me.go: GET /v1/me and consent
@@ -45,7 +49,7 @@
 //     its OIDC login, and the demo staff IdP
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
-//     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats); migrations/postgres/: the same
+//     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats; 00006: the logout list of every issuer's tokens, revoked_tokens); migrations/postgres/: the same
 //     for PostgreSQL, applied under goose's advisory session lock
 //   - pgtest/: a private PostgreSQL cluster for tests
 //

@@ -30,3 +30,40 @@ func TestLogoutOwnToken(t *testing.T) {
 	res, b = e.Do(t, http.MethodPost, "/v1/logout", "", nil)
 	wantProblem(t, res, b, http.StatusUnauthorized, "unauthorized")
 }
+
+// TestReplicasLogout: two replicas on one PostgreSQL database. A token logged out on one is refused by the
+// other on the very next request (no cache between them and the shared list): the own issuer's citizen token,
+// a trusted issuer's, and a kiosk token; a repeat of the logout on the other replica answers 204.
+func TestReplicasLogout(t *testing.T) {
+	op := newFakeOP(t)
+	a, b := replicas(t, backendtest.WithConfig(func(c *backend.Config) { c.TrustIssuers = []string{op.URL} }))
+	aud := "http://helsekiosk-api.test" // the replicas' public URL, their audience
+	ingrid := nationalID(t, backend.DemoIngrid)
+	tokens := []struct {
+		name, token, path string
+	}{
+		{"own citizen token", a.Token(t, backend.DemoIngrid), "/v1/me"},
+		{"trusted issuer's token", op.token(t, aud, ingrid, backend.ACRHigh, nil), "/v1/me"},
+		{"own kiosk token", a.KioskToken(t, backendtest.KioskID, backendtest.KioskSecret), "/v1/kiosk/help-requests/hr-none"},
+	}
+	for _, tt := range tokens {
+		t.Run(tt.name, func(t *testing.T) {
+			want := http.StatusOK
+			if tt.path != "/v1/me" {
+				want = http.StatusNotFound // a kiosk's read of a help request that is not its own
+			}
+			for _, e := range []*backendtest.Env{a, b} { // served by both first
+				res, body := e.Do(t, http.MethodGet, tt.path, tt.token, nil)
+				wantStatus(t, res, body, want)
+			}
+			res, body := a.Do(t, http.MethodPost, "/v1/logout", tt.token, nil)
+			wantStatus(t, res, body, http.StatusNoContent)
+			res, body = b.Do(t, http.MethodGet, tt.path, tt.token, nil)
+			wantProblem(t, res, body, http.StatusUnauthorized, "token_invalid")
+			res, body = a.Do(t, http.MethodGet, tt.path, tt.token, nil)
+			wantProblem(t, res, body, http.StatusUnauthorized, "token_invalid")
+			res, body = b.Do(t, http.MethodPost, "/v1/logout", tt.token, nil)
+			wantStatus(t, res, body, http.StatusNoContent)
+		})
+	}
+}

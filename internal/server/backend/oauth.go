@@ -52,10 +52,10 @@ func (h handler) GetDiscovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.cfg.PublicURL // never the request's Host
-	scopes := []string{"openid", "helsekiosk", "offline_access", KioskScope}
+	scopes := []string{"openid", "helsekiosk", "offline_access", s.kioskScope()}
 	grants := []string{DeviceCodeGrant, "refresh_token", "client_credentials"}
 	if !s.cfg.Demo {
-		scopes, grants = []string{KioskScope}, []string{"client_credentials"}
+		scopes, grants = []string{s.kioskScope()}, []string{"client_credentials"}
 	}
 	authMethods := []string{"none", "client_secret_basic"}
 	jwks := base + "/oauth/jwks"
@@ -225,12 +225,12 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "Client authentication failed."})
 		return
 	}
-	tok, exp, err := s.mintAccessToken("", "", kc.ClientID, KioskScope)
+	scope := s.kioskScope()
+	tok, exp, err := s.mintAccessToken("", "", kc.ClientID, scope)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	scope := KioskScope
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, api.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(exp.Sub(s.now()) / time.Second), Scope: &scope})
 }

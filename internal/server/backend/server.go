@@ -86,9 +86,12 @@ type Config struct {
 	ACR []string
 	// AgeLimit is the age under which a person cannot log in on their own (default DefaultAgeLimit; negative: none).
 	AgeLimit int
-	// KioskClients are the kiosks that get their kiosk token (client credentials) from the backend's own
-	// authorization server.
+	// KioskClients are the registered kiosks: those that get their kiosk token (client credentials) from the
+	// backend's own authorization server, and those (with Issuer) that get it from a trusted issuer.
 	KioskClients []KioskClient
+	// KioskScope is the scope a kiosk token must carry (default KioskScope, "kiosk"); the own authorization
+	// server puts it into its kiosk tokens.
+	KioskScope string
 	// SigningKey signs the own authorization server's tokens (ES256); nil generates one at start.
 	SigningKey *ecdsa.PrivateKey
 	// HTTPClient fetches trusted issuers' discovery documents and JWKS (default: 10 s timeout).
@@ -198,6 +201,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if err := checkKioskClients(cfg); err != nil {
+		return nil, err
+	}
 	d := dialectSQLite
 	open := openDB
 	if isPostgresDSN(cfg.DSN) {
@@ -210,7 +216,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, dialect: d, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter(),
 		limiter: newClientLimiter(cfg.MaxConcurrentPerClient)}
 	s.metrics = newMetrics(s)
-	if cfg.Demo || len(cfg.KioskClients) > 0 {
+	if cfg.Demo || ownKioskClients(cfg.KioskClients) {
 		if s.key, err = newIssuerKey(cfg.SigningKey); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("backend: signing key: %w", err)

@@ -33,7 +33,34 @@ func (r *runner) all(ctx context.Context) {
 	r.checkThreadPaging(ctx, w)
 	r.checkMessagePaging(ctx, w)
 	r.checkRules(ctx, w)
+	r.checkLogout(ctx)
 	r.summary()
+}
+
+// checkLogout logs out the first person's token (POST /v1/logout) and checks that the backend refuses it
+// from then on. It runs last: the token is dead afterwards (a static token in the config too).
+func (r *runner) checkLogout(ctx context.Context) {
+	var p Person
+	var tok string
+	for _, q := range r.cfg.Persons {
+		if tok = r.tokens[q.Name]; tok != "" {
+			p = q
+			break
+		}
+	}
+	r.check(fmt.Sprintf("logout: after POST /v1/logout %s's token → 401 token_invalid", p.Name), func(c *C) {
+		if tok == "" {
+			c.Skipf("no person's token")
+		}
+		wantStatus(c, r.do(ctx, c, http.MethodGet, "/v1/me", tok, nil), "", http.StatusOK)
+		if !wantStatus(c, r.do(ctx, c, http.MethodPost, "/v1/logout", tok, nil), "", http.StatusNoContent) {
+			return
+		}
+		wantStatus(c, r.do(ctx, c, http.MethodGet, "/v1/me", tok, nil), string(api.TokenInvalid), http.StatusUnauthorized)
+		wantStatus(c, r.do(ctx, c, http.MethodGet, personPath(p.ID, "overview"), tok, nil), string(api.TokenInvalid), http.StatusUnauthorized)
+		// A repeat (the kiosk retrying after a lost answer) is no error.
+		wantStatus(c, r.do(ctx, c, http.MethodPost, "/v1/logout", tok, nil), "", http.StatusNoContent)
+	})
 }
 
 func (r *runner) checkBasics(ctx context.Context) {
