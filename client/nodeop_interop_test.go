@@ -38,6 +38,8 @@ const nodeLifetime = 5 * time.Second
 
 var (
 	nodeConfidential = nodeop.Client{ID: "helsekiosk", Secret: "helsekiosk-secret-at-nodeop"}
+	// nodeStranger is a confidential client of the OP that is no registered kiosk at the backend.
+	nodeStranger = nodeop.Client{ID: "not-a-kiosk", Secret: "not-a-kiosk-secret-at-nodeop"}
 	nodeNative       = nodeop.Client{ID: "helsekiosk-native", RedirectURIs: []string{"http://127.0.0.1" + client.DefaultCallbackPath}}
 )
 
@@ -60,10 +62,11 @@ func newNodeWorld(t *testing.T) *nodeWorld {
 	var nopid nodeop.User
 	w.ingrid, w.minid, nopid, w.nobody = nodeUsers(t)
 	w.op = nodeop.Start(t, nodeop.Config{Users: []nodeop.User{w.ingrid, w.minid, nopid, w.nobody},
-		Clients: []nodeop.Client{nodeConfidential, nodeNative}, Resource: nodeResource, AccessTokenLifetime: nodeLifetime})
+		Clients: []nodeop.Client{nodeConfidential, nodeNative, nodeStranger}, Resource: nodeResource, AccessTokenLifetime: nodeLifetime})
 	w.backend = backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) {
 		c.TrustIssuers = []string{w.op.Issuer}
 		c.Audience = nodeResource
+		c.KioskClients = []backend.KioskClient{{ClientID: nodeConfidential.ID, Issuer: w.op.Issuer, Name: "Servicetorget"}}
 	}))
 	return w
 }
@@ -234,16 +237,24 @@ func TestNodeOPInterop(t *testing.T) {
 
 	t.Run("kiosk token", func(t *testing.T) {
 		// The kiosk's own token: client credentials at the OP (scope kiosk, a JWT for the API), which the
-		// backend takes on the kiosk's routes.
+		// backend takes on the kiosk's routes from the registered kiosk only.
+		hb := api.KioskHeartbeat{Name: "Servicetorget", Version: "test", TextSize: api.Normal, LastErrorCodes: []string{}}
 		c, tap, _ := w.kiosk(t, nodeConfidential)
-		if err := c.Heartbeat(ctx, api.KioskHeartbeat{Name: "Servicetorget", Version: "test", TextSize: api.Normal, LastErrorCodes: []string{}}); err != nil {
-			t.Fatalf("heartbeat with the OP's client-credentials token: %v", err)
+		if err := c.Heartbeat(ctx, hb); err != nil {
+			t.Fatalf("heartbeat with the registered kiosk's token: %v", err)
 		}
 		if _, err := w.op.WaitFor(ctx, nodeop.Is("grant.success", "grant_type", "client_credentials", "client", nodeConfidential.ID)); err != nil {
 			t.Error("no client_credentials grant at the OP")
 		}
 		if tap.count() != 1 {
 			t.Errorf("%d tokens from the OP, want the one kiosk token", tap.count())
+		}
+		stranger, _, _ := w.kiosk(t, nodeStranger)
+		if err := stranger.Heartbeat(ctx, hb); client.CodeOf(err) != string(api.KioskRequired) {
+			t.Errorf("heartbeat with an unregistered client's token: %v, want 401 kiosk_required", err)
+		}
+		if _, err := w.op.WaitFor(ctx, nodeop.Is("grant.success", "grant_type", "client_credentials", "client", nodeStranger.ID)); err != nil {
+			t.Error("the stranger got no token from the OP: the refusal proves nothing")
 		}
 	})
 

@@ -134,6 +134,7 @@ func newNodeUIWorld(t *testing.T) *nodeUIWorld {
 	w.backend = backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) {
 		c.TrustIssuers = []string{w.op.Issuer}
 		c.Audience = nodeUIResource
+		c.KioskClients = []backend.KioskClient{{ClientID: nodeUIConfidential.ID, Issuer: w.op.Issuer, Name: "Servicetorget"}}
 	}))
 	return w
 }
