@@ -40,7 +40,7 @@ var (
 	nodeConfidential = nodeop.Client{ID: "helsekiosk", Secret: "helsekiosk-secret-at-nodeop"}
 	// nodeStranger is a confidential client of the OP that is no registered kiosk at the backend.
 	nodeStranger = nodeop.Client{ID: "not-a-kiosk", Secret: "not-a-kiosk-secret-at-nodeop"}
-	nodeNative       = nodeop.Client{ID: "helsekiosk-native", RedirectURIs: []string{"http://127.0.0.1" + client.DefaultCallbackPath}}
+	nodeNative   = nodeop.Client{ID: "helsekiosk-native", RedirectURIs: []string{"http://127.0.0.1" + client.DefaultCallbackPath}}
 )
 
 type nodeWorld struct {
