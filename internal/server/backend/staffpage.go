@@ -34,6 +34,7 @@ func (s *Server) HandlerWithStaff() http.Handler {
 	mux.HandleFunc("POST /staff/handle", auth.require(s.staffHandle))
 	mux.HandleFunc("POST /staff/logout", auth.require(auth.logout))
 	mux.HandleFunc("GET "+staffCallbackPath, auth.callback)
+	s.staffWorkRoutes(mux, auth)
 	if demoIdP != nil {
 		mux.Handle(demoStaffIdPPath+"/", demoIdP)
 	}
