@@ -60,6 +60,7 @@ func run() error {
 	staffSecretFile := flag.String("staff-client-secret-file", "", "FILE holding the staff page's client secret (never on the command line)")
 	staffRoleClaim := flag.String("staff-role-claim", backend.DefaultStaffRoleClaim, `claim with the staff member's roles or groups (string or array; dotted path, e.g. "realm_access.roles")`)
 	staffRole := flag.String("staff-role", backend.DefaultStaffRole, "role or group that opens the staff page")
+	staffServices := flag.String("staff-services", "", "TOML file mapping staff roles to the services they work in, and which roles may plan visits (default with --demo: the demo's nurse, assistant and planner)")
 	publicURL := flag.String("public-url", "", "the backend's public base URL (issuer and discovery URLs; default http://ADDR)")
 	var trust multiFlag
 	flag.Var(&trust, "trust-issuer", "accept JWT access tokens of this OpenID Provider (repeatable)")
@@ -81,6 +82,13 @@ func run() error {
 			return fmt.Errorf("--staff-client-secret-file: %w", err)
 		}
 		staff.ClientSecret = strings.TrimSpace(string(b))
+	}
+	if *staffServices != "" {
+		ss, err := backend.LoadStaffServices(*staffServices)
+		if err != nil {
+			return err
+		}
+		staff.Services = ss
 	}
 
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,

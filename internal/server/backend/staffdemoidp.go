@@ -70,8 +70,8 @@ func (c demoClient) LoginURL(id string) string { return c.loginPath + "?authRequ
 // a nurse in heimesjukepleie and an assistant in praktisk bistand (their roles as in DemoStaffServices).
 var demoStaff = []struct{ ID, User, First, Last, Role, Key, What string }{
 	{"demo-staff-1", DemoStaffUser, "Nina", "Planlegg", "planlegger", "planner", "planleggar / planlegger"},
-	{"demo-staff-2", DemoNurseUser, "Sofie", "Dahl", "heimesjukepleie", "nurse", "sjukepleiar i heimesjukepleia / sykepleier i hjemmesykepleien"},
-	{"demo-staff-3", DemoAssistantUser, "Per", "Lund", "praktisk-bistand", "assistant", "assistent i praktisk bistand"},
+	{"demo-staff-2", DemoNurseUser, "Marit", "Lie", "heimesjukepleie", "nurse", "sjukepleiar i heimesjukepleia / sykepleier i hjemmesykepleien"},
+	{"demo-staff-3", DemoAssistantUser, "Sofie", "Dahl", "praktisk-bistand", "assistant", "assistent i praktisk bistand"},
 }
 
 // demoStaffPassword is the demo user's password: random, since nobody types it (the page logs in with

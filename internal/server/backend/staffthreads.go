@@ -30,9 +30,9 @@ func replyDeadline(waitingSince time.Time) (end, day time.Time) {
 
 type inboxRow struct {
 	ID, Subject, PersonID, Person, Preview, Last, Due string
-	Waiting, Overdue, FromService                    bool
-	due                                              time.Time
-	last                                             int64
+	Waiting, Overdue, FromService                     bool
+	due                                               time.Time
+	last                                              int64
 }
 
 // staffInbox is GET /staff/inbox?service=ID: the service's threads, those waiting for an answer first

@@ -15,9 +15,9 @@ import (
 // staffVisitRow is a visit as the staff pages show it.
 type staffVisitRow struct {
 	ID, PersonID, Person, ServiceID, When, Date, From, To, Place, What, Staff, Status, StatusText string
-	CancelReason, CancelledBy, Done, Pending                                                  string
-	HomeVisit, Booked                                                                         bool
-	start, end                                                                                time.Time
+	CancelReason, CancelledBy, Done, Pending                                                      string
+	HomeVisit, Booked                                                                             bool
+	start, end                                                                                    time.Time
 }
 
 const staffVisitCols = `a.id, a.person_id, p.name, a.service_id, a.status, a.start_at, a.end_at, a.home_visit, a.address, a.description,

@@ -189,8 +189,8 @@ func (s *Server) logAccess(ctx context.Context, sw *staffWork, what, personID, o
 
 // An AccessLogEntry is one row of the staff access log.
 type AccessLogEntry struct {
-	At                    time.Time
-	Staff, Name           string
+	At                     time.Time
+	Staff, Name            string
 	Action, Person, Object string
 }
 

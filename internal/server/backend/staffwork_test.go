@@ -249,12 +249,12 @@ func TestStaffAccess(t *testing.T) {
 	for _, e := range log {
 		got = append(got, e.Name+" "+e.Action+" "+e.Object)
 	}
-	want := []string{"Per Lund thread " + pbThread, "Per Lund person ", "Sofie Dahl thread " + hnThread, "Sofie Dahl visit " + hnVisit,
+	want := []string{"Sofie Dahl thread " + pbThread, "Sofie Dahl person ", "Marit Lie thread " + hnThread, "Marit Lie visit " + hnVisit,
 		"Nina Planlegg thread " + hnThread, "Nina Planlegg thread " + pbThread}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("access log of Ingrid:\n got %q\nwant %q", got, want)
 	}
-	if pl, _ := srv.AccessLog(context.Background(), backend.DemoPer); len(pl) != 1 || pl[0].Action != "person" || pl[0].Name != "Sofie Dahl" {
+	if pl, _ := srv.AccessLog(context.Background(), backend.DemoPer); len(pl) != 1 || pl[0].Action != "person" || pl[0].Name != "Marit Lie" {
 		t.Errorf("access log of Per: %+v", pl)
 	}
 	// Nothing edits it: no route, and the database refuses.
@@ -331,4 +331,3 @@ func staffRowCounts(t *testing.T, srv *backend.Server) string {
 	}
 	return b.String()
 }
-
