@@ -145,12 +145,8 @@ func (sd *seeder) appt(a demoAppt) {
 	if a.homeVisit {
 		hv = 1
 	}
-	var cancelledBy any
-	if status == api.Cancelled {
-		cancelledBy = "citizen"
-	}
-	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at, staff_name, cancelled_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed, a.staff, cancelledBy)
+	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at, staff_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed, a.staff)
 }
 
 func citizenMsg(ago time.Duration, name, body string) demoMsg {
@@ -265,7 +261,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			start: sd.day(off, 8, 0), end: sd.day(off, 10, 0), homeVisit: true, role: sjukepleiar,
 			desc: "Morgonstell og medisinar",
 		}
-		if off <= 2 { // the plan names who comes up to the day after tomorrow
+		if off <= 0 { // today's visit is assigned; past ones say who came
 			a.staff = "Marit Lie"
 		}
 		a.id = fmt.Sprintf("a-ingrid-hn-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off))
@@ -280,7 +276,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			sd.appt(demoAppt{
 				id: fmt.Sprintf("a-ingrid-pb-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off)), personID: DemoIngrid, serviceID: ServicePracticalHelp,
 				start: sd.day(off, 12, 0), end: sd.day(off, 14, 0), homeVisit: true, role: assistent,
-				desc: "Handling og rengjøring", staff: "Sofie Dahl",
+				desc: "Handling og rengjøring", staff: map[bool]string{true: "Sofie Dahl"}[off < 0],
 			})
 		}
 	}

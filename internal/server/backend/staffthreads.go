@@ -448,3 +448,25 @@ func startOfDay(t time.Time) time.Time {
 	t = t.In(workdays.Oslo)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, workdays.Oslo)
 }
+
+// ReplyAsStaff adds a staff member's answer to a thread as the staff page's reply does (the same write and
+// the person's notice, in one transaction), for tools and tests that play the municipality's side.
+func (s *Server) ReplyAsStaff(ctx context.Context, threadID, staffName, role, body string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var personID string
+	if err := tx.QueryRowContext(ctx, `SELECT person_id FROM threads WHERE id = ?`, threadID).Scan(&personID); err != nil {
+		return err
+	}
+	if _, err := addMessage(ctx, tx, threadID, newMessage{Author: api.AuthorKindService, AuthorName: staffName, StaffRole: role,
+		Body: body, SentAt: s.now()}); err != nil {
+		return err
+	}
+	if err := s.staffNotice(ctx, tx, personID, eventMessage); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
