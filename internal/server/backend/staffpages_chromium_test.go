@@ -207,7 +207,7 @@ func citizenRequests(t *testing.T, srv *backend.Server, ts *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now().AddDate(0, 0, 10)
+	start := time.Date(2026, time.December, 4, 13, 0, 0, 0, staffNow.Location()) // a proposed time after lunch
 	for i, c := range []struct{ path, body string }{
 		{"/v1/persons/p-ingrid/appointments/a-ingrid-hn-p9/cancellation", `{"reason":"hospital","comment":"Operasjon"}`},
 		{"/v1/persons/p-ingrid/appointments/a-ingrid-hn-p10/change-request", fmt.Sprintf(`{"proposedTimes":[{"start":%q,"end":%q}],"comment":"Helst etter lunsj"}`,
@@ -216,7 +216,7 @@ func citizenRequests(t *testing.T, srv *backend.Server, ts *httptest.Server) {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+c.path, strings.NewReader(c.body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", fmt.Sprintf("staff-test-%d-%d", i, time.Now().UnixNano()))
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("staff-test-request-%d", i))
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

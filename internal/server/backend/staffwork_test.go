@@ -8,15 +8,21 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 )
 
-// staffWorkServer serves a demo backend with the staff pages; cfg may change its config.
+// staffNow is the staff tests' clock: Tuesday 24 November 2026, 09:00 in Oslo (the demo data is seeded
+// around it, so deadlines and overdue marks do not depend on the day the tests run, Easter included).
+var staffNow = time.Date(2026, time.November, 24, 9, 0, 0, 0, workdays.Oslo)
+
+// staffWorkServer serves a demo backend with the staff pages on staffNow; cfg may change its config.
 func staffWorkServer(t *testing.T, cfg func(*backend.Config)) (*backend.Server, *httptest.Server) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
-	c := backend.Config{Demo: true, PublicURL: "http://" + ts.Listener.Addr().String()}
+	c := backend.Config{Demo: true, PublicURL: "http://" + ts.Listener.Addr().String(), Now: func() time.Time { return staffNow }}
 	if cfg != nil {
 		cfg(&c)
 	}
