@@ -693,6 +693,9 @@ type NotificationChannel string
 type NotificationSettings struct {
 	Channel NotificationChannel `json:"channel"`
 
+	// CompletedVisits Notices of completed visits too (besides new messages and changed or cancelled visits)
+	CompletedVisits *bool `json:"completedVisits,omitempty"`
+
 	// Email The registered e-mail address
 	Email *string `json:"email,omitempty"`
 
@@ -703,6 +706,9 @@ type NotificationSettings struct {
 // NotificationSettingsUpdate defines model for NotificationSettingsUpdate.
 type NotificationSettingsUpdate struct {
 	Channel NotificationChannel `json:"channel"`
+
+	// CompletedVisits Notices of completed visits too; left as it is when absent
+	CompletedVisits *bool `json:"completedVisits,omitempty"`
 }
 
 // OAuthError defines model for OAuthError.

@@ -43,9 +43,13 @@
 //     (Kiosks) and the count behind the helsekiosk_kiosks_seen gauge
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page (help requests and the kiosk list),
 //     its OIDC login, and the demo staff IdP
+//   - notices.go: notices by SMS and e-mail (varsel): the outbox (queueNotice, in the transaction of the
+//     change it reports), whom a notice reaches (noticeReach) and the backlog (noticeBacklog)
+//   - noticesender.go: NoticeConfig and the sender: claim with a lease, e-mail (go-mail over SMTP) and SMS (an
+//     HTTP gateway), back-off, SMS hours; noticetext.go: the texts (locales/notices.*.toml); noticemetrics.go
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
-//     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats); migrations/postgres/: the same
+//     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats; 00007: the notices' outbox); migrations/postgres/: the same
 //     for PostgreSQL, applied under goose's advisory session lock
 //   - pgtest/: a private PostgreSQL cluster for tests
 //

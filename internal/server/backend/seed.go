@@ -186,8 +186,13 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		if p.Consented {
 			cv, ca = TermsVersion, ms(sd.now.Add(-30*dayD))
 		}
-		sd.exec(`INSERT INTO persons (id, name, birth_date, national_id, phone, email, description, notification_channel, consent_version, consent_given_at, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'sms', ?, ?, ?)`, p.ID, p.Name, p.BirthDate.Format(time.DateOnly), p.NationalID, p.Phone, p.Email, p.Description, cv, ca, i)
+		// Ingrid has chosen notices of completed visits too (the leaflet's «varsel om utført oppfølging»).
+		visitDone := 0
+		if p.ID == DemoIngrid {
+			visitDone = 1
+		}
+		sd.exec(`INSERT INTO persons (id, name, birth_date, national_id, phone, email, description, notification_channel, consent_version, consent_given_at, sort_order, notify_visit_done)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'sms', ?, ?, ?, ?)`, p.ID, p.Name, p.BirthDate.Format(time.DateOnly), p.NationalID, p.Phone, p.Email, p.Description, cv, ca, i, visitDone)
 	}
 	sd.exec(`INSERT INTO services (id, code, name) VALUES (?, 'home_nursing', 'Heimesjukepleie'), (?, 'practical_help', 'Praktisk bistand'), (?, 'physiotherapy', 'Fysioterapi')`,
 		ServiceHomeNursing, ServicePracticalHelp, ServicePhysiotherapy)

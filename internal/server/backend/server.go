@@ -108,6 +108,9 @@ type Config struct {
 	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
 	Staff StaffConfig
 
+	// Notices configures the notices by SMS and e-mail and their sender (notices.go, noticesender.go).
+	Notices NoticeConfig
+
 	// wrap, when set (tests only, export_test.go), wraps the handler Start serves.
 	wrap func(http.Handler) http.Handler
 }
@@ -127,7 +130,8 @@ type Server struct {
 	handler    http.Handler
 	limiter    *clientLimiter
 	metrics    *metrics
-	lastPrune  atomic.Int64 // unix ms of the last idempotency prune
+	notices    *noticeSender // the notices' sender (running when it has a transport)
+	lastPrune  atomic.Int64  // unix ms of the last idempotency prune
 }
 
 //go:embed migrations/*.sql migrations/postgres/*.sql
@@ -195,6 +199,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
+	cfg.Notices.defaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -234,6 +239,11 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.handler = s.buildHandler()
+	if s.notices, err = newNoticeSender(s); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.notices.start()
 	return s, nil
 }
 
@@ -327,8 +337,13 @@ func (s *Server) Audience() string { return s.cfg.Audience }
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.cfg.Now() }
 
-// Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+// Close stops the notices' sender and closes the database.
+func (s *Server) Close() error {
+	if s.notices != nil {
+		s.notices.close()
+	}
+	return s.db.Close()
+}
 
 // Running is a Server listening on a loopback port.
 type Running struct {
