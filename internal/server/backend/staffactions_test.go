@@ -89,6 +89,12 @@ func TestStaffActions(t *testing.T) {
 		m.StaffRole == nil || *m.StaffRole != "sjukepleiar" || after.ReplyDue != nil || !after.Unread {
 		t.Errorf("after the reply the citizen sees %+v (replyDue %v, unread %v)", m, after.ReplyDue, after.Unread)
 	}
+	// The notice is queued with the reply (one transaction): Ingrid has one queued notice of a message.
+	var kinds string
+	var events int
+	if err := srv.DB().QueryRow(`SELECT kinds, events FROM notices WHERE person_id = 'p-ingrid' AND status = 'queued'`).Scan(&kinds, &events); err != nil || kinds != "message" || events != 1 {
+		t.Errorf("the reply's notice: %q × %d, %v", kinds, events, err)
+	}
 	// A blank reply: 400 problem, nothing written.
 	if res, _ := nurse.post("/staff/threads/t-ingrid-2/reply", url.Values{"body": {" \u200b "}}, ""); res.StatusCode != 400 ||
 		!strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
@@ -241,6 +247,30 @@ func TestStaffActions(t *testing.T) {
 	}
 	if _, page := nurse.get("/staff/tasks"); !strings.Contains(page, `id="no-tasks"`) {
 		t.Error("tasks left")
+	}
+	// Every staff action that tells Ingrid something went into her queued notices (merged within minutes):
+	// messages, changed, cancelled and done visits. Closing, sending on and hiding tell her nothing.
+	rows, err := srv.DB().Query(`SELECT kinds, events FROM notices WHERE person_id = 'p-ingrid'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	total := 0
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range strings.Split(k, ",") {
+			all[x] = true
+		}
+		total += n
+	}
+	rows.Close()
+	// reply, start, accept (cancelled), decline (message), create, assign, move, cancel, done = 9 events.
+	if !all["message"] || !all["visit_changed"] || !all["visit_cancelled"] || total != 9 {
+		t.Errorf("Ingrid's notices: kinds %v, %d events, want message, visit_changed, visit_cancelled (visit_done only if chosen) and 9 events", all, total)
 	}
 	t.Logf("replied, closed, sent on, started, accepted, declined, created, assigned, hid, moved, cancelled, done at %s, not met", doneAt)
 }

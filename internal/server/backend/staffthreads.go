@@ -94,8 +94,14 @@ func (s *Server) staffInbox(w http.ResponseWriter, r *http.Request, sw *staffWor
 			overdue++
 		}
 	}
+	backlog, err := s.noticeBacklog(ctx)
+	if err != nil {
+		s.staffErr(w, r, sw, err)
+		return
+	}
 	s.renderStaff(w, r, sw, http.StatusOK, "inbox", sw.T("InboxTitle", "Service", sv.Name), map[string]any{
 		"Services": svcs, "Service": sv, "Rows": list, "Waiting": waiting, "Overdue": overdue,
+		"Backlog": backlog, "Minutes": int(backlog.Oldest.Minutes()),
 	})
 }
 
@@ -373,8 +379,14 @@ func (s *Server) staffPerson(w http.ResponseWriter, r *http.Request, sw *staffWo
 		s.staffErr(w, r, sw, err)
 		return
 	}
+	channel, reachable, err := s.noticeReach(ctx, id)
+	if err != nil {
+		s.staffErr(w, r, sw, err)
+		return
+	}
 	s.renderStaff(w, r, sw, http.StatusOK, "person", name, map[string]any{
 		"ID": id, "Name": name, "Hide": hide, "Services": svcs, "Visits": visits, "Threads": threads,
+		"Channel": channel, "Reachable": reachable,
 	})
 }
 

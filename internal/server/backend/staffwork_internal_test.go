@@ -65,7 +65,7 @@ func TestStaffLocalesComplete(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"Weekday0", "Weekday6", "Status_booked", "Status_fulfilled", "Status_cancelled", "Status_noshow",
-		"Reason_ill", "Reason_hospital", "Reason_visitors", "Reason_other", "Pending_cancellation", "Pending_change", "Lang_nn", "Lang_nb", "Lang_en"} {
+		"Reason_ill", "Reason_hospital", "Reason_visitors", "Reason_other", "Pending_cancellation", "Pending_change", "NoticeBy_sms", "NoticeBy_email", "NoticeBy_both", "Lang_nn", "Lang_nb", "Lang_en"} {
 		used[p] = true
 	}
 	var missing []string

@@ -328,7 +328,7 @@ func staffRowCounts(t *testing.T, srv *backend.Server) string {
 	for _, q := range []string{`SELECT COUNT(*) FROM messages`, `SELECT COUNT(*) FROM threads`, `SELECT COUNT(*) FROM appointments WHERE status = 'booked'`,
 		`SELECT COUNT(*) FROM appointments WHERE staff_name <> ''`, `SELECT COUNT(*) FROM threads WHERE closed_at IS NOT NULL`,
 		`SELECT COUNT(*) FROM persons WHERE hide_staff_name = 1`, `SELECT COUNT(*) FROM staff_sessions WHERE lang <> 'nn'`,
-		`SELECT COUNT(*) FROM threads WHERE service_id = 'svc-practical-help'`} {
+		`SELECT COUNT(*) FROM threads WHERE service_id = 'svc-practical-help'`, `SELECT COUNT(*) FROM notices`, `SELECT COALESCE(SUM(events), 0) FROM notices`} {
 		var n int
 		if err := srv.DB().QueryRow(q).Scan(&n); err != nil {
 			t.Fatal(err)
