@@ -183,7 +183,8 @@ func run() error {
 		log.Info("metrics", "addr", *metricsAddr, "path", "/metrics")
 	}
 	if *demo {
-		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff")
+		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff/inbox",
+			"staff demo login", "one click as "+backend.DemoStaffUser+" (planner), "+backend.DemoNurseUser+" (heimesjukepleie) or "+backend.DemoAssistantUser+" (praktisk bistand)")
 	} else {
 		log.Info("listening", "addr", *addr, "demo", false, "trusted issuers", strings.Join(trust, " "), "audience", srv.Audience(), "staff", srv.PublicURL()+"/staff")
 	}
