@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/helsekiosk/helsekiosk/internal/domain/workdays"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	"github.com/helsekiosk/helsekiosk/internal/server/backend/pgtest"
 )
 
 // staffNow is the staff tests' clock: Tuesday 24 November 2026, 09:00 in Oslo (the demo data is seeded
@@ -23,6 +25,9 @@ func staffWorkServer(t *testing.T, cfg func(*backend.Config)) (*backend.Server, 
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	c := backend.Config{Demo: true, PublicURL: "http://" + ts.Listener.Addr().String(), Now: func() time.Time { return staffNow }}
+	if os.Getenv("HELSEKIOSK_TEST_DB") == "postgres" {
+		c.DSN = pgtest.DSN(t)
+	}
 	if cfg != nil {
 		cfg(&c)
 	}
