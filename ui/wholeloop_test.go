@@ -35,6 +35,7 @@ type loopMail struct {
 type loopSMTP struct {
 	mu   sync.Mutex
 	mail []loopMail
+	got  chan struct{} // one per message received
 }
 
 type loopSession struct {
@@ -59,6 +60,7 @@ func (s *loopSession) Data(r io.Reader) error {
 	s.k.mu.Lock()
 	s.k.mail = append(s.k.mail, s.m)
 	s.k.mu.Unlock()
+	s.k.got <- struct{}{}
 	return nil
 }
 
@@ -116,7 +118,7 @@ func TestWholeLoop(t *testing.T) {
 	}
 	ctx := loopChromium(t)
 
-	mails := &loopSMTP{}
+	mails := &loopSMTP{got: make(chan struct{}, 100)}
 	ms := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &loopSession{k: mails}, nil }))
 	ms.Domain = "mx.loop.test"
 	ms.AllowInsecureAuth = true
@@ -129,6 +131,7 @@ func TestWholeLoop(t *testing.T) {
 
 	var smsMu sync.Mutex
 	var sms []map[string]any
+	smsGot := make(chan struct{}, 100)
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m map[string]any
 		if json.NewDecoder(r.Body).Decode(&m) != nil || r.Header.Get("Authorization") != "Bearer loop-token" {
@@ -138,11 +141,20 @@ func TestWholeLoop(t *testing.T) {
 		smsMu.Lock()
 		sms = append(sms, m)
 		smsMu.Unlock()
+		smsGot <- struct{}{}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"id":"gw-1"}`))
 	}))
 	t.Cleanup(gw.Close)
-	smsCount := func() int { smsMu.Lock(); defer smsMu.Unlock(); return len(sms) }
+	// arrival waits for the next delivery (an event), at most a minute.
+	arrival := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(time.Minute):
+			t.Fatalf("no %s within a minute", what)
+		}
+	}
 
 	env := backendtest.New(t, backendtest.WithStaffPages(), backendtest.WithConfig(func(c *backend.Config) {
 		c.Notices = backend.NoticeConfig{SMTP: "smtp://" + ln.Addr().String(), MailFrom: "Helsekiosk <varsel@kommune.example>",
@@ -215,11 +227,8 @@ func TestWholeLoop(t *testing.T) {
 	}
 
 	// The notice arrives at the SMTP server, once, without a health detail.
-	deadline := time.Now().Add(time.Minute)
-	for len(mails.all()) == 0 && time.Now().Before(deadline) {
-		h.process()
-		time.Sleep(20 * time.Millisecond) // waiting for the sender's delivery (an event elsewhere), not proving absence
-	}
+	arrival(mails.got, "e-mail after the answer")
+	arrival(smsGot, "SMS after the answer")
 	got := mails.all()
 	if len(got) != 1 {
 		t.Fatalf("%d e-mails after the answer, want 1", len(got))
@@ -279,10 +288,7 @@ func TestWholeLoop(t *testing.T) {
 	t.Logf("the kiosk shows «Utført %s» today and Thursday «Avlyst av tenesta» with the reason", doneAt)
 
 	// An SMS for the cancellation reaches the gateway (with Ingrid's channel both, every notice goes both ways).
-	deadline = time.Now().Add(time.Minute)
-	for smsCount() < 2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond) // waiting for the sender's delivery
-	}
+	arrival(smsGot, "SMS after the cancellation")
 	smsMu.Lock()
 	defer smsMu.Unlock()
 	if len(sms) < 2 {
