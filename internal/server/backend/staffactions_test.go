@@ -210,6 +210,11 @@ func TestStaffActions(t *testing.T) {
 		t.Errorf("an end before the start: %d", res.StatusCode)
 	}
 
+	// A cancellation the service makes answers the citizen's open request on the visit: no task is left.
+	citizenChange(t, srv, ts, "a-ingrid-hn-p5")
+	if _, page := nurse.get("/staff/tasks"); !strings.Contains(page, "a-ingrid-hn-p5") {
+		t.Error("the change request on a-ingrid-hn-p5 is not a task")
+	}
 	// Cancel with a reason (the nurse may), mark done, not met.
 	if res, _ := nurse.post("/staff/visits/a-ingrid-hn-p5/cancel", url.Values{"reason": {""}}, ""); res.StatusCode != 400 {
 		t.Errorf("cancel without a reason: %d", res.StatusCode)
@@ -281,4 +286,24 @@ func regexpAll(expr, s string) []string {
 		out = append(out, m[1])
 	}
 	return out
+}
+
+// citizenChange has Ingrid ask to move a visit.
+func citizenChange(t *testing.T, srv *backend.Server, ts *httptest.Server, id string) {
+	t.Helper()
+	tok, err := srv.MintTestToken(context.Background(), backend.DemoIngrid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/v1/persons/p-ingrid/appointments/"+id+"/change-request", strings.NewReader(`{"comment":"Seinare, takk"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "staff-test-change-"+id)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := read(t, res); res.StatusCode != http.StatusCreated {
+		t.Fatalf("change request: %d %s", res.StatusCode, body)
+	}
 }

@@ -329,6 +329,11 @@ func (s *Server) staffVisitAction(w http.ResponseWriter, r *http.Request, sw *st
 			if err := cancelVisit(ctx, tx, v.ID, "service", reason); err != nil {
 				return err
 			}
+			// The citizen's open requests on it are answered by the cancellation.
+			if _, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = CASE kind WHEN 'cancellation' THEN 'accepted' ELSE 'declined' END,
+				decided_at = ?, decided_by = ? WHERE appointment_id = ? AND status = 'sent'`, ms(s.now()), sw.sess.Name, v.ID); err != nil {
+				return err
+			}
 			ev = eventVisitCancelled
 		case "done":
 			at, err := time.Parse("15:04", formText(r, "at"))
