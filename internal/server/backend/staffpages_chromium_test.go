@@ -134,13 +134,19 @@ func TestStaffPagesInChromium(t *testing.T) {
 	shots := map[string]bool{"inbox": true, "thread": true, "tasks": true, "plan": true}
 	total := 0
 	for _, lang := range []string{"nn", "nb"} {
-		// The language is chosen on the page and kept in the session.
+		// The language is chosen on the page and kept in the session. The form's answer is a navigation:
+		// RunResponse waits for it to finish (a language the old page may already have proves nothing).
 		if err := chromedp.Run(ctx,
 			chromedp.Navigate(ts.URL+"/staff/inbox"),
 			chromedp.WaitVisible(`button[name="lang"][value="`+lang+`"]`, chromedp.ByQuery),
-			chromedp.Click(`button[name="lang"][value="`+lang+`"]`, chromedp.ByQuery),
-			chromedp.WaitVisible(`html[lang="`+lang+`"] #threads`, chromedp.ByQuery),
 		); err != nil {
+			t.Fatalf("choosing %s: %v", lang, err)
+		}
+		resp, err := chromedp.RunResponse(ctx, chromedp.Click(`button[name="lang"][value="`+lang+`"]`, chromedp.ByQuery))
+		if err != nil || resp == nil || resp.Status != 200 {
+			t.Fatalf("choosing %s: %v %v", lang, resp, err)
+		}
+		if err := chromedp.Run(ctx, chromedp.WaitVisible(`html[lang="`+lang+`"] #threads`, chromedp.ByQuery)); err != nil {
 			t.Fatalf("choosing %s: %v", lang, err)
 		}
 		for _, p := range pages {
