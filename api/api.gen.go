@@ -15,6 +15,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AppointmentCancelledBy.
+const (
+	AppointmentCancelledByCitizen AppointmentCancelledBy = "citizen"
+	AppointmentCancelledByService AppointmentCancelledBy = "service"
+)
+
+// Valid indicates whether the value is a known member of the AppointmentCancelledBy enum.
+func (e AppointmentCancelledBy) Valid() bool {
+	switch e {
+	case AppointmentCancelledByCitizen:
+		return true
+	case AppointmentCancelledByService:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AppointmentPendingRequest.
 const (
 	AppointmentPendingRequestCancellation AppointmentPendingRequest = "cancellation"
@@ -374,6 +392,12 @@ type Appointment struct {
 	// CancellableUntil The deadline for asking to cancel
 	CancellableUntil *time.Time `json:"cancellableUntil,omitempty"`
 
+	// CancellationReason On a visit the service cancelled, the reason it gives the citizen
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+
+	// CancelledBy On a cancelled visit, who cancelled it (citizen - the service accepted the citizen's cancellation)
+	CancelledBy *AppointmentCancelledBy `json:"cancelledBy,omitempty"`
+
 	// CompletedAt When a fulfilled visit was done
 	CompletedAt *time.Time `json:"completedAt,omitempty"`
 	Description *string    `json:"description,omitempty"`
@@ -386,12 +410,20 @@ type Appointment struct {
 	// PendingRequest A request the citizen sent that the service has not yet answered
 	PendingRequest *AppointmentPendingRequest `json:"pendingRequest,omitempty"`
 	Service        Service                    `json:"service"`
-	StaffRole      *string                    `json:"staffRole,omitempty"`
+
+	// StaffName The name of the employee the visit is assigned to, on a booked or fulfilled visit; absent when it is
+	// not assigned, or the service hides employees' names for this person (then staffRole only). Never a
+	// phone number.
+	StaffName *string `json:"staffName,omitempty"`
+	StaffRole *string `json:"staffRole,omitempty"`
 
 	// Start Start of the time window
 	Start  time.Time         `json:"start"`
 	Status AppointmentStatus `json:"status"`
 }
+
+// AppointmentCancelledBy On a cancelled visit, who cancelled it (citizen - the service accepted the citizen's cancellation)
+type AppointmentCancelledBy string
 
 // AppointmentPendingRequest A request the citizen sent that the service has not yet answered
 type AppointmentPendingRequest string
@@ -766,6 +798,11 @@ type Problem struct {
 // - `internal`: 500: something went wrong in the backend
 type ProblemCode string
 
+// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+type ReplyDue = openapi_types.Date
+
 // RevokeForm defines model for RevokeForm.
 type RevokeForm struct {
 	ClientId      *string `json:"client_id,omitempty"`
@@ -795,9 +832,14 @@ type Thread struct {
 
 	// OlderCursor Present when older messages exist; pass it as `before` to listMessages. Absent when `messages` holds the whole thread.
 	OlderCursor *string `json:"olderCursor,omitempty"`
-	Service     Service `json:"service"`
-	Subject     string  `json:"subject"`
-	Unread      bool    `json:"unread"`
+
+	// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+	// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+	// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+	ReplyDue *ReplyDue `json:"replyDue,omitempty"`
+	Service  Service   `json:"service"`
+	Subject  string    `json:"subject"`
+	Unread   bool      `json:"unread"`
 }
 
 // ThreadPage defines model for ThreadPage.
@@ -818,11 +860,16 @@ type ThreadSummary struct {
 	LastMessageAt time.Time   `json:"lastMessageAt"`
 
 	// LastMessagePreview The first characters of the last message
-	LastMessagePreview string  `json:"lastMessagePreview"`
-	MessageCount       int     `json:"messageCount"`
-	Service            Service `json:"service"`
-	Subject            string  `json:"subject"`
-	Unread             bool    `json:"unread"`
+	LastMessagePreview string `json:"lastMessagePreview"`
+	MessageCount       int    `json:"messageCount"`
+
+	// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+	// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+	// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+	ReplyDue *ReplyDue `json:"replyDue,omitempty"`
+	Service  Service   `json:"service"`
+	Subject  string    `json:"subject"`
+	Unread   bool      `json:"unread"`
 }
 
 // TimeWindow defines model for TimeWindow.

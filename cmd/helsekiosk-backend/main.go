@@ -62,6 +62,7 @@ func run() error {
 	staffSecretFile := flag.String("staff-client-secret-file", "", "FILE holding the staff page's client secret (never on the command line)")
 	staffRoleClaim := flag.String("staff-role-claim", backend.DefaultStaffRoleClaim, `claim with the staff member's roles or groups (string or array; dotted path, e.g. "realm_access.roles")`)
 	staffRole := flag.String("staff-role", backend.DefaultStaffRole, "role or group that opens the staff page")
+	staffServices := flag.String("staff-services", "", "TOML file mapping staff roles to the services they work in, and which roles may plan visits (default with --demo: the demo's nurse, assistant and planner)")
 	publicURL := flag.String("public-url", "", "the backend's public base URL (issuer and discovery URLs; default http://ADDR)")
 	var trust multiFlag
 	flag.Var(&trust, "trust-issuer", "accept JWT access tokens of this OpenID Provider (repeatable)")
@@ -90,6 +91,13 @@ func run() error {
 			return fmt.Errorf("--staff-client-secret-file: %w", err)
 		}
 		staff.ClientSecret = strings.TrimSpace(string(b))
+	}
+	if *staffServices != "" {
+		ss, err := backend.LoadStaffServices(*staffServices)
+		if err != nil {
+			return err
+		}
+		staff.Services = ss
 	}
 
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
@@ -176,7 +184,8 @@ func run() error {
 		log.Info("metrics", "addr", *metricsAddr, "path", "/metrics")
 	}
 	if *demo {
-		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff")
+		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff/inbox",
+			"staff demo login", "one click as "+backend.DemoStaffUser+" (planner), "+backend.DemoNurseUser+" (heimesjukepleie) or "+backend.DemoAssistantUser+" (praktisk bistand)")
 	} else {
 		log.Info("listening", "addr", *addr, "demo", false, "trusted issuers", strings.Join(trust, " "), "audience", srv.Audience(), "staff", srv.PublicURL()+"/staff")
 	}

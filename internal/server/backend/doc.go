@@ -52,7 +52,12 @@
 //   - heartbeats.go: the kiosks' heartbeats (PUT /v1/kiosk/heartbeat, the latest per kiosk), the fleet list
 //     (Kiosks) and the count behind the helsekiosk_kiosks_seen gauge
 //   - staffpage.go, stafflogin.go, staffdemoidp.go: the staff page (help requests and the kiosk list),
-//     its OIDC login, and the demo staff IdP
+//     its OIDC login, and the demo staff IdP (a planner, a nurse, an assistant)
+//   - staffservices.go (--staff-services: roles → services, who may plan), staffwork.go (the service pages'
+//     routes, frame, languages, errors and the append-only access log), staffthreads.go (inbox with reply
+//     deadlines, thread, person, new thread), stafftasks.go (cancellation and change requests),
+//     staffvisits.go (day and week plan, visits), staffnotice.go (each staff write queues the person's notice),
+//     staffpages.tmpl and staff_live.js (the pages, and the in-place updates), texts in locales/staff.*.toml
 //   - notices.go: notices by SMS and e-mail (varsel): the outbox (queueNotice, in the transaction of the
 //     change it reports; migration 00007), whom a notice reaches (noticeReach) and the backlog (noticeBacklog)
 //   - noticesender.go: NoticeConfig and the sender: claim with a lease, e-mail (go-mail over SMTP) and SMS (an

@@ -121,6 +121,7 @@ type demoAppt struct {
 	start, end              time.Time
 	homeVisit               bool
 	address, role, desc     string
+	staff                   string                // the assigned employee ("" = not assigned)
 	status                  api.AppointmentStatus // "" = by time: booked in the future, fulfilled in the past
 }
 
@@ -144,8 +145,8 @@ func (sd *seeder) appt(a demoAppt) {
 	if a.homeVisit {
 		hv = 1
 	}
-	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed)
+	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at, staff_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed, a.staff)
 }
 
 func citizenMsg(ago time.Duration, name, body string) demoMsg {
@@ -265,6 +266,9 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			start: sd.day(off, 8, 0), end: sd.day(off, 10, 0), homeVisit: true, role: sjukepleiar,
 			desc: "Morgonstell og medisinar",
 		}
+		if off <= 0 { // today's visit is assigned; past ones say who came
+			a.staff = "Marit Lie"
+		}
 		a.id = fmt.Sprintf("a-ingrid-hn-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off))
 		switch off {
 		case -5:
@@ -277,7 +281,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			sd.appt(demoAppt{
 				id: fmt.Sprintf("a-ingrid-pb-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off)), personID: DemoIngrid, serviceID: ServicePracticalHelp,
 				start: sd.day(off, 12, 0), end: sd.day(off, 14, 0), homeVisit: true, role: assistent,
-				desc: "Handling og rengjøring",
+				desc: "Handling og rengjøring", staff: map[bool]string{true: "Sofie Dahl"}[off < 0],
 			})
 		}
 	}
