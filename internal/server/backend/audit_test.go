@@ -383,7 +383,7 @@ func TestIdempotencyBodyHashKeyed(t *testing.T) {
 
 // TestIdempotencyMACAcrossServers: a second server on the same database (a restart, or a replica) has the
 // same idempotency secret, so it replays the first one's record; a record made before the MAC (a plain
-// SHA-256 in body_hash, migration 00010) is still checked against it until it is pruned.
+// SHA-256 in body_hash, migration 00009) is still checked against it until it is pruned.
 func TestIdempotencyMACAcrossServers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "helsekiosk.db")
 	first := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) { c.DSN = path }))
@@ -400,7 +400,7 @@ func TestIdempotencyMACAcrossServers(t *testing.T) {
 		t.Fatalf("the second server on the database did not replay the first one's record: %s", b2)
 	}
 
-	// A record as made before migration 00010: body_hash is the plain SHA-256 of the body.
+	// A record as made before migration 00009: body_hash is the plain SHA-256 of the body.
 	plain := sha256.Sum256(body)
 	if _, err := second.Server.DB().Exec(`UPDATE idempotency SET body_hash = ?`, hex.EncodeToString(plain[:])); err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@
 //   - seed.go: the demo data and SeedBulk
 //   - migrations/: the SQLite schema, embedded and applied with goose (00003: the readiness probe's table and
 //     the idempotency records' age index; 00004: the staff page's sessions; 00005: the kiosks' heartbeats;
-//     00006: the logout list of every issuer's tokens, revoked_tokens; 00010: server secrets, the body MAC, device logins' client address); migrations/postgres/: the same
+//     00006: the logout list of every issuer's tokens, revoked_tokens; 00009: server secrets, the body MAC, device logins' client address); migrations/postgres/: the same
 //     for PostgreSQL, applied under goose's advisory session lock
 //   - pgtest/: a private PostgreSQL cluster for tests
 //

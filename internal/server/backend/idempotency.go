@@ -35,7 +35,7 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 //     PostgreSQL and every restart has the same), the Idempotency-Key (salt) and the caller and endpoint
 //     (info). A plain SHA-256 would let whoever reads the table confirm a guessed short body
 //     ({"channel":"sms"}, a fullmakt grant); with the MAC they need the secret and the client's key too.
-//     A record made before migration 00010 holds the plain SHA-256 until it is pruned, and is checked
+//     A record made before migration 00009 holds the plain SHA-256 until it is pruned, and is checked
 //     against that;
 //   - response_body: the answer sealed with AES-256-GCM under a key derived with HKDF-SHA256 from the
 //     Idempotency-Key (the secret) and the caller and endpoint (the info); the nonce is prepended. Only a
@@ -65,7 +65,7 @@ func bodyMAC(secret []byte, caller, endpoint, key string, body []byte) (string, 
 }
 
 // sameBody reports whether a stored body_hash is that of this request: its MAC, or for a record made
-// before the MAC (migration 00010) the plain SHA-256.
+// before the MAC (migration 00009) the plain SHA-256.
 func sameBody(stored, mac string, body []byte) bool {
 	if strings.HasPrefix(stored, bodyMACPrefix) {
 		return hmac.Equal([]byte(stored), []byte(mac))
