@@ -8,7 +8,10 @@ export LANG := C.UTF-8
 export CGO_ENABLED := 1
 
 GO       ?= go
-TAGS     := migrated_fynedo
+# no_emoji: Fyne's bundled emoji font (4 MiB, parsed again for every text style: 9 MiB of heap on the
+# welcome screen) is left out; emoji come from the system's Noto Color Emoji (fonts-noto-color-emoji,
+# scripts/deps.sh and the package's Depends), loaded only when a text has one. docs/startup.md.
+TAGS     := migrated_fynedo,no_emoji
 ARGS     ?=
 # make screenshot: ../shared/tools/screenshot OUT.png [-w S] [-s WxH] -- COMMAND...
 SCREENSHOT_TOOL ?= ../shared/tools/screenshot

@@ -41,6 +41,7 @@ func Main(args []string, newApp func() fyne.App) int {
 			StoreDir: cfg.Dir})
 	}
 
+	tuneGC(os.Getenv)
 	s, err := Prepare(args, os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
@@ -70,7 +71,10 @@ func Main(args []string, newApp func() fyne.App) int {
 		opts = append(opts, ui.WithHandover(func() { link.HandOver(supervise.HandoverWait()) }))
 	}
 	a := newApp()
-	a.Lifecycle().SetOnStarted(func() { go fyne.Do(link.Ready) }) // after the window is shown and the loop runs
+	a.Lifecycle().SetOnStarted(func() { // after the window is shown (its first frame drawn) and the loop runs
+		go fyne.Do(link.Ready)
+		go afterFirstPaint(s)
+	})
 	k, err := ui.New(a, s.Config, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
