@@ -114,7 +114,7 @@ deb-test: deb ## make deb, then check both .deb (files, lintian) and install, re
 	@bash scripts/deps.sh --test
 	bash scripts/deb-test.sh dist/helsekiosk_$(VERSION)-1_amd64.deb dist/helsekiosk-backend_$(VERSION)-1_amd64.deb
 
-startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
+startup: deps ## launch-to-first-paint and memory (PSS) under Xvfb, beside Chromium --kiosk (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
 	bash scripts/startup.sh bin/helsekiosk
 
