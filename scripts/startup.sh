@@ -75,10 +75,9 @@ procs() {
     seen[$p]=1
     for d in $(cat /proc/"$p"/task/*/children 2>/dev/null); do queue+=("$d"); done
   done
-  for d in /proc/[0-9]*; do
-    p=${d#/proc/}
-    [[ -n ${seen[$p]:-} ]] && continue
-    if { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null | grep -qF "$tmp/run/"; then seen[$p]=1; fi
+  for d in $(grep -alsE "$tmp/ru[n]/" /proc/[0-9]*/cmdline || true); do # [n]: not grep's own command line
+    p=${d#/proc/}; p=${p%/cmdline}
+    seen[$p]=1
   done
   printf '%s\n' "${!seen[@]}"
 }
