@@ -1,6 +1,6 @@
 # Helsekiosk - build, run and test. `make help` lists the targets.
 #
-# Every Go command uses the build tag migrated_fynedo (FyneApp.toml: [Migrations] fyneDo = true).
+# Every Go command uses the build tag migrated_fynedo (FyneApp.toml: [Migrations] fyneDo = true); make adds no_emoji (TAGS, below).
 # The kiosk binary needs cgo (Fyne's OpenGL/GLFW driver); scripts/deps.sh installs the system packages.
 
 SHELL := /bin/bash
@@ -21,19 +21,27 @@ SHOT_WAIT ?= 8
 SHOT_OUT  ?= docs/screenshots/welcome-$(SHOT_LANG).png
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run backend test lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
+.PHONY: help deps run backend test test-loaded lint-api conformance build generate bench screenshot screenshots clean deb deb-test startup soak load fuzz idle-cost
 
 help: ## list the targets
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deps: ## install missing system packages (as root), or say what to install
 	@bash scripts/deps.sh
 
+# The first build compiles Fyne's GL driver, SQLite and the rest with cgo: minutes on a fresh machine, seconds after.
+BUILD_NOTE = the first build takes several minutes (cgo: Fyne's OpenGL driver, SQLite); later ones take seconds
+
 run: deps ## open the kiosk; no --api starts the demo backend in-process (make run ARGS="--lang en")
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk $(ARGS)
+	@echo "make run: building the kiosk into bin/helsekiosk - $(BUILD_NOTE)"
+	@$(GO) build -tags $(TAGS) -ldflags '$(VERSION_LDFLAGS)' -o bin/helsekiosk ./cmd/helsekiosk
+	@echo "make run: starting bin/helsekiosk $(ARGS)"
+	bin/helsekiosk $(ARGS)
 
 backend: ## run the reference backend with demo data and the demo login (make backend ARGS="...")
-	$(GO) run -tags $(TAGS) ./cmd/helsekiosk-backend --demo $(ARGS)
+	@echo "make backend: building the backend into bin/helsekiosk-backend - $(BUILD_NOTE)"
+	@$(GO) build -tags $(TAGS) -ldflags '$(VERSION_LDFLAGS)' -o bin/helsekiosk-backend ./cmd/helsekiosk-backend
+	bin/helsekiosk-backend --demo $(ARGS)
 
 test: deps ## Spectral on the contract, go vet + all tests with the race detector (includes the Xvfb smoke test), then the package test
 	@bash scripts/deps.sh --test
@@ -54,7 +62,7 @@ build: deps ## build bin/helsekiosk and bin/helsekiosk-backend
 generate: ## regenerate api/api.gen.go from api/openapi.yaml (oapi-codegen as a Go tool)
 	$(GO) generate ./api/...
 
-bench: deps ## run the benchmarks (placeholder: figures follow with the messages work)
+bench: deps ## run every benchmark once (figures and how to read them: docs/testing.md#benchmarks)
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
 soak: ## 500 whole kiosk sessions: goroutines and live heap back to baseline (about 11 min)
@@ -81,10 +89,10 @@ screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.pn
 	@mkdir -p $(dir $(SHOT_OUT))
 	$(SCREENSHOT_TOOL) $(SHOT_OUT) -w $(SHOT_WAIT) -s $(SHOT_SIZE) -- bin/helsekiosk --lang $(SHOT_LANG) $(ARGS)
 
-screenshots: ## render every screen in nn and nb at 1920x1080, normal and extra large text, and the staff page's kiosk list, into docs/screenshots/
+screenshots: ## render every screen in nn and nb at 1920x1080, normal and extra large text, the staff page's kiosk list and the service pages (inbox, thread, tasks, week plan), into docs/screenshots/
 	@mkdir -p docs/screenshots
 	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestShotsScreens' ./ui/
-	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestFleetInChromium' ./internal/server/backend/
+	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestFleetInChromium|TestStaffPagesInChromium' ./internal/server/backend/
 
 # make deb: dist/helsekiosk_VERSION-1_amd64.deb and dist/helsekiosk-backend_VERSION-1_amd64.deb with nfpm
 # (a Go tool in go.mod). VERSION from git (scripts/version.sh) unless given: make deb VERSION=1.0.0
@@ -113,6 +121,10 @@ deb: deps ## build the .deb packages of the kiosk and the backend into dist/ (nf
 deb-test: deb ## make deb, then check both .deb (files, lintian) and install, remove, purge them in a debootstrap chroot (root)
 	@bash scripts/deps.sh --test
 	bash scripts/deb-test.sh dist/helsekiosk_$(VERSION)-1_amd64.deb dist/helsekiosk-backend_$(VERSION)-1_amd64.deb
+
+LOADED_RUNS ?= 3
+test-loaded: deps ## make test LOADED_RUNS times (default 3) beside stress-ng --cpu 2, then the X and browser packages with -race -count=2
+	RUNS=$(LOADED_RUNS) bash scripts/loaded-test.sh
 
 startup: deps ## launch-to-first-paint and memory (PSS) under Xvfb, beside Chromium --kiosk (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk

@@ -15,6 +15,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AppointmentCancelledBy.
+const (
+	AppointmentCancelledByCitizen AppointmentCancelledBy = "citizen"
+	AppointmentCancelledByService AppointmentCancelledBy = "service"
+)
+
+// Valid indicates whether the value is a known member of the AppointmentCancelledBy enum.
+func (e AppointmentCancelledBy) Valid() bool {
+	switch e {
+	case AppointmentCancelledByCitizen:
+		return true
+	case AppointmentCancelledByService:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AppointmentPendingRequest.
 const (
 	AppointmentPendingRequestCancellation AppointmentPendingRequest = "cancellation"
@@ -374,6 +392,12 @@ type Appointment struct {
 	// CancellableUntil The deadline for asking to cancel
 	CancellableUntil *time.Time `json:"cancellableUntil,omitempty"`
 
+	// CancellationReason On a visit the service cancelled, the reason it gives the citizen
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+
+	// CancelledBy On a cancelled visit, who cancelled it (citizen - the service accepted the citizen's cancellation)
+	CancelledBy *AppointmentCancelledBy `json:"cancelledBy,omitempty"`
+
 	// CompletedAt When a fulfilled visit was done
 	CompletedAt *time.Time `json:"completedAt,omitempty"`
 	Description *string    `json:"description,omitempty"`
@@ -386,12 +410,20 @@ type Appointment struct {
 	// PendingRequest A request the citizen sent that the service has not yet answered
 	PendingRequest *AppointmentPendingRequest `json:"pendingRequest,omitempty"`
 	Service        Service                    `json:"service"`
-	StaffRole      *string                    `json:"staffRole,omitempty"`
+
+	// StaffName The name of the employee the visit is assigned to, on a booked or fulfilled visit; absent when it is
+	// not assigned, or the service hides employees' names for this person (then staffRole only). Never a
+	// phone number.
+	StaffName *string `json:"staffName,omitempty"`
+	StaffRole *string `json:"staffRole,omitempty"`
 
 	// Start Start of the time window
 	Start  time.Time         `json:"start"`
 	Status AppointmentStatus `json:"status"`
 }
+
+// AppointmentCancelledBy On a cancelled visit, who cancelled it (citizen - the service accepted the citizen's cancellation)
+type AppointmentCancelledBy string
 
 // AppointmentPendingRequest A request the citizen sent that the service has not yet answered
 type AppointmentPendingRequest string
@@ -661,6 +693,9 @@ type NotificationChannel string
 type NotificationSettings struct {
 	Channel NotificationChannel `json:"channel"`
 
+	// CompletedVisits Notices of completed visits too (besides new messages and changed or cancelled visits)
+	CompletedVisits *bool `json:"completedVisits,omitempty"`
+
 	// Email The registered e-mail address
 	Email *string `json:"email,omitempty"`
 
@@ -671,6 +706,9 @@ type NotificationSettings struct {
 // NotificationSettingsUpdate defines model for NotificationSettingsUpdate.
 type NotificationSettingsUpdate struct {
 	Channel NotificationChannel `json:"channel"`
+
+	// CompletedVisits Notices of completed visits too; left as it is when absent
+	CompletedVisits *bool `json:"completedVisits,omitempty"`
 }
 
 // OAuthError defines model for OAuthError.
@@ -735,14 +773,14 @@ type Problem struct {
 // - `request_cancelled`: 408: the caller went away before the answer
 // - `idempotency_key_reused`: 422: the Idempotency-Key was used before with a different request body (`field` is Idempotency-Key)
 // - `unauthorized`: 401: no bearer token
-// - `token_invalid`: 401: not a JWT, a bad signature, an untrusted issuer, or a revoked token
+// - `token_invalid`: 401: not a JWT, a bad signature, an untrusted issuer, a token not yet valid (`nbf`, `iat` in the future), a lifetime or `typ` the issuer does not give, no `jti`, or a revoked token (logged out, `POST /v1/logout` or `/oauth/revoke`)
 // - `token_expired`: 401: the access token's `exp` has passed
 // - `wrong_audience`: 401: the access token's `aud` lacks the backend's audience
 // - `insufficient_user_authentication`: 401: the `acr` is below the required level (with `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="…"`, RFC 9470)
 // - `pid_missing`: 401: a citizen token without the pid claim
 // - `unknown_person`: 401: the pid is of nobody known to the service
 // - `under_age`: 403: the person is under the age limit and logs in on their own
-// - `kiosk_required`: 401: a help-request call without a kiosk (client credentials) token
+// - `kiosk_required`: 401: a kiosk call (help requests, heartbeat) without a kiosk token: a client-credentials token of a registered kiosk client with the kiosk scope and `sub` that client
 // - `consent_required`: 403: the citizen has not consented to the terms, or the person acted for under a fullmakt has not (then `person` is that person's id)
 // - `self_only`: 403: only the person themself may do this (not under a fullmakt or as a guardian)
 // - `scope_missing`: 403: the fullmakt does not cover this scope
@@ -755,10 +793,15 @@ type Problem struct {
 // - `fullmakt_to_self`: 422: a fullmakt to oneself
 // - `end_date_not_future`: 422: a fullmakt's end date is not in the future
 // - `fullmakt_exists`: 409: the receiver already holds a fullmakt from this giver
-// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows (with `Retry-After`), or from a gateway in front of the backend
+// - `rate_limited`: 429: too many requests: more concurrent requests from one client address than the backend allows, or too many pending device logins (with `Retry-After`), or from a gateway in front of the backend
 // - `unavailable`: 503: the backend or the identity provider it depends on cannot answer, or its database is full, read-only, failing or busy (with `Retry-After`); try again
 // - `internal`: 500: something went wrong in the backend
 type ProblemCode string
+
+// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+type ReplyDue = openapi_types.Date
 
 // RevokeForm defines model for RevokeForm.
 type RevokeForm struct {
@@ -789,9 +832,14 @@ type Thread struct {
 
 	// OlderCursor Present when older messages exist; pass it as `before` to listMessages. Absent when `messages` holds the whole thread.
 	OlderCursor *string `json:"olderCursor,omitempty"`
-	Service     Service `json:"service"`
-	Subject     string  `json:"subject"`
-	Unread      bool    `json:"unread"`
+
+	// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+	// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+	// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+	ReplyDue *ReplyDue `json:"replyDue,omitempty"`
+	Service  Service   `json:"service"`
+	Subject  string    `json:"subject"`
+	Unread   bool      `json:"unread"`
 }
 
 // ThreadPage defines model for ThreadPage.
@@ -812,11 +860,16 @@ type ThreadSummary struct {
 	LastMessageAt time.Time   `json:"lastMessageAt"`
 
 	// LastMessagePreview The first characters of the last message
-	LastMessagePreview string  `json:"lastMessagePreview"`
-	MessageCount       int     `json:"messageCount"`
-	Service            Service `json:"service"`
-	Subject            string  `json:"subject"`
-	Unread             bool    `json:"unread"`
+	LastMessagePreview string `json:"lastMessagePreview"`
+	MessageCount       int    `json:"messageCount"`
+
+	// ReplyDue Present while the thread waits for the service: the day (Europe/Oslo) by whose end the service promises
+	// to answer, the next working day after the citizen's oldest unanswered message (Norwegian public holidays
+	// are not working days). Absent when the service has answered or marked the thread as needing no answer.
+	ReplyDue *ReplyDue `json:"replyDue,omitempty"`
+	Service  Service   `json:"service"`
+	Subject  string    `json:"subject"`
+	Unread   bool      `json:"unread"`
 }
 
 // TimeWindow defines model for TimeWindow.
@@ -1121,6 +1174,9 @@ type ServerInterface interface {
 
 	// (GET /v1/kiosk/help-requests/{helpRequestId})
 	GetHelpRequest(w http.ResponseWriter, r *http.Request, helpRequestId HelpRequestId)
+	// Logout End the presented access token at this backend (logout)
+	// (POST /v1/logout)
+	Logout(w http.ResponseWriter, r *http.Request)
 	// GetMe The logged-in citizen, whom they may act for, and their consent
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -1494,6 +1550,20 @@ func (siw *ServerInterfaceWrapper) GetHelpRequest(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHelpRequest(w, r, helpRequestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// Logout operation middleware
+func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Logout(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2660,6 +2730,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/consent", wrapper.WithdrawConsent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/consent", wrapper.GetConsent)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/consent", wrapper.GiveConsent)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/logout", wrapper.Logout)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/overview", wrapper.GetOverview)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/services", wrapper.ListServices)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/persons/{personId}/threads", wrapper.ListThreads)

@@ -65,6 +65,10 @@ var (
 	// ErrBrowserLoginIDToken: the token response had no ID token, or it did not verify (signature, issuer,
 	// audience, expiry, at_hash).
 	ErrBrowserLoginIDToken = errors.New("browser login: no valid ID token")
+	// ErrBrowserLoginIssuer: the OP's discovery says it sends iss on the redirect (RFC 9207,
+	// authorization_response_iss_parameter_supported) and the redirect's iss is missing or another issuer's
+	// (a mix-up: the code may be meant for another OP).
+	ErrBrowserLoginIssuer = errors.New("browser login: the redirect's iss is not the issuer's")
 	// ErrBrowserLoginUnsupported: the issuer's discovery names no authorization endpoint (it offers only the
 	// device flow).
 	ErrBrowserLoginUnsupported = errors.New("browser login: the issuer offers no authorization code flow")
@@ -100,6 +104,9 @@ type BrowserLoginOptions struct {
 	ACR string
 	// CallbackPath is the loopback redirect URI's path (default DefaultCallbackPath).
 	CallbackPath string
+	// Prompt is the prompt sent (OpenID Connect Core 3.1.2.1), space separated; empty: LoginPrompt of the
+	// client's scopes. A municipality whose OP wants otherwise sets it (the kiosk's login_prompt).
+	Prompt string
 	// DoneTitle and DoneText are the page the browser shows after the redirect, in the kiosk's language
 	// (the UI translates them; empty: a plain default in the client's language).
 	DoneTitle, DoneText string
@@ -107,8 +114,9 @@ type BrowserLoginOptions struct {
 
 // A BrowserLogin is one code-flow login under way: open AuthURL in the kiosk's browser, then Wait.
 type BrowserLogin struct {
-	// AuthURL is the OP's authorization URL for this login (PKCE S256, state, nonce, acr_values,
-	// prompt=login, the scopes and resource).
+	// AuthURL is the OP's authorization URL for this login (PKCE S256, state, nonce, acr_values, the
+	// prompt – by default prompt=login, with consent where offline_access is asked for –, the scopes and
+	// resource).
 	AuthURL string
 	// RedirectURI is the loopback address the OP sends the browser back to (http://127.0.0.1:PORT/path).
 	RedirectURI string
@@ -118,6 +126,7 @@ type BrowserLogin struct {
 	issuer                 string
 	verifier, state, nonce string
 	acr                    string
+	issParam               bool // the OP sends iss on the redirect (RFC 9207): it is checked
 	doneTitle, doneText    string
 	ln                     net.Listener
 	srv                    *http.Server
@@ -143,13 +152,16 @@ func (c *Client) StartBrowserLogin(ctx context.Context, o BrowserLoginOptions) (
 	if o.CallbackPath == "" {
 		o.CallbackPath = DefaultCallbackPath
 	}
+	if o.Prompt == "" {
+		o.Prompt = LoginPrompt(c.scopes)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, &Error{Err: err}
 	}
 	b := &BrowserLogin{
 		RedirectURI: "http://" + ln.Addr().String() + o.CallbackPath,
-		c:           c, issuer: d.Issuer, acr: o.ACR, ln: ln, doneTitle: o.DoneTitle, doneText: o.DoneText,
+		c:           c, issuer: d.Issuer, acr: o.ACR, ln: ln, issParam: c.issParameter(), doneTitle: o.DoneTitle, doneText: o.DoneText,
 		verifier: oauth2.GenerateVerifier(), state: rand.Text(), nonce: rand.Text(),
 		got: make(chan url.Values, 1), closed: make(chan struct{}),
 	}
@@ -164,7 +176,7 @@ func (c *Client) StartBrowserLogin(ctx context.Context, o BrowserLoginOptions) (
 		oauth2.S256ChallengeOption(b.verifier),
 		oidc.Nonce(b.nonce),
 		oauth2.SetAuthURLParam("acr_values", o.ACR),
-		oauth2.SetAuthURLParam("prompt", "login"), // never an OP session of the citizen before
+		oauth2.SetAuthURLParam("prompt", o.Prompt),
 	}
 	if l := c.language(); l != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("ui_locales", l))
@@ -177,6 +189,16 @@ func (c *Client) StartBrowserLogin(ctx context.Context, o BrowserLoginOptions) (
 	b.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = b.srv.Serve(ln) }()
 	return b, nil
+}
+
+// LoginPrompt is the prompt of the kiosk's code flow for scopes: "login" (never an OP session of the
+// citizen before), and "login consent" where scopes hold offline_access – OpenID Connect Core 11: an OP
+// ignores offline_access unless prompt contains consent, and the login would get no refresh token.
+func LoginPrompt(scopes []string) string {
+	if slices.Contains(scopes, oidc.ScopeOfflineAccess) {
+		return "login consent"
+	}
+	return "login"
 }
 
 // donePage is what the browser shows after the redirect: no personal data, no resources to fetch.
@@ -260,6 +282,11 @@ func (b *BrowserLogin) Wait(ctx context.Context, browserEnded <-chan error) (*Se
 	if q.Get("state") != b.state {
 		return nil, ErrBrowserLoginState
 	}
+	// RFC 9207 2.4: where the OP says it sends iss, the redirect's (with a code or an error) must be its
+	// issuer exactly; where it does not say so, iss is ignored.
+	if b.issParam && q.Get("iss") != b.issuer {
+		return nil, ErrBrowserLoginIssuer
+	}
 	if code := q.Get("error"); code != "" {
 		return nil, &BrowserLoginError{Code: code, Description: q.Get("error_description")}
 	}
@@ -280,6 +307,11 @@ func (b *BrowserLogin) Wait(ctx context.Context, browserEnded <-chan error) (*Se
 		return nil, grantError(ctx, err)
 	}
 	if err := b.verify(ctx, tok); err != nil {
+		// A login refused here (too low a level, an ID token that does not verify) leaves nothing alive at
+		// the OP: what it gave is revoked, even when ctx has just ended.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+		_ = b.c.revokeTokens(rctx, tok, RevokeRefused)
+		cancel()
 		return nil, err
 	}
 	return b.c.NewSession(tok), nil
@@ -329,6 +361,9 @@ func (b *BrowserLogin) verify(ctx context.Context, tok *oauth2.Token) error {
 	}
 	return nil
 }
+
+// revokeTimeout bounds the revocation of a refused login's tokens.
+const revokeTimeout = 5 * time.Second
 
 // ctxEnd is the error for a ctx that ended: cancelled or timed out.
 func ctxEnd(ctx context.Context) error {

@@ -112,7 +112,12 @@ func TestBrowserLoginHTTP(t *testing.T) {
 			}
 			seen := w.op.AuthRequests()
 			last := seen[len(seen)-1]
-			if last.CodeChallengeMethod != "S256" || strings.Join(last.Prompt, " ") != "login" ||
+			// OpenID Connect Core 11: with offline_access (the default scopes) the kiosk asks for consent too,
+			// and gets a refresh token from an OP that follows §11 (testop does).
+			if !s.CanRefresh() {
+				t.Error("no refresh token with the default scopes")
+			}
+			if last.CodeChallengeMethod != "S256" || strings.Join(last.Prompt, " ") != "login consent" ||
 				strings.Join(last.ACRValues, " ") != client.ACRHigh || last.Nonce == "" || len(last.State) < 20 ||
 				!strings.HasPrefix(last.RedirectURI, "http://127.0.0.1:") || !strings.HasSuffix(last.RedirectURI, client.DefaultCallbackPath) {
 				t.Errorf("auth request %+v", last)
@@ -122,8 +127,13 @@ func TestBrowserLoginHTTP(t *testing.T) {
 
 	t.Run("errors", func(t *testing.T) {
 		c := w.kiosk(t, nativeClient, "")
+		revs := len(w.op.Revocations())
 		if _, _, err := run(t, c, "user", w.ps.MinID.Username); !errors.Is(err, client.ErrBrowserLoginACR) {
 			t.Errorf("MinID: %v", err)
+		}
+		// The refused login's tokens are revoked at the OP before Wait returns.
+		if got := w.op.Revocations()[revs:]; len(got) != 2 || got[0].Kind != "refresh_token" || got[1].Kind != "access_token" {
+			t.Errorf("revocations after MinID's refusal: %+v", got)
 		}
 		if _, _, err := run(t, c, "action", "deny"); !errors.Is(err, client.ErrBrowserLoginOP) || !errors.Is(err, client.ErrLoginDenied) {
 			t.Errorf("deny: %v", err)
@@ -137,6 +147,13 @@ func TestBrowserLoginHTTP(t *testing.T) {
 			t.Errorf("nonce: %v", err)
 		}
 		w.op.TamperCodeFlow(testop.CodeFlowTamper{})
+		// RFC 9207: an OP whose discovery says it sends iss must send its own; testop's op sends none.
+		w.op.SetDiscoveryMember("authorization_response_iss_parameter_supported", true)
+		c = w.kiosk(t, nativeClient, "") // a fresh client: discovery is read once
+		if _, _, err := run(t, c, "user", w.ps.Ingrid.Username); !errors.Is(err, client.ErrBrowserLoginIssuer) {
+			t.Errorf("iss advertised, none sent: %v", err)
+		}
+		w.op.SetDiscoveryMember("authorization_response_iss_parameter_supported", nil)
 	})
 
 	t.Run("cancel, close, timeout, browser ended", func(t *testing.T) {

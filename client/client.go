@@ -48,9 +48,10 @@ type Client struct {
 	skew      atomic.Int64           // the backend's clock minus ours, in ns, from the Date header of its last answer
 	skewKnown atomic.Bool
 
-	mu   sync.Mutex
-	disc *api.Discovery
-	api  string // base URL of /v1, from discovery (or the issuer)
+	mu       sync.Mutex
+	disc     *api.Discovery
+	issParam bool   // discovery: authorization_response_iss_parameter_supported (RFC 9207)
+	api      string // base URL of /v1, from discovery (or the issuer)
 }
 
 // An Option changes how New builds a Client.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,17 +69,22 @@ func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
 	if d != nil {
 		return d, nil
 	}
-	var got api.Discovery
-	if err := c.call(c.request(ctx, ""), http.MethodGet, c.issuerPath("/.well-known/openid-configuration"), &got); err != nil {
+	var full struct {
+		api.Discovery
+		// RFC 9207: the OP sends iss on the authorization response (the code flow checks it).
+		ISSParameter bool `json:"authorization_response_iss_parameter_supported"`
+	}
+	if err := c.call(c.request(ctx, ""), http.MethodGet, c.issuerPath("/.well-known/openid-configuration"), &full); err != nil {
 		return nil, err
 	}
+	got := full.Discovery
 	// An issuer offers the device flow, the authorization code flow (the login on the kiosk, browserlogin.go),
 	// or both; each login checks for its own endpoint.
 	if got.TokenEndpoint == "" || (got.DeviceAuthorizationEndpoint == "" && (got.AuthorizationEndpoint == nil || *got.AuthorizationEndpoint == "")) {
 		return nil, &Error{Status: http.StatusOK, Code: CodeMalformedResponse, Err: errors.New("discovery lacks login endpoints")}
 	}
 	c.mu.Lock()
-	c.disc = &got
+	c.disc, c.issParam = &got, full.ISSParameter
 	if !c.apiFixed && got.ApiBaseUrl != nil && *got.ApiBaseUrl != "" {
 		if u, err := CheckURL(*got.ApiBaseUrl); err == nil {
 			c.api = strings.TrimSuffix(u.String(), "/")
@@ -86,6 +92,14 @@ func (c *Client) Discover(ctx context.Context) (*api.Discovery, error) {
 	}
 	c.mu.Unlock()
 	return &got, nil
+}
+
+// issParameter reports whether the issuer's discovery (read before) says it sends iss on the
+// authorization response (RFC 9207).
+func (c *Client) issParameter() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.issParam
 }
 
 func (c *Client) issuerPath(p string) string {
@@ -368,26 +382,37 @@ func (c *Client) DemoApprove(ctx context.Context, userCode, personID string, app
 	return nil
 }
 
+// Why tokens are revoked, as the log lines name it (RevokeReason…).
+const (
+	RevokeLogout  = "logout"  // the visit ended (Logout)
+	RevokeRefused = "refused" // a login the kiosk refused (too low a level, an ID token that did not verify)
+	RevokeStale   = "stale"   // tokens a refresh gave after the session had ended
+)
+
 // revokeTokens revokes tok's refresh token (first: it is the one that lives) and its access token at the
-// issuer's revocation endpoint (RFC 7009, each with its token_type_hint), when discovery names one.
-func (c *Client) revokeTokens(ctx context.Context, tok *oauth2.Token) error {
+// issuer's revocation endpoint (RFC 7009, each with its token_type_hint), when discovery names one. Each
+// answer is logged (logRevocation); an OP that cannot revoke a JWT access token says so
+// (400 unsupported_token_type), which is logged and returned like any other refusal.
+func (c *Client) revokeTokens(ctx context.Context, tok *oauth2.Token, reason string) error {
 	var errs []error
 	if tok.RefreshToken != "" {
-		errs = append(errs, c.revoke(ctx, tok.RefreshToken, "refresh_token"))
+		errs = append(errs, c.revoke(ctx, tok.RefreshToken, "refresh_token", reason))
 	}
 	if tok.AccessToken != "" {
-		errs = append(errs, c.revoke(ctx, tok.AccessToken, "access_token"))
+		errs = append(errs, c.revoke(ctx, tok.AccessToken, "access_token", reason))
 	}
 	return errors.Join(errs...)
 }
 
-// revoke tells the issuer to forget token (RFC 7009), best effort.
-func (c *Client) revoke(ctx context.Context, token, hint string) error {
+// revoke tells the issuer to forget token (RFC 7009), best effort, and logs the answer.
+func (c *Client) revoke(ctx context.Context, token, hint, reason string) error {
 	d, err := c.Discover(ctx)
 	if err != nil {
+		c.logOutcome("token_revocation", reason, hint, err)
 		return err
 	}
 	if d.RevocationEndpoint == "" {
+		c.logOutcome("token_revocation", reason, hint, errNoRevocationEndpoint)
 		return nil
 	}
 	form := url.Values{"token": {token}, "token_type_hint": {hint}, "client_id": {c.clientID}}
@@ -395,5 +420,41 @@ func (c *Client) revoke(ctx context.Context, token, hint string) error {
 	if c.secret != "" {
 		r.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(c.secret)) // as oauth2 does at the token endpoint
 	}
-	return c.call(r, http.MethodPost, d.RevocationEndpoint, nil)
+	err = c.call(r, http.MethodPost, d.RevocationEndpoint, nil)
+	c.logOutcome("token_revocation", reason, hint, err)
+	return err
+}
+
+// errNoRevocationEndpoint is logged where the issuer's discovery names no revocation endpoint.
+var errNoRevocationEndpoint = errors.New("no revocation endpoint")
+
+// logOutcome writes one line of a fixed format for an answer at the end of a login: the event
+// (token_revocation, backend_logout), why (RevokeLogout, …), which token (refresh_token, access_token) and
+// the answer: status (the HTTP status, 0 where none came) and error (the OAuth error or problem code, or
+// "none"; "unavailable" for a network failure, "no_endpoint" where the OP has no revocation endpoint).
+// Never a token, a URL or a name.
+func (c *Client) logOutcome(event, reason, token string, err error) {
+	status, code := http.StatusOK, "none"
+	var e *Error
+	switch {
+	case err == nil:
+		if event == "backend_logout" {
+			status = http.StatusNoContent
+		}
+	case errors.Is(err, errNoRevocationEndpoint):
+		status, code = 0, "no_endpoint"
+	case errors.As(err, &e):
+		status, code = e.Status, e.Code
+		if status == 0 {
+			code = "unavailable"
+		}
+		if code == "" {
+			code = "http_" + strconv.Itoa(status)
+		}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		status, code = 0, "timeout"
+	default:
+		status, code = 0, "unavailable"
+	}
+	c.log.Info(event, "reason", reason, "token", token, "status", status, "error", code)
 }

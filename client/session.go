@@ -154,7 +154,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 		go func() { // revoke what the refresh gave, as Logout would have
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			_ = s.c.revokeTokens(ctx, fresh)
+			_ = s.c.revokeTokens(ctx, fresh, RevokeStale)
 		}()
 		return "", ErrLoggedOut
 	}
@@ -163,9 +163,12 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	return fresh.AccessToken, nil
 }
 
-// Logout drops the tokens at once, then revokes the refresh token and the access token at the issuer's
-// revocation endpoint (RFC 7009), when it has one, within ctx (best effort: the error is only for logging,
-// the session is over either way).
+// Logout drops the tokens at once, then ends them everywhere the kiosk can, within ctx: it revokes the
+// refresh token and the access token at the issuer's revocation endpoint (RFC 7009), when it has one, and
+// tells the backend (POST /v1/logout with the access token), which refuses that access token from then on
+// whoever issued it – an OP that cannot revoke a JWT access token (400 unsupported_token_type) leaves it
+// valid at the OP until its exp, but not at the backend. Each answer is logged (never a token); the error is
+// only for logging, the session is over either way.
 func (s *Session) Logout(ctx context.Context) error {
 	s.refreshMu.Lock() // a refresh under way finishes first, so its new tokens are the ones revoked
 	s.mu.Lock()
@@ -176,7 +179,41 @@ func (s *Session) Logout(ctx context.Context) error {
 	if tok == nil {
 		return nil
 	}
-	return s.c.revokeTokens(ctx, tok)
+	var errs []error
+	if tok.RefreshToken != "" { // first: it is the one that lives
+		errs = append(errs, s.c.revoke(ctx, tok.RefreshToken, "refresh_token", RevokeLogout))
+	}
+	if tok.AccessToken != "" {
+		errs = append(errs, s.c.revoke(ctx, tok.AccessToken, "access_token", RevokeLogout))
+		errs = append(errs, s.c.BackendLogout(ctx, tok.AccessToken))
+	}
+	return errors.Join(errs...)
+}
+
+// BackendLogout tells the backend that the visit of accessToken is over (POST /v1/logout, the contract's
+// Logout): from then on the backend refuses that token (by its jti, until its exp), whichever trusted issuer
+// issued it. The answer is logged (backend_logout); a 401 (the token already expired or refused) is an
+// answer like any other.
+func (c *Client) BackendLogout(ctx context.Context, accessToken string) error {
+	err := c.call(c.request(ctx, accessToken), http.MethodPost, c.apiPath("/v1/logout"), nil)
+	c.logOutcome("backend_logout", RevokeLogout, "access_token", err)
+	return err
+}
+
+// UsableFor is how long from now, on the client's clock, the session can still make calls without a
+// refresh: until refreshMargin before its access token's expiry (0 when that has passed or there is no
+// token; -1 when the expiry is not known). With CanRefresh false the visit ends then: the kiosk warns the
+// citizen before.
+func (s *Session) UsableFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil {
+		return 0
+	}
+	if s.expiry.IsZero() {
+		return -1
+	}
+	return max(0, s.expiry.Add(-refreshMargin).Sub(s.c.now()))
 }
 
 // LoggedIn reports whether the session still holds a token it may use.

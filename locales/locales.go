@@ -15,6 +15,9 @@ import (
 //go:embed active.*.toml
 var files embed.FS
 
+//go:embed notices.*.toml
+var noticeFiles embed.FS
+
 // File returns the embedded file of each language ("nn" -> active.nn.toml).
 func File(lang string) ([]byte, error) { return files.ReadFile("active." + lang + ".toml") }
 

@@ -17,7 +17,8 @@
 #                                     the kiosk's tests (internal/kiosk/browser, ui, cmd/helsekiosk)
 #   x11-xkb-utils (--test)          - setxkbmap: the login window's key test on a Norwegian keymap (AltGr)
 #   lintian, debootstrap (--test)   - the package test (make deb-test: lintian, a clean Debian chroot)
-#   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh)
+#   nodejs, npm (--test)            - Spectral, the contract's linter (scripts/spectral.sh); oidc-provider, the
+#                                     interop tests' second OP (internal/testkit/nodeop, npm ci on first use)
 #   postgresql (--test)             - the backend's tests on PostgreSQL (internal/server/backend/pgtest: a private
 #                                     cluster with initdb in a temp dir) and make load against two replicas
 #   cage, xwayland, grim, x11-utils,

@@ -183,8 +183,8 @@ func (s *appointment) card() fyne.CanvasObject {
 		place = *a.Address
 	}
 	lines := container.NewVBox(when, service, para(k.trd("Place", map[string]any{"Place": place})))
-	if a.StaffRole != nil && *a.StaffRole != "" {
-		lines.Add(para(k.trd("ApptStaff", map[string]any{"Role": capitalize(*a.StaffRole)})))
+	if who := k.whoComes(a); who != "" {
+		lines.Add(para(who))
 	}
 	text, imp, icon := k.apptState(a)
 	st := widget.NewLabel(k.trd("AppointmentStatus", map[string]any{"Status": text}))
@@ -194,6 +194,9 @@ func (s *appointment) card() fyne.CanvasObject {
 		lines.Add(container.NewHBox(widget.NewIcon(icon), st))
 	} else {
 		lines.Add(st)
+	}
+	if a.CancellationReason != nil && *a.CancellationReason != "" {
+		lines.Add(para(k.trd("ApptCancelReason", map[string]any{"Reason": *a.CancellationReason})))
 	}
 	if a.Description != nil && *a.Description != "" {
 		lines.Add(para(*a.Description))
@@ -212,6 +215,26 @@ func (s *appointment) card() fyne.CanvasObject {
 	bg := canvas.NewRectangle(kt.Colors().Surface)
 	bg.CornerRadius = 12
 	return container.NewStack(bg, container.NewPadded(lines))
+}
+
+// whoComes is "Kven kjem: Marit Lie, sjukepleiar" when the visit is assigned and the name not hidden, else
+// "Kven kjem: Sjukepleiar" (the role only); "" when neither is known.
+func (k *Kiosk) whoComes(a api.Appointment) string {
+	role := ""
+	if a.StaffRole != nil {
+		role = strings.TrimSpace(*a.StaffRole)
+	}
+	if a.StaffName != nil && strings.TrimSpace(*a.StaffName) != "" {
+		name := strings.TrimSpace(*a.StaffName)
+		if role == "" {
+			return k.trd("ApptStaffNameOnly", map[string]any{"Name": name})
+		}
+		return k.trd("ApptStaffNamed", map[string]any{"Name": name, "Role": role})
+	}
+	if role != "" {
+		return k.trd("ApptStaff", map[string]any{"Role": capitalize(role)})
+	}
+	return ""
 }
 
 // summary is the appointment in one line: "Torsdag 26. november, kl. 08:00–10:00 · Heimesjukepleie".

@@ -314,7 +314,14 @@ func (k *Kiosk) placeLine(a api.Appointment) string {
 	if !a.HomeVisit && a.Address != nil && *a.Address != "" {
 		place = *a.Address
 	}
-	if a.StaffRole != nil && *a.StaffRole != "" {
+	switch {
+	case a.StaffName != nil && strings.TrimSpace(*a.StaffName) != "":
+		who := strings.TrimSpace(*a.StaffName)
+		if a.StaffRole != nil && *a.StaffRole != "" {
+			who += ", " + *a.StaffRole
+		}
+		place += "  ·  " + who
+	case a.StaffRole != nil && *a.StaffRole != "":
 		place += "  ·  " + capitalize(*a.StaffRole)
 	}
 	return place
@@ -339,6 +346,14 @@ func (k *Kiosk) apptState(a api.Appointment) (string, widget.Importance, fyne.Re
 		}
 		return k.tr("StatusFulfilled"), widget.SuccessImportance, theme.ConfirmIcon()
 	case api.Cancelled:
+		if a.CancelledBy != nil {
+			switch *a.CancelledBy {
+			case api.AppointmentCancelledByService:
+				return k.tr("ApptCancelledByService"), widget.DangerImportance, theme.CancelIcon()
+			case api.AppointmentCancelledByCitizen:
+				return k.tr("ApptCancelledAsAsked"), widget.DangerImportance, theme.CancelIcon()
+			}
+		}
 		return k.tr("StatusCancelled"), widget.DangerImportance, theme.CancelIcon()
 	case api.Noshow:
 		return k.tr("StatusNoshow"), widget.DangerImportance, theme.WarningIcon()

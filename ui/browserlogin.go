@@ -95,7 +95,9 @@ func (s *browserLogin) start() {
 	if k.browserOpts != nil {
 		k.browserOpts(&opts)
 	}
-	lo := client.BrowserLoginOptions{DoneTitle: k.tr("KioskLoginDoneTitle"), DoneText: k.tr("KioskLoginDoneText")}
+	lo := client.BrowserLoginOptions{DoneTitle: k.tr("KioskLoginDoneTitle"), DoneText: k.tr("KioskLoginDoneText"),
+		Prompt: k.cfg.LoginPrompt} // empty: login, with consent where offline_access is asked for
+
 	cl := k.client
 	k.browsers.Add(1)
 	k.async(s, func(context.Context) func() {
@@ -230,7 +232,7 @@ func browserLoginMessage(err error) string {
 	case errors.Is(err, client.ErrBrowserEnded):
 		return id("KioskLoginBrowserEnded")
 	case errors.Is(err, client.ErrBrowserLoginState), errors.Is(err, client.ErrBrowserLoginNonce),
-		errors.Is(err, client.ErrBrowserLoginIDToken):
+		errors.Is(err, client.ErrBrowserLoginIDToken), errors.Is(err, client.ErrBrowserLoginIssuer):
 		return id("KioskLoginNotVerified")
 	case errors.Is(err, browser.ErrNoChromium), errors.Is(err, browser.ErrNoGuard),
 		errors.Is(err, client.ErrBrowserLoginUnsupported):

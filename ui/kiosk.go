@@ -112,9 +112,11 @@ type Kiosk struct {
 	sess   *session           // the citizen's visit (ui/session.go); nil when no one is logged in
 	cur    screen
 	idle   idle
-	notice logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
-	ops    ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
-	ho     handover     // a fresh process per citizen (ui/handover.go)
+	// loginEnd is the warning that a login without a refresh token runs out soon (ui/loginend.go).
+	loginEnd loginEnd
+	notice   logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
+	ops      ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+	ho       handover     // a fresh process per citizen (ui/handover.go)
 
 	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 
@@ -267,6 +269,7 @@ func (k *Kiosk) loggedIn(sess *client.Session) {
 	k.sessionStarted()
 	k.startIdle()
 	sess.SetActivity(k.idle.lastActive, k.cfg.IdleTimeout)
+	k.watchLoginEnd(k.sess) // a login without a refresh token: warned before it runs out, then ended
 	k.loadMe()
 }
 
@@ -340,7 +343,11 @@ func (k *Kiosk) handleUnauthorized(err error) bool {
 		return true
 	}
 	if client.IsUnauthorized(err) {
-		k.logout(logoutExpired)
+		why := logoutExpired
+		if client.CodeOf(err) == string(api.TokenExpired) && !k.sess.api.CanRefresh() {
+			why = logoutTokenEnded // a login without a refresh token ran out: say so, not only «logged out»
+		}
+		k.logout(why)
 		return true
 	}
 	if client.CodeOf(err) == string(api.ConsentRequired) && k.ownConsent(err) {

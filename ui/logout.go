@@ -16,12 +16,13 @@ import (
 type logoutReason int
 
 const (
-	logoutCitizen  logoutReason = iota // "Logg ut", "Tilbake til start", "Avbryt": no notice
-	logoutIdle                         // the idle timeout
-	logoutExpired                      // the backend ended the login (a 401 mid-visit)
-	logoutDeclined                     // the citizen declined the consent
-	logoutStaff                        // staff left the staff panel or the PIN screen
-	logoutRefused                      // the backend refused the login itself (the refusal screen follows)
+	logoutCitizen    logoutReason = iota // "Logg ut", "Tilbake til start", "Avbryt": no notice
+	logoutIdle                           // the idle timeout
+	logoutExpired                        // the backend ended the login (a 401 mid-visit)
+	logoutDeclined                       // the citizen declined the consent
+	logoutStaff                          // staff left the staff panel or the PIN screen
+	logoutRefused                        // the backend refused the login itself (the refusal screen follows)
+	logoutTokenEnded                     // a login without a refresh token ran out (ui/loginend.go)
 )
 
 // message is the welcome screen's notice after the logout ("" for none).
@@ -31,6 +32,8 @@ func (r logoutReason) message() string {
 		return id("NoticeIdle")
 	case logoutExpired:
 		return id("NoticeLoggedOut")
+	case logoutTokenEnded:
+		return id("NoticeLoginEnded")
 	}
 	return ""
 }
@@ -48,6 +51,8 @@ func (r logoutReason) code() string {
 		return "staff"
 	case logoutRefused:
 		return "refused"
+	case logoutTokenEnded:
+		return "token_ended"
 	}
 	return "logout"
 }
@@ -69,6 +74,7 @@ func (k *Kiosk) logout(why logoutReason) {
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.sess = nil // Me, the person acted for and the drafts (which name and quote the citizen) go with it
 	k.idle.hideWarning()
+	k.hideLoginEndWarning()
 	if sess != nil {
 		k.opLog(store.SessionEnded, why.code())
 		k.revoke(sess.api)
@@ -95,7 +101,8 @@ func (k *Kiosk) logout(why logoutReason) {
 }
 
 // revoke logs sess out in the background (run, owned by forLogout), with a short timeout; it never blocks
-// the UI.
+// the UI. sess.Logout revokes the refresh and the access token at the OP and tells the backend
+// (POST /v1/logout), each answer in the log.
 func (k *Kiosk) revoke(sess *client.Session) {
 	k.run(forLogout(), func(ctx context.Context) func() {
 		ctx, cancel := context.WithTimeout(ctx, logoutTimeout)

@@ -65,8 +65,11 @@ func TestIdleTimeoutLeavesNothing(t *testing.T) {
 	var logs bytes.Buffer
 	oldLog := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	oldOut := log.Writer()
 	log.SetOutput(&logs) // Fyne's own errors go through the log package
-	t.Cleanup(func() { slog.SetDefault(oldLog); log.SetOutput(nil) })
+	// The log package's writer as it was: a nil one makes every later line of slog's default handler
+	// panic (the logout's lines of a later test's visit, written from its goroutine).
+	t.Cleanup(func() { slog.SetDefault(oldLog); log.SetOutput(oldOut) })
 
 	env := backendtest.New(t)
 	spy := &tokenSpy{tokens: map[string]bool{}}

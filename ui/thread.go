@@ -48,6 +48,7 @@ type thread struct {
 	sentNote *widget.Label
 	replyBy  *widget.Label
 	urgent   *widget.Label
+	stopPoll func()
 }
 
 func newThread(k *Kiosk, sess *session, threadID string) *thread {
@@ -136,13 +137,72 @@ func (s *thread) load() {
 				s.messages.Add(s.messageCard(m))
 			}
 			s.setOlder(t.OlderCursor)
+			s.showReplyDue(t.ReplyDue)
 			s.send.Enable()
 			s.scrollToEnd()
 			if t.Unread {
 				s.markRead()
 			}
+			if s.stopPoll == nil {
+				s.stopPoll = k.poll(s, s.check())
+			}
 		}
 	})
+}
+
+// showReplyDue says by when the service promises to answer while the thread waits for it.
+func (s *thread) showReplyDue(due *api.ReplyDue) {
+	if due == nil || s.sending {
+		return
+	}
+	s.replyBy.SetText(s.k.trd("ThreadReplyDue", map[string]any{"Date": s.k.longDate(due.Time)}))
+	s.replyBy.Show()
+}
+
+// check makes one poll on the kiosk's clock: the newest page again. Messages that arrived since (the
+// service's answer while the citizen is here) are added below, said aloud, and the thread marked read.
+func (s *thread) check() func(ctx context.Context) func() {
+	sess, pid, tid := s.sess.api, s.sess.personID(), s.id
+	return func(ctx context.Context) func() {
+		t, err := sess.Thread(ctx, pid, tid)
+		if err != nil {
+			return nil // tried again at the next tick
+		}
+		return func() { s.merge(t) }
+	}
+}
+
+func (s *thread) merge(t *api.Thread) {
+	if s.t == nil || s.sending {
+		return
+	}
+	known := map[string]bool{}
+	for _, m := range s.t.Messages {
+		known[m.Id] = true
+	}
+	added := false
+	for _, m := range t.Messages {
+		if known[m.Id] {
+			continue
+		}
+		s.t.Messages = append(s.t.Messages, m)
+		s.messages.Add(s.messageCard(m))
+		added = true
+		if m.Author == api.AuthorKindService {
+			s.replyBy.Hide()
+			s.urgent.Hide()
+			s.sentNote.SetText(s.k.tr("ThreadNewAnswer"))
+			s.sentNote.Show()
+		}
+	}
+	if !added {
+		return
+	}
+	s.showReplyDue(t.ReplyDue)
+	s.scrollToEnd()
+	if t.Unread {
+		s.markRead()
+	}
 }
 
 // setOlder shows "Vis eldre meldingar" while there are older messages.
@@ -332,6 +392,10 @@ func (s *thread) scrollToEnd() {
 	s.k.after(100*time.Millisecond, s.k.forScreen(s), s.scroll.ScrollToBottom)
 }
 
-func (s *thread) stop() {}
+func (s *thread) stop() {
+	if s.stopPoll != nil {
+		s.stopPoll()
+	}
+}
 
 func (s *thread) kind() string { return "thread" }

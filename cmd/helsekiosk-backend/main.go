@@ -4,12 +4,14 @@
 //	    [--trust-issuer URL]... [--audience AUD] [--pid-claim pid] [--acr idporten-loa-high[,…]]
 //	    [--age-limit 16] [--kiosk-clients FILE] [--signing-key FILE] [--kiosk-name NAME] [--poll-interval 5s]
 //	    [--metrics-addr 127.0.0.1:9464] [--log-format text|json] [--max-in-flight-per-client 32]
+//	    [--smtp smtp://[USER@]HOST[:PORT]|smtps://… --mail-from ADDRESS [--smtp-password-file FILE]]
+//	    [--sms-url URL [--sms-token-file FILE]] [--sms-hours 08:00-21:00]
 //
 // It serves the API as a resource server: every bearer token is a JWT from a trusted issuer (--trust-issuer,
 // and with --demo its own demo authorization server), checked for iss, aud, exp, the pid claim and acr. With
 // --demo it also serves the /device page that stands in for BankID and seeds the demo persons. It serves the
 // /staff page where staff see and handle the kiosks' help requests, behind a staff login (--staff-issuer …;
-// a demo staff IdP with --demo).
+// a demo staff IdP with --demo). It sends the citizens' notices by e-mail (--smtp) and SMS (--sms-url).
 package main
 
 import (
@@ -60,6 +62,7 @@ func run() error {
 	staffSecretFile := flag.String("staff-client-secret-file", "", "FILE holding the staff page's client secret (never on the command line)")
 	staffRoleClaim := flag.String("staff-role-claim", backend.DefaultStaffRoleClaim, `claim with the staff member's roles or groups (string or array; dotted path, e.g. "realm_access.roles")`)
 	staffRole := flag.String("staff-role", backend.DefaultStaffRole, "role or group that opens the staff page")
+	staffServices := flag.String("staff-services", "", "TOML file mapping staff roles to the services they work in, and which roles may plan visits (default with --demo: the demo's nurse, assistant and planner)")
 	publicURL := flag.String("public-url", "", "the backend's public base URL (issuer and discovery URLs; default http://ADDR)")
 	var trust multiFlag
 	flag.Var(&trust, "trust-issuer", "accept JWT access tokens of this OpenID Provider (repeatable)")
@@ -67,12 +70,19 @@ func run() error {
 	pidClaim := flag.String("pid-claim", backend.DefaultPIDClaim, "the claim with the national identity number")
 	acr := flag.String("acr", backend.ACRHigh, "accepted assurance levels (acr), comma-separated")
 	ageLimit := flag.Int("age-limit", backend.DefaultAgeLimit, "persons under this age cannot log in on their own")
-	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location)")
+	kioskClients := flag.String("kiosk-clients", "", "TOML file of kiosk clients ([[kiosk]] client_id, secret_hash, name, location; or issuer and subject for a kiosk whose token comes from a trusted issuer)")
+	kioskScope := flag.String("kiosk-scope", backend.KioskScope, "the scope a kiosk's client-credentials token must carry")
 	pollInterval := flag.Duration("poll-interval", 5*time.Second, "the device flow's polling interval (--demo)")
 	signingKey := flag.String("signing-key", "", "PEM file with the EC P-256 key the own authorization server signs with (default: generated at start)")
 	metricsAddr := flag.String("metrics-addr", "127.0.0.1:9464", `listen address of the Prometheus metrics (GET /metrics, no authentication: keep it on loopback or a monitoring network; "" turns it off)`)
 	logFormat := flag.String("log-format", "text", "log format on standard error: text or json")
 	inFlight := flag.Int("max-in-flight-per-client", backend.DefaultMaxConcurrentPerClient, "requests one client address may have in flight (429 above; 0: no bound)")
+	smtpURL := flag.String("smtp", "", "mail server for e-mail notices: smtp://[USER@]HOST[:PORT] (STARTTLS where offered, port 587) or smtps://[USER@]HOST[:PORT] (TLS, port 465); without it e-mail notices stay queued")
+	smtpPasswordFile := flag.String("smtp-password-file", "", "FILE holding the SMTP user's password (never on the command line)")
+	mailFrom := flag.String("mail-from", "", `From address of e-mail notices, e.g. "Helsekiosk <varsel@kommune.no>" (needed with --smtp)`)
+	smsURL := flag.String("sms-url", "", "SMS gateway for SMS notices (JSON POST of recipient, text, reference); without it SMS notices stay queued")
+	smsTokenFile := flag.String("sms-token-file", "", "FILE holding the SMS gateway's bearer token")
+	smsHours := flag.String("sms-hours", backend.DefaultSMSHours, "when SMS notices may be sent, Europe/Oslo time (HH:MM-HH:MM); outside it they wait")
 	flag.Parse()
 	staff := backend.StaffConfig{Issuer: *staffIssuer, ClientID: *staffClientID, RoleClaim: *staffRoleClaim, Role: *staffRole}
 	if *staffSecretFile != "" {
@@ -82,9 +92,16 @@ func run() error {
 		}
 		staff.ClientSecret = strings.TrimSpace(string(b))
 	}
+	if *staffServices != "" {
+		ss, err := backend.LoadStaffServices(*staffServices)
+		if err != nil {
+			return err
+		}
+		staff.Services = ss
+	}
 
 	cfg := backend.Config{DSN: *db, Demo: *demo, KioskName: *kiosk, PublicURL: *publicURL, TrustIssuers: trust,
-		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit, PollInterval: *pollInterval}
+		Audience: *audience, PIDClaim: *pidClaim, AgeLimit: *ageLimit, PollInterval: *pollInterval, KioskScope: *kioskScope}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + publicHost(*addr)
 	}
@@ -129,6 +146,23 @@ func run() error {
 		cfg.MaxConcurrentPerClient = -1 // 0 means none on the command line
 	}
 	cfg.Staff = staff
+	cfg.Notices = backend.NoticeConfig{SMTP: *smtpURL, MailFrom: *mailFrom, SMSURL: *smsURL, SMSHours: *smsHours}
+	for _, f := range []struct {
+		flag, file string
+		into       *string
+	}{{"--smtp-password-file", *smtpPasswordFile, &cfg.Notices.SMTPPassword}, {"--sms-token-file", *smsTokenFile, &cfg.Notices.SMSToken}} {
+		if f.file == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.file)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.flag, err)
+		}
+		*f.into = strings.TrimSpace(string(b))
+	}
+	if cfg.Notices.SMTP == "" && cfg.Notices.SMSURL == "" {
+		log.Warn("notices: no --smtp and no --sms-url: SMS and e-mail notices stay queued")
+	}
 	srv, err := backend.New(cfg)
 	if err != nil {
 		return err
@@ -150,7 +184,8 @@ func run() error {
 		log.Info("metrics", "addr", *metricsAddr, "path", "/metrics")
 	}
 	if *demo {
-		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff")
+		log.Info("listening", "addr", *addr, "demo", true, "issuer", srv.PublicURL(), "verification", srv.PublicURL()+"/device", "staff", srv.PublicURL()+"/staff/inbox",
+			"staff demo login", "one click as "+backend.DemoStaffUser+" (planner), "+backend.DemoNurseUser+" (heimesjukepleie) or "+backend.DemoAssistantUser+" (praktisk bistand)")
 	} else {
 		log.Info("listening", "addr", *addr, "demo", false, "trusted issuers", strings.Join(trust, " "), "audience", srv.Audience(), "staff", srv.PublicURL()+"/staff")
 	}

@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/launch"
+	_ "github.com/helsekiosk/helsekiosk/internal/kiosk/syslocale" // before Fyne reads the locale: see its doc
 )
 
 // main runs launch.Main, the whole program, on Fyne's GLFW app.

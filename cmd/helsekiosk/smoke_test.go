@@ -19,7 +19,7 @@ import (
 )
 
 // TestSmokeWindowUnderXvfb builds the real helsekiosk binary, starts it on a private Xvfb display in
-// demo mode with --lang nn, waits for a window titled "Helsekiosk…" and checks that the process
+// demo mode with --lang nn and LANG=C.UTF-8 (no «Error parsing user locale» from Fyne), waits for a window titled "Helsekiosk…" and checks that the process
 // is still running two seconds later; then SIGTERM closes it cleanly (exit status 0) with kiosk_started and
 // kiosk_exited ("signal") in its store's operations log.
 //
@@ -107,6 +107,10 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	}
 	if len(entries) < 2 || entries[0].Kind != store.KioskExited || entries[0].Detail != "signal" || !started {
 		t.Errorf("the operations log after SIGTERM (newest first): %+v", entries)
+	}
+	// kioskEnv sets LANG=C.UTF-8, which Fyne cannot parse as a language: the kiosk gives it its own.
+	if strings.Contains(out.String(), "Error parsing user locale") {
+		t.Errorf("Fyne could not parse the locale under LANG=C.UTF-8; output:\n%s", out.String())
 	}
 	if testing.Verbose() && out.Len() > 0 {
 		t.Logf("helsekiosk output:\n%s", out.String())

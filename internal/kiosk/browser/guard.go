@@ -139,7 +139,7 @@ var guardButton1Mods = append([]uint16{modShift}, guardMods...)
 // newGuard connects to display ("" = $DISPLAY) and takes the grabs. pingEvery and hangAfter set the hang
 // check (0: 5 s and 30 s).
 func newGuard(display string, log *slog.Logger, onKey func(string), pingEvery, hangAfter time.Duration) (*guard, error) {
-	xgbQuiet()
+	QuietXGB()
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoGuard, err)
@@ -216,9 +216,9 @@ func newGuard(display string, log *slog.Logger, onKey func(string), pingEvery, h
 	return g, nil
 }
 
-// xgbQuiet stops xgb's own logging (it notes a missing ~/.Xauthority on stderr): the guard reports its
-// errors itself.
-var xgbQuiet = sync.OnceFunc(func() { xgb.Logger = log.New(io.Discard, "", 0) })
+// QuietXGB stops xgb's own logging (it notes a missing ~/.Xauthority on stderr): the guard and the kiosk's
+// display check report their errors themselves. xgb's logger is one for the process.
+var QuietXGB = sync.OnceFunc(func() { xgb.Logger = log.New(io.Discard, "", 0) })
 
 // codes yields every keycode of the keyboard.
 func (g *guard) codes() func(func(xproto.Keycode) bool) {

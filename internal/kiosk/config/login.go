@@ -13,6 +13,7 @@ import (
 const (
 	KeyLogin        = "login"
 	KeyBrowserAllow = "browser_allow"
+	KeyLoginPrompt  = "login_prompt"
 
 	LoginPhone = "phone"
 	LoginKiosk = "kiosk"
@@ -29,9 +30,19 @@ type LoginSettings struct {
 	// the OP, e.g. "https://.bankid.no"), white-space or comma separated Chromium URL filters. Only the
 	// root-run policy step (internal/kiosk/browser.WriteSystemPolicy) reads it.
 	BrowserAllow string
+	// LoginPrompt is the prompt of the login on the kiosk (the code flow), space separated OpenID Connect
+	// prompt values. Empty: "login", and "login consent" where the scopes ask for offline_access (OpenID
+	// Connect Core 11: an OP ignores offline_access without consent, and the visit gets no refresh token).
+	// A municipality whose OP wants otherwise sets it, e.g. "login" for an OP that gives refresh tokens
+	// without being asked for consent.
+	LoginPrompt string
 }
 
-func init() { Keys = append(Keys, KeyLogin, KeyBrowserAllow) }
+// promptValues are the prompt values of OpenID Connect Core 3.1.2.1 that the kiosk may send ("none" is
+// not one: the kiosk never has an OP session to use).
+var promptValues = []string{"login", "consent", "select_account"}
+
+func init() { Keys = append(Keys, KeyLogin, KeyBrowserAllow, KeyLoginPrompt) }
 
 // LoginMethods is Login as a list ([DefaultLogin] when Login is empty).
 func (l LoginSettings) LoginMethods() []string {
@@ -62,6 +73,8 @@ func setLogin(c *Config, key, value string) (ok bool, err error) {
 		c.LoginSettings.Login = strings.ToLower(value)
 	case KeyBrowserAllow:
 		c.LoginSettings.BrowserAllow = value
+	case KeyLoginPrompt:
+		c.LoginSettings.LoginPrompt = strings.Join(strings.Fields(strings.ToLower(value)), " ")
 	default:
 		return false, nil
 	}
@@ -75,12 +88,20 @@ func valueLogin(c Config, key string) (string, bool) {
 		return c.LoginSettings.Login, true
 	case KeyBrowserAllow:
 		return c.LoginSettings.BrowserAllow, true
+	case KeyLoginPrompt:
+		return c.LoginSettings.LoginPrompt, true
 	}
 	return "", false
 }
 
-// validateLogin checks the ways in (each known) and normalises a Login that is set.
+// validateLogin checks the ways in (each known) and normalises a Login that is set, and the login prompt
+// (each value known).
 func validateLogin(c *Config) error {
+	for _, p := range strings.Fields(c.LoginSettings.LoginPrompt) {
+		if !slices.Contains(promptValues, p) {
+			return fmt.Errorf("config: --login-prompt %q: each value must be one of %s", p, strings.Join(promptValues, ", "))
+		}
+	}
 	if strings.TrimSpace(c.LoginSettings.Login) == "" {
 		c.LoginSettings.Login = ""
 		return nil
@@ -99,4 +120,5 @@ func validateLogin(c *Config) error {
 func loginFlags(fs *flag.FlagSet) {
 	fs.String("login", "", "ways to log in: phone, kiosk or phone,kiosk (default phone)")
 	fs.String("browser-allow", "", "hosts besides the issuer the login window may show (the eID providers)")
+	fs.String("login-prompt", "", "prompt of the login on the kiosk (default \"login\", \"login consent\" with offline_access)")
 }

@@ -32,3 +32,27 @@ func TestLoginSettings(t *testing.T) {
 		t.Error("Keys lacks the login keys")
 	}
 }
+
+// TestLoginPrompt: --login-prompt (login_prompt, HELSEKIOSK_LOGIN_PROMPT) takes the OpenID Connect prompt
+// values the kiosk may send, normalised; anything else is refused at start.
+func TestLoginPrompt(t *testing.T) {
+	c, err := config.Load([]string{"--config-dir", t.TempDir()}, nil)
+	if err != nil || c.LoginPrompt != "" {
+		t.Fatalf("default: %q %v", c.LoginPrompt, err)
+	}
+	c, err = config.Load([]string{"--config-dir", t.TempDir(), "--login-prompt", " Login  consent "}, nil)
+	if err != nil || c.LoginPrompt != "login consent" || config.Value(c, config.KeyLoginPrompt) != "login consent" {
+		t.Fatalf("flag: %q %v", c.LoginPrompt, err)
+	}
+	c, err = config.Load([]string{"--config-dir", t.TempDir()}, func(k string) string {
+		return map[string]string{"HELSEKIOSK_LOGIN_PROMPT": "login"}[k]
+	})
+	if err != nil || c.LoginPrompt != "login" {
+		t.Errorf("env: %q %v", c.LoginPrompt, err)
+	}
+	for _, bad := range []string{"none", "login none", "consnet"} {
+		if _, err := config.Load([]string{"--config-dir", t.TempDir(), "--login-prompt", bad}, nil); err == nil {
+			t.Errorf("--login-prompt %q accepted", bad)
+		}
+	}
+}

@@ -146,7 +146,8 @@ func serveDemo(hs *http.Server, ln net.Listener, cfg backend.Config, logw io.Wri
 		return
 	}
 	defer srv.Close()
-	fmt.Fprintf(logw, "helsekiosk: demo backend on http://%s (staff page: /staff)\n", ln.Addr())
+	fmt.Fprintf(logw, "helsekiosk: demo backend on http://%s (staff pages: http://%s/staff/inbox; the demo staff login is one click as %s (planner), %s (heimesjukepleie) or %s (praktisk bistand))\n",
+		ln.Addr(), ln.Addr(), backend.DemoStaffUser, backend.DemoNurseUser, backend.DemoAssistantUser)
 	hs.Handler = srv.HandlerWithStaff()
 	close(ready)
 	_ = hs.Serve(ln)

@@ -14,6 +14,7 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/supervise"
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/syslocale"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/xidle"
 	"github.com/helsekiosk/helsekiosk/ui"
 )
@@ -41,6 +42,10 @@ func Main(args []string, newApp func() fyne.App) int {
 			StoreDir: cfg.Dir})
 	}
 
+	if err := checkDisplay(os.Getenv); err != nil { // before anything starts, the demo backend included
+		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
+		return 1
+	}
 	tuneGC(os.Getenv)
 	s, err := Prepare(args, os.Getenv, os.Stderr)
 	if err != nil {
@@ -48,6 +53,7 @@ func Main(args []string, newApp func() fyne.App) int {
 		return 2
 	}
 	defer s.Close()
+	syslocale.Use(s.Config.Lang) // where LANG was C.UTF-8 or the like: Fyne reads the kiosk's language
 	cleanup, err := privateDirs()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)

@@ -153,7 +153,8 @@ func wantOneOf(t *testing.T, res *http.Response, b []byte, statuses ...int) {
 func TestAccessControlFromContract(t *testing.T) {
 	ops := contractOps(t)
 	clk := backendtest.NewClock(testNow)
-	op := newFakeOP(t) // an independent OP the backend trusts
+	op := newFakeOP(t) // an independent OP the backend trusts, on the backend's clock
+	op.now = clk.Now
 	e := backendtest.New(t, backendtest.WithClock(clk), backendtest.WithConfig(func(c *backend.Config) { c.TrustIssuers = []string{op.URL} }))
 	ingrid := e.Token(t, backend.DemoIngrid)
 	kari := e.Token(t, backend.DemoKari) // fullmakt from Ingrid: messages, appointments

@@ -26,7 +26,8 @@ const (
 )
 
 const apptCols = `a.id, a.status, a.start_at, a.end_at, a.home_visit, a.address, a.staff_role, a.description, a.completed_at,
-	a.pending_request, s.id, s.code, s.name`
+	a.pending_request, s.id, s.code, s.name, a.staff_name, COALESCE(a.cancelled_by, ''), a.cancel_reason,
+	(SELECT hp.hide_staff_name FROM persons hp WHERE hp.id = a.person_id)`
 
 func scanAppointment(row interface{ Scan(...any) error }) (api.Appointment, error) {
 	var a api.Appointment
@@ -34,9 +35,22 @@ func scanAppointment(row interface{ Scan(...any) error }) (api.Appointment, erro
 	var start, end int64
 	var completed sql.NullInt64
 	var pending sql.NullString
+	var staffName, cancelledBy, cancelReason string
+	var hide int
 	if err := row.Scan(&a.Id, &status, &start, &end, &a.HomeVisit, &address, &role, &desc, &completed, &pending,
-		&a.Service.Id, &a.Service.Code, &a.Service.Name); err != nil {
+		&a.Service.Id, &a.Service.Code, &a.Service.Name, &staffName, &cancelledBy, &cancelReason, &hide); err != nil {
 		return a, err
+	}
+	// The employee's name: on a booked or fulfilled visit that is assigned, unless hidden for this person.
+	if staffName != "" && hide == 0 && (status == string(api.Booked) || status == string(api.Fulfilled)) {
+		a.StaffName = &staffName
+	}
+	if status == string(api.Cancelled) && cancelledBy != "" {
+		by := api.AppointmentCancelledBy(cancelledBy)
+		a.CancelledBy = &by
+		if by == api.AppointmentCancelledByService && cancelReason != "" {
+			a.CancellationReason = &cancelReason
+		}
 	}
 	a.Status = api.AppointmentStatus(status)
 	a.Start, a.End = fromMS(start), fromMS(end)

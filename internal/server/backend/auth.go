@@ -18,9 +18,9 @@ type citizenCall struct {
 	Token   *principal
 }
 
-// authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp (verifyToken), then the
-// pid claim, the assurance level (acr), a person with that national identity number, and the age limit. It
-// answers the refusal itself and returns false.
+// authenticate verifies the bearer token as a citizen's: signature, iss, aud, exp, nbf, iat, jti and the
+// logout list (verifyToken), then the pid claim, the assurance level (acr), a person with that national
+// identity number, and the age limit. It answers the refusal itself and returns false.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*citizenCall, bool) {
 	raw := bearerToken(r)
 	if raw == "" {
@@ -57,8 +57,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*citizenC
 	return &citizenCall{Citizen: c, Token: p}, true
 }
 
-// authenticateKiosk verifies a kiosk token: a client-credentials token of the own authorization server for a
-// registered kiosk client, or a trusted issuer's token with client_id (or azp) and no pid.
+// authenticateKiosk verifies a kiosk token: a token (verifyToken) issued by the client credentials grant to a
+// kiosk registered for its issuer (KioskClients: the own authorization server's, or a trusted issuer's), with
+// the kiosk scope, sub that kiosk (its client id, or the subject its registration names), client_id and azp
+// (where present) that kiosk's client id, and no pid. Anything else, a citizen's token above all, is refused
+// with 401 kiosk_required; the log says why (never the token).
 func (s *Server) authenticateKiosk(w http.ResponseWriter, r *http.Request) (*principal, bool) {
 	raw := bearerToken(r)
 	required := problem(http.StatusUnauthorized, api.KioskRequired, "Only a kiosk (client credentials token) may do this.")
@@ -71,9 +74,42 @@ func (s *Server) authenticateKiosk(w http.ResponseWriter, r *http.Request) (*pri
 		writeProblem(w, r, perr)
 		return nil, false
 	}
-	if p.PID != "" || p.ClientID == "" || (p.Own && s.kioskClient(p.ClientID) == nil) {
+	if why := s.notKiosk(p); why != "" {
+		s.log.Warn("not a kiosk token", "route", routeOf(r), "issuer", p.Issuer, "client_id", p.ClientID, "reason", why)
 		writeProblem(w, r, required)
 		return nil, false
 	}
 	return p, true
+}
+
+// notKiosk says why the verified token p is not a kiosk token, or "" when it is one.
+func (s *Server) notKiosk(p *principal) string {
+	if p.PID != "" {
+		return "a citizen's token (" + s.cfg.PIDClaim + ")"
+	}
+	if p.ClientID == "" {
+		return "no client_id or azp"
+	}
+	kc := s.registeredKiosk(p)
+	if kc == nil {
+		return "client not registered as a kiosk for this issuer"
+	}
+	if p.Azp != "" && p.Azp != kc.ClientID {
+		return "azp is another client"
+	}
+	if !slices.Contains(p.Scopes, s.kioskScope()) {
+		return "no " + s.kioskScope() + " scope"
+	}
+	if p.Subject != kc.subject() {
+		return "sub is not the kiosk client"
+	}
+	return ""
+}
+
+// kioskScope is the scope a kiosk token must carry (Config.KioskScope, default KioskScope).
+func (s *Server) kioskScope() string {
+	if s.cfg.KioskScope != "" {
+		return s.cfg.KioskScope
+	}
+	return KioskScope
 }

@@ -137,7 +137,7 @@ func (s *Server) pagePersons(r *http.Request) ([]pagePerson, error) {
 // unknownCode is the one answer for a code that does not exist, has expired, or was already approved, denied
 // or used: the page does not tell them apart. It counts as a failed attempt for the rate limit.
 func (s *Server) unknownCode(w http.ResponseWriter, r *http.Request, d pageData) {
-	s.codes.failed(r)
+	s.codes.failed(r, s.now())
 	d.Error = "Ukjend eller utgått kode / Ukjent eller utløpt kode"
 	d.ErrorNN = "Koden finst ikkje eller har gått ut. Start innlogginga på nytt på kiosken."
 	d.ErrorNB = "Koden finnes ikke eller er utløpt. Start innloggingen på nytt på kiosken."
@@ -197,9 +197,10 @@ func (s *Server) lookupUserCode(ctx context.Context, q querier, code string) (d 
 	return d, true, nil
 }
 
-// limited answers 429 when the client address (or everybody) spent its user-code attempts.
+// limited answers 429 when the client address spent its user-code attempts, or, while everybody's are
+// spent, its few fresh ones (ratelimit.go).
 func (s *Server) limited(w http.ResponseWriter, d pageData) bool {
-	if wait := s.codes.wait(d.req); wait > 0 {
+	if wait := s.codes.wait(d.req, s.now()); wait > 0 {
 		w.Header().Set("Retry-After", retryAfterSeconds(wait))
 		d.Error = "For mange forsøk / For mange forsøk"
 		d.ErrorNN = "Vent litt før du prøver ein kode igjen."

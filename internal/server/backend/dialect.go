@@ -26,6 +26,7 @@ import (
 //
 //   - forUpdate: the row lock of a read-then-write (a device code's poll, a refresh token's rotation);
 //     SQLite has one connection, so a transaction there is already alone.
+//   - skipLocked: the notices' sender claims rows that no other replica holds (FOR UPDATE SKIP LOCKED).
 //   - the migrations (migrations/ for SQLite, migrations/postgres/ for PostgreSQL: BIGINT times, BYTEA
 //     bodies) and goose's dialect and lock.
 //   - the connection pool: one connection for SQLite, a pool for PostgreSQL.
@@ -56,6 +57,16 @@ func isPostgresDSN(dsn string) bool {
 func (d dialect) forUpdate() string {
 	if d == dialectPostgres {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// skipLocked is appended to a SELECT of rows a worker claims (the notices' sender): on PostgreSQL the rows
+// are locked and rows another replica holds are passed over (FOR UPDATE OF table SKIP LOCKED); SQLite's
+// single writer needs nothing.
+func (d dialect) skipLocked(table string) string {
+	if d == dialectPostgres {
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
 	}
 	return ""
 }

@@ -93,10 +93,11 @@ func routeOf(r *http.Request) string {
 	return "other"
 }
 
-// fixedRoute names the paths outside the contract for logs and metrics.
+// fixedRoute names the paths outside the contract for logs and metrics, from a closed set: a label
+// value never comes from the request (issue 21: invented paths must not grow the metrics).
 func fixedRoute(p string) string {
 	switch {
-	case p == "/device", p == "/staff", strings.HasPrefix(p, "/staff/"):
+	case p == "/device", p == "/staff", p == "/staff/handle", p == "/staff/logout", p == staffCallbackPath:
 		return p
 	case strings.HasPrefix(p, demoStaffIdPPath+"/"):
 		return demoStaffIdPPath
@@ -156,16 +157,17 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, route: fixedRoute(r.URL.Path)}
 		r = r.WithContext(context.WithValue(r.Context(), routeKey, rec))
+		closeIfChunked(rec, r)
 		defer func() {
 			if v := recover(); v != nil {
-				s.log.Error("panic", "method", r.Method, "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", methodLabel(r.Method), "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !rec.wrote {
 					writeProblem(rec, r, problem(http.StatusInternalServerError, api.Internal, "Something went wrong."))
 				}
 			}
 			d := time.Since(start)
 			s.metrics.observe(rec.route, r.Method, rec.status, d)
-			s.log.Info("request", "method", r.Method, "route", rec.route, "status", rec.status, "duration", d.Round(time.Microsecond))
+			s.log.Info("request", "method", methodLabel(r.Method), "route", rec.route, "status", rec.status, "duration", d.Round(time.Microsecond))
 		}()
 		// No redirects: ServeMux would answer a path with an empty, "." or ".." segment
 		// (/v1/persons//threads) with a 307 to the cleaned path; the contract knows no such path.
@@ -190,6 +192,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}
 		s.serve(rec, withLang(r), next)
 	})
+}
+
+// closeIfChunked closes the connection after the answer to a request that came with Transfer-Encoding
+// (HTTP/1.1 chunked). RFC 9112 section 6.1: a request with both Transfer-Encoding and Content-Length may be
+// served by its Transfer-Encoding alone, but the server MUST close the connection after answering it, since
+// a front end that framed it by Content-Length would read the rest as a request of its own (smuggling).
+// net/http frames such a request by Transfer-Encoding and deletes the Content-Length before any handler
+// sees it, so the two cannot be told apart here: every chunked request gets "Connection: close", which
+// net/http honours by closing once the answer is written. The kiosk and common clients send a
+// Content-Length for the API's small bodies, so this costs a new connection only for the rare chunked one.
+func closeIfChunked(w http.ResponseWriter, r *http.Request) {
+	if len(r.TransferEncoding) > 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {

@@ -1,15 +1,20 @@
 package backend
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/api"
@@ -24,7 +29,14 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 //
 //   - key: not the Idempotency-Key but SHA-256 of caller, endpoint and key (hex), so the table alone does
 //     not give the key;
-//   - body_hash: SHA-256 of the request body, to refuse the same key with another body (422);
+//   - body_hash: "hmac-sha256:" and the hex HMAC-SHA-256 of the request body, to refuse the same key with
+//     another body (422). Its key is derived with HKDF-SHA256 from the server's idempotency secret (a random
+//     32 bytes in table server_secrets, made by the first start on the database, so every replica on one
+//     PostgreSQL and every restart has the same), the Idempotency-Key (salt) and the caller and endpoint
+//     (info). A plain SHA-256 would let whoever reads the table confirm a guessed short body
+//     ({"channel":"sms"}, a fullmakt grant); with the MAC they need the secret and the client's key too.
+//     A record made before migration 00010 holds the plain SHA-256 until it is pruned, and is checked
+//     against that;
 //   - response_body: the answer sealed with AES-256-GCM under a key derived with HKDF-SHA256 from the
 //     Idempotency-Key (the secret) and the caller and endpoint (the info); the nonce is prepended. Only a
 //     client presenting the same key again can open it: the stored row holds no message text, name or id
@@ -35,6 +47,62 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 
 func idemRecordKey(caller, endpoint, key string) string {
 	return sha256Hex([]byte(caller + "\x00" + endpoint + "\x00" + key))
+}
+
+// bodyMACPrefix marks a body_hash that is a MAC (bodyMAC), not a plain SHA-256 of a record made before.
+const bodyMACPrefix = "hmac-sha256:"
+
+// bodyMAC is what body_hash holds for a request body: the HMAC-SHA-256 of body under a key derived from the
+// server's secret, the Idempotency-Key and the caller and endpoint.
+func bodyMAC(secret []byte, caller, endpoint, key string, body []byte) (string, error) {
+	k, err := hkdf.Key(sha256.New, secret, []byte(key), "helsekiosk idempotency body v2\x00"+caller+"\x00"+endpoint, 32)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, k)
+	m.Write(body)
+	return bodyMACPrefix + hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// sameBody reports whether a stored body_hash is that of this request: its MAC, or for a record made
+// before the MAC (migration 00010) the plain SHA-256.
+func sameBody(stored, mac string, body []byte) bool {
+	if strings.HasPrefix(stored, bodyMACPrefix) {
+		return hmac.Equal([]byte(stored), []byte(mac))
+	}
+	return hmac.Equal([]byte(stored), []byte(sha256Hex(body)))
+}
+
+// idempotencySecretName names the secret of bodyMAC in server_secrets.
+const idempotencySecretName = "idempotency"
+
+// loadSecret returns the server's secret name from server_secrets, making it (32 random bytes) when the
+// database has none yet. Replicas starting together agree: the first insert wins (ON CONFLICT DO NOTHING)
+// and each reads back the one stored. On a database that cannot be written and has none, the secret is
+// made for this process only: it can store no idempotency record anyway.
+func (s *Server) loadSecret(ctx context.Context, name string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	_, insErr := s.db.ExecContext(ctx, `INSERT INTO server_secrets (name, secret) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, fresh)
+	if insErr != nil {
+		if _, unavailable := dbUnavailable(insErr); !unavailable {
+			return nil, fmt.Errorf("backend: server secret %s: %w", name, insErr)
+		}
+	}
+	var secret []byte
+	err := s.db.QueryRowContext(ctx, `SELECT secret FROM server_secrets WHERE name = ?`, name).Scan(&secret)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && insErr != nil:
+		s.log.Warn("the database cannot be written: a server secret for this process only", "name", name, "err", insErr)
+		return fresh, nil
+	case err != nil:
+		return nil, fmt.Errorf("backend: server secret %s: %w", name, err)
+	case len(secret) < 32:
+		return nil, fmt.Errorf("backend: server secret %s: %d bytes, want 32", name, len(secret))
+	}
+	return secret, nil
 }
 
 func idemAEAD(caller, endpoint, key string) (cipher.AEAD, error) {
@@ -96,7 +164,12 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 	key := r.Header.Get("Idempotency-Key")
 	endpoint := r.Method + " " + r.URL.Path
 	recKey := idemRecordKey(caller, endpoint, key)
-	hash := sha256Hex(rawBody(r))
+	body := rawBody(r)
+	hash, err := bodyMAC(s.idemSecret, caller, endpoint, key, body)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	ctx := r.Context()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -132,7 +205,7 @@ func (s *Server) writeTx(w http.ResponseWriter, r *http.Request, caller string, 
 				return
 			}
 			if created >= s.now().Add(-s.cfg.IdempotencyTTL).UnixMilli() {
-				if storedHash != hash {
+				if !sameBody(storedHash, hash, body) {
 					writeProblem(w, r, fieldProblem(http.StatusUnprocessableEntity, api.IdempotencyKeyReused, "Idempotency-Key",
 						"This Idempotency-Key was used before with a different request body."))
 					return

@@ -33,6 +33,7 @@ import (
 type fakeOP struct {
 	URL string
 	key *ecdsa.PrivateKey
+	now func() time.Time // the OP's clock for iat and exp; nil: time.Now
 }
 
 func newFakeOP(t *testing.T) *fakeOP {
@@ -80,6 +81,9 @@ func sign(t testing.TB, key *ecdsa.PrivateKey, kid string, claims map[string]any
 func (op *fakeOP) token(t testing.TB, aud, pid, acr string, edit func(map[string]any)) string {
 	t.Helper()
 	now := time.Now()
+	if op.now != nil {
+		now = op.now()
+	}
 	c := map[string]any{"iss": op.URL, "aud": []string{aud}, "sub": "pairwise-abc", "pid": pid, "acr": acr,
 		"client_id": "helsekiosk", "scope": "openid helsekiosk", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": "j-" + rand.Text()}
 	if edit != nil {
@@ -121,6 +125,8 @@ func TestResourceServerTrustsIndependentOP(t *testing.T) {
 	e := backendtest.New(t, backendtest.WithConfig(func(c *backend.Config) {
 		c.TrustIssuers = []string{op.URL}
 		c.Audience = aud
+		c.KioskClients = append(c.KioskClients, backend.KioskClient{ClientID: "kiosk-a", Issuer: op.URL},
+			backend.KioskClient{ClientID: "kiosk-b", Issuer: op.URL})
 	}))
 	ingrid := nationalID(t, backend.DemoIngrid)
 	tests := []struct {
@@ -191,7 +197,12 @@ func TestResourceServerTrustsIndependentOP(t *testing.T) {
 	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, kioskTok("kiosk-b"), nil)
 	wantProblem(t, res, b, http.StatusNotFound, "not_found")
 	// azp instead of client_id (an OP that follows OIDC rather than RFC 9068)
-	azp := op.token(t, aud, "", "", func(c map[string]any) { delete(c, "pid"); delete(c, "client_id"); c["azp"] = "kiosk-a" })
+	azp := op.token(t, aud, "", "", func(c map[string]any) {
+		delete(c, "pid")
+		delete(c, "acr")
+		delete(c, "client_id")
+		c["azp"], c["sub"], c["scope"] = "kiosk-a", "kiosk-a", "kiosk"
+	})
 	res, b = e.Do(t, http.MethodGet, "/v1/kiosk/help-requests/"+hr.Id, azp, nil)
 	wantStatus(t, res, b, http.StatusOK)
 	// A citizen token is no kiosk token.

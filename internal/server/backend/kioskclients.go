@@ -9,24 +9,65 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/argon2"
 )
 
-// KioskClient is a kiosk registered with the backend's own authorization server: it gets its kiosk token
-// with the client credentials grant (client_secret_basic).
+// KioskClient is a registered kiosk. Without Issuer it is a client of the backend's own authorization server
+// and gets its kiosk token there with the client credentials grant (client_secret_basic); with Issuer (a
+// trusted issuer) it gets its kiosk token from that OpenID Provider, which holds its secret. Only a
+// registered kiosk's token is a kiosk token (authenticateKiosk).
 type KioskClient struct {
 	ClientID string `toml:"client_id"`
 	// SecretHash is the secret's hash: an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or the
-	// SHA-256 of the secret in hex. The secret itself is never stored.
+	// SHA-256 of the secret in hex. The secret itself is never stored. Required without Issuer, and empty
+	// with it.
 	SecretHash string `toml:"secret_hash"`
 	Name       string `toml:"name"`
 	Location   string `toml:"location"`
+	// Issuer is the trusted issuer (one of Config.TrustIssuers) that gives this kiosk its token; "" is the
+	// own authorization server.
+	Issuer string `toml:"issuer"`
+	// Subject is the sub that issuer gives the kiosk's client-credentials token, where it is not the client
+	// id (Keycloak: the id of the client's service-account user); "" means the client id.
+	Subject string `toml:"subject"`
 }
 
-// LoadKioskClients reads a kiosk clients file: [[kiosk]] tables with client_id, secret_hash, name, location.
+// own reports whether the kiosk gets its token from the backend's own authorization server.
+func (k *KioskClient) own() bool { return k.Issuer == "" }
+
+// subject is the sub of the kiosk's token.
+func (k *KioskClient) subject() string {
+	if k.Subject != "" {
+		return k.Subject
+	}
+	return k.ClientID
+}
+
+// checkKioskClients refuses, at start, a kiosk registered for an issuer the backend does not trust.
+func checkKioskClients(cfg Config) error {
+	for _, k := range cfg.KioskClients {
+		if k.Issuer == "" {
+			continue
+		}
+		if !slices.ContainsFunc(cfg.TrustIssuers, func(iss string) bool { return sameIssuer(iss, k.Issuer) }) {
+			return fmt.Errorf("backend: kiosk %q: issuer %s is not a trusted issuer (--trust-issuer)", k.ClientID, k.Issuer)
+		}
+	}
+	return nil
+}
+
+// ownKioskClients reports whether a kiosk is registered with the own authorization server.
+func ownKioskClients(kcs []KioskClient) bool {
+	return slices.ContainsFunc(kcs, func(k KioskClient) bool { return k.own() })
+}
+
+// LoadKioskClients reads a kiosk clients file: [[kiosk]] tables with client_id, secret_hash, name, location,
+// and for a kiosk whose token comes from a trusted issuer issuer (and subject where its sub is not the client
+// id) in place of secret_hash.
 func LoadKioskClients(path string) ([]KioskClient, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -44,8 +85,25 @@ func LoadKioskClients(path string) ([]KioskClient, error) {
 	}
 	seen := map[string]bool{}
 	for i, k := range f.Kiosk {
+		if k.Issuer != "" {
+			if k.ClientID == "" {
+				return nil, fmt.Errorf("%s: kiosk %d: client_id is required", path, i+1)
+			}
+			if k.SecretHash != "" {
+				return nil, fmt.Errorf("%s: kiosk %q: secret_hash with issuer: the issuer holds the secret", path, k.ClientID)
+			}
+			id := strings.TrimRight(k.Issuer, "/") + "#" + k.ClientID
+			if seen[id] {
+				return nil, fmt.Errorf("%s: client_id %q of %s twice", path, k.ClientID, k.Issuer)
+			}
+			seen[id] = true
+			continue
+		}
 		if k.ClientID == "" || k.SecretHash == "" {
 			return nil, fmt.Errorf("%s: kiosk %d: client_id and secret_hash are required", path, i+1)
+		}
+		if k.Subject != "" {
+			return nil, fmt.Errorf("%s: kiosk %q: subject needs issuer (the own authorization server's kiosk tokens have sub = client_id)", path, k.ClientID)
 		}
 		if seen[k.ClientID] {
 			return nil, fmt.Errorf("%s: client_id %q twice", path, k.ClientID)
@@ -101,11 +159,25 @@ func secretMatches(stored, secret string) (bool, error) {
 	return subtle.ConstantTimeCompare(got[:], want) == 1, nil
 }
 
-// kioskClient is the registered kiosk with this id, or nil.
+// kioskClient is the kiosk registered with the own authorization server with this id, or nil.
 func (s *Server) kioskClient(id string) *KioskClient {
 	for i := range s.cfg.KioskClients {
-		if s.cfg.KioskClients[i].ClientID == id {
-			return &s.cfg.KioskClients[i]
+		if k := &s.cfg.KioskClients[i]; k.own() && k.ClientID == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// registeredKiosk is the kiosk registered for the issuer of p (the own authorization server or a trusted
+// issuer) with p's client id, or nil.
+func (s *Server) registeredKiosk(p *principal) *KioskClient {
+	if p.Own {
+		return s.kioskClient(p.ClientID)
+	}
+	for i := range s.cfg.KioskClients {
+		if k := &s.cfg.KioskClients[i]; !k.own() && k.ClientID == p.ClientID && sameIssuer(k.Issuer, p.Issuer) {
+			return k
 		}
 	}
 	return nil

@@ -67,11 +67,13 @@ var staffRoles = func() map[string]map[Lang]string {
 	healthWorker := map[Lang]string{LangNN: "helsefagarbeidar", LangNB: "helsefagarbeider", LangEN: "healthcare worker"}
 	assistant := map[Lang]string{LangNN: "assistent", LangNB: "assistent", LangEN: "care assistant"}
 	physio := map[Lang]string{LangNN: "fysioterapeut", LangNB: "fysioterapeut", LangEN: "physiotherapist"}
+	planner := map[Lang]string{LangNN: "planleggar", LangNB: "planlegger", LangEN: "planner"}
 	return map[string]map[Lang]string{
 		"sjukepleiar": nurse, "sykepleier": nurse, "nurse": nurse,
 		"helsefagarbeidar": healthWorker, "helsefagarbeider": healthWorker, "healthcare worker": healthWorker,
 		"assistent": assistant, "care assistant": assistant,
 		"fysioterapeut": physio, "physiotherapist": physio,
+		"planleggar": planner, "planlegger": planner, "planner": planner,
 	}
 }()
 

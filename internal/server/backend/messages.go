@@ -83,15 +83,17 @@ func decodeCursor(s string) (threadCursor, error) {
 	return c, nil
 }
 
-const threadCols = `t.id, t.subject, t.last_message_at, t.last_preview, t.last_author, t.message_count, t.unread, s.id, s.code, s.name`
+const threadCols = `t.id, t.subject, t.last_message_at, t.last_preview, t.last_author, t.message_count, t.unread, s.id, s.code, s.name, ` + waitingSinceSQL
 
 func scanThreadSummary(row interface{ Scan(...any) error }) (api.ThreadSummary, int64, error) {
 	var ts api.ThreadSummary
 	var last int64
 	var author string
+	var waiting sql.NullInt64
 	err := row.Scan(&ts.Id, &ts.Subject, &last, &ts.LastMessagePreview, &author, &ts.MessageCount, &ts.Unread,
-		&ts.Service.Id, &ts.Service.Code, &ts.Service.Name)
+		&ts.Service.Id, &ts.Service.Code, &ts.Service.Name, &waiting)
 	ts.LastMessageAt = fromMS(last)
+	ts.ReplyDue = replyDue(waiting)
 	a := api.AuthorKind(author)
 	ts.LastAuthor = &a
 	return ts, last, err
@@ -254,14 +256,16 @@ func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.
 // loadThread returns the thread with its newest limit messages.
 func loadThread(ctx context.Context, q querier, personID, threadID string, limit int) (api.Thread, error) {
 	var t api.Thread
-	err := q.QueryRowContext(ctx, `SELECT t.id, t.subject, t.unread, s.id, s.code, s.name FROM threads t JOIN services s ON s.id = t.service_id
-		WHERE t.id = ? AND t.person_id = ?`, threadID, personID).Scan(&t.Id, &t.Subject, &t.Unread, &t.Service.Id, &t.Service.Code, &t.Service.Name)
+	var waiting sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT t.id, t.subject, t.unread, s.id, s.code, s.name, `+waitingSinceSQL+` FROM threads t JOIN services s ON s.id = t.service_id
+		WHERE t.id = ? AND t.person_id = ?`, threadID, personID).Scan(&t.Id, &t.Subject, &t.Unread, &t.Service.Id, &t.Service.Code, &t.Service.Name, &waiting)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, errNotFound
 	}
 	if err != nil {
 		return t, err
 	}
+	t.ReplyDue = replyDue(waiting)
 	t.Messages, t.OlderCursor, err = messagePage(ctx, q, threadID, 0, limit)
 	return t, err
 }
@@ -501,4 +505,14 @@ func (h handler) MarkThreadRead(w http.ResponseWriter, r *http.Request, personID
 		}
 		return http.StatusNoContent, nil, nil
 	})
+}
+
+// replyDue is the contract's replyDue of a thread whose citizen message waiting (unix ms) the service has
+// not answered: the next working day after it; nil when nothing waits.
+func replyDue(waiting sql.NullInt64) *api.ReplyDue {
+	if !waiting.Valid {
+		return nil
+	}
+	_, day := replyDeadline(fromMS(waiting.Int64))
+	return &api.ReplyDue{Time: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)}
 }

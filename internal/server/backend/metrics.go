@@ -77,12 +77,38 @@ func newMetrics(s *Server) *metrics {
 	return m
 }
 
+// observe counts a request. Every label value comes from a closed set, never from the request as sent (an
+// invented method or path would otherwise make a series of its own, unbounded, on an unauthenticated
+// endpoint): route is a route template of the contract or a fixed name (routeOf, fixedRoute), the method
+// is one of the methods HTTP defines (else "other"), the status one the server wrote (100–599, else "other").
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = methodLabel(method)
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// methodLabel is method for the metrics and the access log: one of the methods of RFC 9110 the API,
+// its pages and clients use, else "other".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel is a status code for the metrics; 0 (a handler that wrote nothing) is net/http's 200.
+func statusLabel(status int) string {
+	switch {
+	case status == 0:
+		return "200"
+	case status < 100 || status > 599:
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 func (m *metrics) login(outcome string) {

@@ -52,10 +52,10 @@ func (h handler) GetDiscovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.cfg.PublicURL // never the request's Host
-	scopes := []string{"openid", "helsekiosk", "offline_access", KioskScope}
+	scopes := []string{"openid", "helsekiosk", "offline_access", s.kioskScope()}
 	grants := []string{DeviceCodeGrant, "refresh_token", "client_credentials"}
 	if !s.cfg.Demo {
-		scopes, grants = []string{KioskScope}, []string{"client_credentials"}
+		scopes, grants = []string{s.kioskScope()}, []string{"client_credentials"}
 	}
 	authMethods := []string{"none", "client_secret_basic"}
 	jwks := base + "/oauth/jwks"
@@ -148,14 +148,17 @@ func (h handler) DeviceAuthorization(w http.ResponseWriter, r *http.Request) {
 		kiosk = s.cfg.KioskName
 	}
 	now := s.now()
+	if s.deviceCodesBounded(w, r, now) {
+		return
+	}
 	deviceCode := randomToken()
 	var userCode string
 	for range 10 {
 		userCode = newUserCode()
 		_, err := s.db.ExecContext(r.Context(), `INSERT INTO device_codes
-			(device_code_hash, user_code, client_id, kiosk_name, scope, created_at, expires_at, interval_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sha256Hex(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds())
+			(device_code_hash, user_code, client_id, kiosk_name, scope, created_at, expires_at, interval_ms, client_addr)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sha256Hex(deviceCode), userCode, clientID, kiosk, tokenScope(r.PostForm.Get("scope")), ms(now), ms(now.Add(s.cfg.DeviceCodeTTL)), s.cfg.PollInterval.Milliseconds(), limitKey(r))
 		if err == nil {
 			break
 		}
@@ -225,12 +228,12 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, &oauthError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "Client authentication failed."})
 		return
 	}
-	tok, exp, err := s.mintAccessToken("", "", kc.ClientID, KioskScope)
+	scope := s.kioskScope()
+	tok, exp, err := s.mintAccessToken("", "", kc.ClientID, scope)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	scope := KioskScope
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, api.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(exp.Sub(s.now()) / time.Second), Scope: &scope})
 }

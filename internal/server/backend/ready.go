@@ -3,7 +3,9 @@ package backend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -19,10 +21,11 @@ const ReadyTimeout = 2 * time.Second
 // RetryAfterUnavailable is the Retry-After (seconds) of a 503 unavailable.
 const RetryAfterUnavailable = 5
 
-// GetReady answers GET /v1/ready: 200 when a probe write to the database commits within ReadyTimeout, else
-// 503 unavailable with Retry-After. The probe inserts a row with a page-sized pad and deletes it again in one
-// transaction, so that a database that cannot grow (full disk, SQLite's max_page_count) fails it as a real
-// write would, not only a read-only one.
+// GetReady answers GET /v1/ready: 200 when the database has room (room: DefaultMinFreeBytes on its file
+// system and under SQLite's max_page_count) and a probe write to it commits within ReadyTimeout, else 503
+// unavailable with Retry-After. The probe inserts a row with a page-sized pad and deletes the earlier one in
+// one transaction, so that a read-only or failing database fails it as a real write would. The probe alone
+// cannot tell a full disk: it fits in the free pages its predecessors left, so room checks the space first.
 func (h handler) GetReady(w http.ResponseWriter, r *http.Request) {
 	if err := h.s.probeWrite(r.Context()); err != nil {
 		h.s.log.Warn("not ready", "err", err)
@@ -34,9 +37,61 @@ func (h handler) GetReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, api.Health{Status: api.Ok, Version: &v, Demo: &demo})
 }
 
+// DefaultMinFreeBytes is the room /v1/ready wants left for the database: on its file system, and under
+// SQLite's max_page_count. Writes need room beyond the probe's own small one, and a probe that fits in the
+// free pages of earlier ones says nothing about a disk that is full.
+const DefaultMinFreeBytes = 1 << 20
+
+// errNoRoom is a database without DefaultMinFreeBytes of room left; dbUnavailable calls it "full".
+type errNoRoom struct {
+	where      string
+	free, want int64
+}
+
+func (e *errNoRoom) Error() string {
+	return fmt.Sprintf("%s: %d bytes free, less than the %d the backend wants", e.where, e.free, e.want)
+}
+
+// room checks that an SQLite database can still grow by the server's minimum: below its max_page_count,
+// and on its file system (statfs of the database file's directory). PostgreSQL manages its own space: a
+// full disk there fails the probe's write (SQLSTATE class 53).
+func (s *Server) room(ctx context.Context) error {
+	if s.dialect != dialectSQLite {
+		return nil
+	}
+	want := s.minFree.Load()
+	var pageSize, pages, maxPages int64
+	for _, p := range []struct {
+		q string
+		v *int64
+	}{{"PRAGMA page_size", &pageSize}, {"PRAGMA page_count", &pages}, {"PRAGMA max_page_count", &maxPages}} {
+		if err := s.db.QueryRowContext(ctx, p.q).Scan(p.v); err != nil {
+			return err
+		}
+	}
+	if free := (maxPages - pages) * pageSize; free < want {
+		return &errNoRoom{where: "the database's page limit", free: free, want: want}
+	}
+	var seq int
+	var name, file string
+	if err := s.db.QueryRowContext(ctx, `SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'`).Scan(&seq, &name, &file); err != nil {
+		return err
+	}
+	if file == "" { // in memory
+		return nil
+	}
+	if free, ok := freeBytes(filepath.Dir(file)); ok && free < want {
+		return &errNoRoom{where: "the database's file system", free: free, want: want}
+	}
+	return nil
+}
+
 func (s *Server) probeWrite(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
+	if err := s.room(ctx); err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -66,6 +121,10 @@ type sqlStater interface{ SQLState() string }
 // connections), 25006 (read_only_sql_transaction: a standby), 57P01/57P02/57P03 (admin or crash shutdown,
 // cannot connect now) and class 08 (connection exceptions). It returns a short kind for logs and metrics.
 func dbUnavailable(err error) (string, bool) {
+	var nr *errNoRoom
+	if errors.As(err, &nr) {
+		return "full", true
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {

@@ -21,8 +21,8 @@ import (
 )
 
 // replicas starts two backends on one PostgreSQL database, as two replicas behind a load balancer: one
-// public URL (issuer), one signing key, demo data seeded once.
-func replicas(t *testing.T) (a, b *backendtest.Env) {
+// public URL (issuer), one signing key, demo data seeded once; opts apply to both.
+func replicas(t *testing.T, opts ...backendtest.Option) (a, b *backendtest.Env) {
 	t.Helper()
 	dsn := pgtest.DSN(t)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -35,7 +35,7 @@ func replicas(t *testing.T) (a, b *backendtest.Env) {
 	var envs [2]*backendtest.Env
 	var wg sync.WaitGroup
 	for i := range envs { // started together: the migrations (goose's advisory lock) and the seed run once
-		wg.Go(func() { envs[i] = backendtest.New(t, same) })
+		wg.Go(func() { envs[i] = backendtest.New(t, append([]backendtest.Option{same}, opts...)...) })
 	}
 	wg.Wait()
 	if t.Failed() {

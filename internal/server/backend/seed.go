@@ -121,6 +121,7 @@ type demoAppt struct {
 	start, end              time.Time
 	homeVisit               bool
 	address, role, desc     string
+	staff                   string                // the assigned employee ("" = not assigned)
 	status                  api.AppointmentStatus // "" = by time: booked in the future, fulfilled in the past
 }
 
@@ -144,8 +145,8 @@ func (sd *seeder) appt(a demoAppt) {
 	if a.homeVisit {
 		hv = 1
 	}
-	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed)
+	sd.exec(`INSERT INTO appointments (id, person_id, service_id, status, start_at, end_at, home_visit, address, staff_role, description, completed_at, staff_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.id, a.personID, a.serviceID, string(status), ms(a.start), ms(a.end), hv, a.address, a.role, a.desc, completed, a.staff)
 }
 
 func citizenMsg(ago time.Duration, name, body string) demoMsg {
@@ -185,8 +186,13 @@ func (s *Server) seedDemo(ctx context.Context) error {
 		if p.Consented {
 			cv, ca = TermsVersion, ms(sd.now.Add(-30*dayD))
 		}
-		sd.exec(`INSERT INTO persons (id, name, birth_date, national_id, phone, email, description, notification_channel, consent_version, consent_given_at, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'sms', ?, ?, ?)`, p.ID, p.Name, p.BirthDate.Format(time.DateOnly), p.NationalID, p.Phone, p.Email, p.Description, cv, ca, i)
+		// Ingrid has chosen notices of completed visits too (the leaflet's «varsel om utført oppfølging»).
+		visitDone := 0
+		if p.ID == DemoIngrid {
+			visitDone = 1
+		}
+		sd.exec(`INSERT INTO persons (id, name, birth_date, national_id, phone, email, description, notification_channel, consent_version, consent_given_at, sort_order, notify_visit_done)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 'sms', ?, ?, ?, ?)`, p.ID, p.Name, p.BirthDate.Format(time.DateOnly), p.NationalID, p.Phone, p.Email, p.Description, cv, ca, i, visitDone)
 	}
 	sd.exec(`INSERT INTO services (id, code, name) VALUES (?, 'home_nursing', 'Heimesjukepleie'), (?, 'practical_help', 'Praktisk bistand'), (?, 'physiotherapy', 'Fysioterapi')`,
 		ServiceHomeNursing, ServicePracticalHelp, ServicePhysiotherapy)
@@ -260,6 +266,9 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			start: sd.day(off, 8, 0), end: sd.day(off, 10, 0), homeVisit: true, role: sjukepleiar,
 			desc: "Morgonstell og medisinar",
 		}
+		if off <= 0 { // today's visit is assigned; past ones say who came
+			a.staff = "Marit Lie"
+		}
 		a.id = fmt.Sprintf("a-ingrid-hn-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off))
 		switch off {
 		case -5:
@@ -272,7 +281,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 			sd.appt(demoAppt{
 				id: fmt.Sprintf("a-ingrid-pb-%s%d", map[bool]string{true: "m", false: "p"}[off < 0], abs(off)), personID: DemoIngrid, serviceID: ServicePracticalHelp,
 				start: sd.day(off, 12, 0), end: sd.day(off, 14, 0), homeVisit: true, role: assistent,
-				desc: "Handling og rengjøring",
+				desc: "Handling og rengjøring", staff: map[bool]string{true: "Sofie Dahl"}[off < 0],
 			})
 		}
 	}

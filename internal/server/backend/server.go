@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
@@ -86,9 +88,12 @@ type Config struct {
 	ACR []string
 	// AgeLimit is the age under which a person cannot log in on their own (default DefaultAgeLimit; negative: none).
 	AgeLimit int
-	// KioskClients are the kiosks that get their kiosk token (client credentials) from the backend's own
-	// authorization server.
+	// KioskClients are the registered kiosks: those that get their kiosk token (client credentials) from the
+	// backend's own authorization server, and those (with Issuer) that get it from a trusted issuer.
 	KioskClients []KioskClient
+	// KioskScope is the scope a kiosk token must carry (default KioskScope, "kiosk"); the own authorization
+	// server puts it into its kiosk tokens.
+	KioskScope string
 	// SigningKey signs the own authorization server's tokens (ES256); nil generates one at start.
 	SigningKey *ecdsa.PrivateKey
 	// HTTPClient fetches trusted issuers' discovery documents and JWKS (default: 10 s timeout).
@@ -108,6 +113,9 @@ type Config struct {
 	// --- Staff login (issue 11, staff page): see StaffConfig in stafflogin.go. ---
 	Staff StaffConfig
 
+	// Notices configures the notices by SMS and e-mail and their sender (notices.go, noticesender.go).
+	Notices NoticeConfig
+
 	// wrap, when set (tests only, export_test.go), wraps the handler Start serves.
 	wrap func(http.Handler) http.Handler
 }
@@ -125,9 +133,13 @@ type Server struct {
 	router     routers.Router
 	doc        *openapi3.T
 	handler    http.Handler
+	notices    *noticeSender // the notices' sender (running when it has a transport)
 	limiter    *clientLimiter
 	metrics    *metrics
 	lastPrune  atomic.Int64 // unix ms of the last idempotency prune
+	idemSecret []byte       // the key of idempotency records' body MACs (server_secrets, idempotency.go)
+	devices    deviceBounds // the bounds on pending device codes (devicebounds.go)
+	minFree    atomic.Int64 // the free bytes /v1/ready wants on the database's file system (ready.go)
 }
 
 //go:embed migrations/*.sql migrations/postgres/*.sql
@@ -195,8 +207,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
+	cfg.Notices.defaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := checkKioskClients(cfg); err != nil {
+		return nil, err
 	}
 	d := dialectSQLite
 	open := openDB
@@ -204,13 +220,26 @@ func New(cfg Config) (*Server, error) {
 		d, open = dialectPostgres, openPostgres
 	}
 	db, err := open(cfg.DSN)
+	if err != nil && d == dialectSQLite && cfg.DSN != "" && cannotWrite(err) {
+		// A file system mounted read-only, or a file this user may only read: serve what can be read,
+		// with /v1/ready and every write answering 503, rather than not start.
+		rodb, roErr := openSQLiteReadOnly(cfg.DSN)
+		if roErr != nil {
+			return nil, fmt.Errorf("%w; read-only too: %v", err, roErr)
+		}
+		cfg.Logger.Warn("the database cannot be written: opened read-only; /v1/ready and writes answer 503 until it can", "err", err)
+		db, err = rodb, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: db, dialect: d, log: cfg.Logger, httpClient: cfg.HTTPClient, codes: newCodeLimiter(),
 		limiter: newClientLimiter(cfg.MaxConcurrentPerClient)}
 	s.metrics = newMetrics(s)
-	if cfg.Demo || len(cfg.KioskClients) > 0 {
+	s.devices.perAddr.Store(MaxPendingCodesPerAddr)
+	s.devices.total.Store(MaxPendingCodes)
+	s.minFree.Store(DefaultMinFreeBytes)
+	if cfg.Demo || ownKioskClients(cfg.KioskClients) {
 		if s.key, err = newIssuerKey(cfg.SigningKey); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("backend: signing key: %w", err)
@@ -221,6 +250,10 @@ func New(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	if s.idemSecret, err = s.loadSecret(context.Background(), idempotencySecretName); err != nil {
+		db.Close()
+		return nil, err
+	}
 	doc, router, err := loadSpec()
 	if err != nil {
 		db.Close()
@@ -228,12 +261,17 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.doc, s.router = doc, router
 	if cfg.Demo {
-		if err := s.seedDemo(context.Background()); err != nil {
+		if err := s.seedDemo(context.Background()); err != nil && !s.readOnly(err) {
 			db.Close()
 			return nil, fmt.Errorf("backend: seed demo data: %w", err)
 		}
 	}
 	s.handler = s.buildHandler()
+	if s.notices, err = newNoticeSender(s); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.notices.start()
 	return s, nil
 }
 
@@ -268,6 +306,53 @@ func openDB(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
+// cannotWrite reports whether opening an SQLite database failed because it cannot be written: a read-only
+// file system (the journal's files cannot be made), a file this user may only read.
+func cannotWrite(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
+		return true
+	}
+	return false
+}
+
+// openSQLiteReadOnly opens the SQLite database file dsn read-only (mode=ro). A database in WAL mode needs
+// its -shm file, which a read-only file system without one cannot give: then it is opened immutable, which
+// SQLite allows because nobody can change a file on a read-only file system.
+func openSQLiteReadOnly(dsn string) (*sql.DB, error) {
+	uri, sep := dsn, "?"
+	if !strings.HasPrefix(uri, "file:") {
+		uri = "file:" + (&url.URL{Path: dsn}).EscapedPath()
+	}
+	if strings.Contains(uri, "?") {
+		sep = "&"
+	}
+	var firstErr error
+	for _, q := range []string{"mode=ro", "mode=ro&immutable=1"} {
+		db, err := sql.Open("sqlite", uri+sep+q+"&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
+		if err == nil {
+			db.SetMaxOpenConns(1)
+			db.SetMaxIdleConns(1)
+			db.SetConnMaxLifetime(0)
+			db.SetConnMaxIdleTime(0)
+			// A query, not only a ping: the WAL's -shm is needed at the first read.
+			var n int
+			if err = db.QueryRow(`SELECT COUNT(*) FROM sqlite_master`).Scan(&n); err == nil {
+				return db, nil
+			}
+			db.Close()
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, fmt.Errorf("backend: open database read-only: %w", firstErr)
+}
+
 func (s *Server) migrate(ctx context.Context) error {
 	dir, gd, opts := "migrations", goose.DialectSQLite3, []goose.ProviderOption(nil)
 	if s.dialect == dialectPostgres {
@@ -287,9 +372,27 @@ func (s *Server) migrate(ctx context.Context) error {
 		return fmt.Errorf("backend: migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("backend: migrate: %w", err)
+		if !s.readOnly(err) {
+			return fmt.Errorf("backend: migrate: %w", err)
+		}
+		// A database that cannot be written can still be served, if its schema is this backend's.
+		current, target, verr := p.GetVersions(ctx)
+		if verr != nil {
+			return fmt.Errorf("backend: migrate: %w (and its schema version: %v)", err, verr)
+		}
+		if current != target {
+			return fmt.Errorf("backend: the database cannot be written and its schema is version %d, this backend needs %d: start it once where it can write: %w", current, target, err)
+		}
+		s.log.Warn("the database cannot be written; its schema is current", "version", current, "err", err)
 	}
 	return nil
+}
+
+// readOnly reports whether err is the database refusing writes (read-only, or a file system that cannot
+// be written), as opposed to a bug or a broken database.
+func (s *Server) readOnly(err error) bool {
+	kind, ok := dbUnavailable(err)
+	return ok && (kind == "readonly" || kind == "cantopen")
 }
 
 func loadSpec() (*openapi3.T, routers.Router, error) {
@@ -327,8 +430,13 @@ func (s *Server) Audience() string { return s.cfg.Audience }
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.cfg.Now() }
 
-// Close closes the database.
-func (s *Server) Close() error { return s.db.Close() }
+// Close stops the notices' sender and closes the database.
+func (s *Server) Close() error {
+	if s.notices != nil {
+		s.notices.close()
+	}
+	return s.db.Close()
+}
 
 // Running is a Server listening on a loopback port.
 type Running struct {

@@ -12,6 +12,19 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/domain/nin"
 )
 
+// notificationSettings is the person's notification settings, with the choice of notices of completed
+// visits (persons.notify_visit_done).
+func notificationSettings(ctx context.Context, q querier, p person) (api.NotificationSettings, error) {
+	out := settingsOf(p)
+	var done int
+	if err := q.QueryRowContext(ctx, `SELECT notify_visit_done FROM persons WHERE id = ?`, p.ID).Scan(&done); err != nil {
+		return out, err
+	}
+	v := done != 0
+	out.CompletedVisits = &v
+	return out, nil
+}
+
 func settingsOf(p person) api.NotificationSettings {
 	out := api.NotificationSettings{Channel: api.NotificationChannel(p.Channel)}
 	if p.Phone != "" {
@@ -29,7 +42,12 @@ func (h handler) GetNotificationSettings(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, settingsOf(a.Person))
+	out, err := notificationSettings(r.Context(), s.db, a.Person)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (h handler) PutNotificationSettings(w http.ResponseWriter, r *http.Request, personID api.PersonId, _ api.PutNotificationSettingsParams) {
@@ -52,11 +70,30 @@ func (h handler) PutNotificationSettings(w http.ResponseWriter, r *http.Request,
 		if _, err := tx.ExecContext(ctx, `UPDATE persons SET notification_channel = ? WHERE id = ?`, string(in.Channel), personID); err != nil {
 			return 0, nil, err
 		}
+		// The notices' language: the one the citizen chose the channel in (the kiosk's Accept-Language).
+		if r.Header.Get("Accept-Language") != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE persons SET language = ? WHERE id = ?`, string(langOf(r)), personID); err != nil {
+				return 0, nil, err
+			}
+		}
+		if in.CompletedVisits != nil {
+			done := 0
+			if *in.CompletedVisits {
+				done = 1
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE persons SET notify_visit_done = ? WHERE id = ?`, done, personID); err != nil {
+				return 0, nil, err
+			}
+		}
 		p, err := getPerson(ctx, tx, personID)
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, settingsOf(p), nil
+		out, err := notificationSettings(ctx, tx, p)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, out, nil
 	})
 }
 

@@ -66,6 +66,14 @@ type demoClient struct {
 
 func (c demoClient) LoginURL(id string) string { return c.loginPath + "?authRequestID=" + id }
 
+// demoStaff are the demo staff IdP's users: the planner (DemoStaffUser, both services, may plan visits),
+// a nurse in heimesjukepleie and an assistant in praktisk bistand (their roles as in DemoStaffServices).
+var demoStaff = []struct{ ID, User, First, Last, Role, Key, What string }{
+	{"demo-staff-1", DemoStaffUser, "Nina", "Planlegg", "planlegger", "planner", "planleggar / planlegger"},
+	{"demo-staff-2", DemoNurseUser, "Marit", "Lie", "heimesjukepleie", "nurse", "sjukepleiar i heimesjukepleia / sykepleier i hjemmesykepleien"},
+	{"demo-staff-3", DemoAssistantUser, "Sofie", "Dahl", "praktisk-bistand", "assistant", "assistent i praktisk bistand"},
+}
+
 // demoStaffPassword is the demo user's password: random, since nobody types it (the page logs in with
 // one click); the user exists only in a demo.
 var demoStaffPassword = randomToken()
@@ -73,15 +81,18 @@ var demoStaffPassword = randomToken()
 // newDemoStaffIdP builds the demo staff IdP for issuer (the public URL + /demo-staff-idp), with the staff
 // page as its one client. The handler expects the full path (it strips the mount path itself).
 func newDemoStaffIdP(issuer, clientID, secret, redirectURI string) (http.Handler, error) {
-	users := demoUsers{users: map[string]*storage.User{
-		"demo-staff-1": {ID: "demo-staff-1", Username: DemoStaffUser, Password: demoStaffPassword,
-			FirstName: "Demo", LastName: "Tilsett", Email: "demo.staff@example.invalid", EmailVerified: true,
-			PreferredLanguage: language.MustParse("nn")},
-	}}
+	users := demoUsers{users: map[string]*storage.User{}}
+	groups := map[string][]string{}
+	for _, u := range demoStaff {
+		users.users[u.ID] = &storage.User{ID: u.ID, Username: u.User, Password: demoStaffPassword,
+			FirstName: u.First, LastName: u.Last, Email: u.User + "@example.invalid", EmailVerified: true,
+			PreferredLanguage: language.MustParse("nn")}
+		groups[u.ID] = []string{DemoStaffRole, u.Role}
+	}
 	client := storage.WebClient(clientID, secret, redirectURI)
 	st := &demoStaffStorage{
 		Storage:   storage.NewStorageWithClients(users, map[string]*storage.Client{clientID: client}),
-		groups:    map[string][]string{"demo-staff-1": {DemoStaffRole}},
+		groups:    groups,
 		loginPath: demoStaffIdPPath + "/login",
 	}
 	var key [32]byte
@@ -99,7 +110,7 @@ func newDemoStaffIdP(issuer, clientID, secret, redirectURI string) (http.Handler
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+demoStaffIdPPath+"/login", func(w http.ResponseWriter, r *http.Request) {
 		staffPageHeaders(w)
-		_ = demoLoginTmpl.Execute(w, map[string]any{"ID": r.URL.Query().Get("authRequestID"), "Action": demoStaffIdPPath + "/login", "User": DemoStaffUser})
+		_ = demoLoginTmpl.Execute(w, map[string]any{"ID": r.URL.Query().Get("authRequestID"), "Action": demoStaffIdPPath + "/login", "User": DemoStaffUser, "Staff": demoStaff})
 	})
 	mux.HandleFunc("POST "+demoStaffIdPPath+"/login", interceptor.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !sameOrigin(r) {
@@ -108,7 +119,15 @@ func newDemoStaffIdP(issuer, clientID, secret, redirectURI string) (http.Handler
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 		id := r.PostFormValue("id")
-		if err := st.CheckUsernamePassword(DemoStaffUser, demoStaffPassword, id); err != nil {
+		user := r.PostFormValue("user")
+		if user == "" {
+			user = DemoStaffUser
+		}
+		if users.GetUserByUsername(user) == nil {
+			http.Error(w, "No such demo user.", http.StatusBadRequest)
+			return
+		}
+		if err := st.CheckUsernamePassword(user, demoStaffPassword, id); err != nil {
 			http.Error(w, "This login has expired. Open the staff page again.", http.StatusBadRequest)
 			return
 		}
@@ -131,5 +150,8 @@ button{font-size:1.2rem;padding:.8rem 1.4rem;background:#1f5fa8;color:#fff;borde
 <p class="bm">Dette er referansebackendens demo-identitetsleverandør. I drift logger de ansatte inn hos kommunens egen identitetsleverandør.</p>
 <form method="post" action="{{.Action}}"><input type="hidden" name="id" value="{{.ID}}">
 <button type="submit" id="login">Logg inn som {{.User}} (demo)</button></form>
+<h2>Andre demo-tilsette <span class="bm">/ Andre demo-ansatte</span></h2>
+{{range .Staff}}{{if ne .User $.User}}<form method="post" action="{{$.Action}}"><input type="hidden" name="id" value="{{$.ID}}"><input type="hidden" name="user" value="{{.User}}">
+<button type="submit" id="login-{{.Key}}">Logg inn som {{.First}} {{.Last}}, {{.What}} (demo)</button></form>{{end}}{{end}}
 </body></html>
 `))

@@ -46,6 +46,10 @@ type StaffConfig struct {
 	// SessionTTL is how long a staff session lives (default 8 hours; the session is kept in memory, so a
 	// restart logs staff out).
 	SessionTTL time.Duration
+	// Services maps the staff member's roles (RoleClaim's values) to the services they work in
+	// (--staff-services); a Demo backend without any uses DemoStaffServices. Staff with no mapped role
+	// may log in and see the help requests, but get 403 on the service pages.
+	Services StaffServices
 }
 
 // Staff login paths.
@@ -57,8 +61,11 @@ const (
 	DefaultStaffRole      = "helsekiosk-staff"
 	// DemoStaffRole is the role the demo staff user has (the default Role).
 	DemoStaffRole = DefaultStaffRole
-	// DemoStaffUser is the demo staff IdP's one user.
-	DemoStaffUser = "demo.staff"
+	// DemoStaffUser is the demo staff IdP's planner (may plan visits of heimesjukepleie and praktisk
+	// bistand); DemoNurseUser works in heimesjukepleie, DemoAssistantUser in praktisk bistand.
+	DemoStaffUser     = "demo.staff"
+	DemoNurseUser     = "demo.nurse"
+	DemoAssistantUser = "demo.assistant"
 	// staffLoginTTL is how long a started login (state, nonce, PKCE verifier) waits for its callback.
 	staffLoginTTL = 10 * time.Minute
 	// maxPendingStaffLogins caps the started logins kept, so anonymous requests cannot fill the memory.
@@ -74,6 +81,9 @@ type staffSession struct {
 	Name    string
 	CSRF    string
 	Expires time.Time
+	Roles   []string // the role claim's values at login
+	Lang    Lang     // the staff pages' language (nn or nb; en)
+	idHash  string   // the session's key in staff_sessions
 }
 
 // pendingLogin is a login sent to the IdP and not yet back.
@@ -112,6 +122,9 @@ func (s *Server) newStaffAuth() (*staffAuth, http.Handler) {
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
+	}
+	if len(cfg.Services.Roles) == 0 && s.cfg.Demo && cfg.Issuer == "" {
+		cfg.Services = DemoStaffServices()
 	}
 	a := &staffAuth{s: s, cfg: cfg}
 	var demoIdP http.Handler
@@ -206,8 +219,10 @@ func (a *staffAuth) session(r *http.Request) *staffSession {
 	now := a.s.now()
 	var sess staffSession
 	var expires int64
-	err = a.s.db.QueryRowContext(ctx, `SELECT subject, name, csrf, expires_at FROM staff_sessions WHERE id_hash = ?`, sha256Hex(c.Value)).
-		Scan(&sess.Subject, &sess.Name, &sess.CSRF, &expires)
+	var roles, lang string
+	sess.idHash = sha256Hex(c.Value)
+	err = a.s.db.QueryRowContext(ctx, `SELECT subject, name, csrf, expires_at, roles, lang FROM staff_sessions WHERE id_hash = ?`, sess.idHash).
+		Scan(&sess.Subject, &sess.Name, &sess.CSRF, &expires, &roles, &lang)
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
 			a.s.log.Error("staff session", "err", err)
@@ -215,6 +230,10 @@ func (a *staffAuth) session(r *http.Request) *staffSession {
 		return nil
 	}
 	sess.Expires = time.UnixMilli(expires)
+	sess.Lang = staffLang(lang)
+	if roles != "" {
+		sess.Roles = strings.Split(roles, "\n")
+	}
 	if !now.Before(sess.Expires) {
 		_, _ = a.s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE id_hash = ?`, sha256Hex(c.Value))
 		return nil
@@ -236,7 +255,7 @@ func (a *staffAuth) require(next func(http.ResponseWriter, *http.Request, *staff
 				http.Error(w, "Cross-site request refused.", http.StatusForbidden)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10) // a 4000-character message, percent-encoded
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, "Bad form.", http.StatusBadRequest)
 				return
@@ -394,8 +413,8 @@ func (a *staffAuth) callback(w http.ResponseWriter, r *http.Request) {
 	now := a.s.now()
 	_, err = a.s.db.ExecContext(ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, ms(now))
 	if err == nil {
-		_, err = a.s.db.ExecContext(ctx, `INSERT INTO staff_sessions (id_hash, subject, name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			sha256Hex(id), idt.Subject, name, randomToken(), ms(now.Add(a.cfg.SessionTTL)))
+		_, err = a.s.db.ExecContext(ctx, `INSERT INTO staff_sessions (id_hash, subject, name, csrf, expires_at, roles) VALUES (?, ?, ?, ?, ?, ?)`,
+			sha256Hex(id), idt.Subject, name, randomToken(), ms(now.Add(a.cfg.SessionTTL)), strings.Join(cleanRoles(roles), "\n"))
 	}
 	if err != nil {
 		a.s.log.Error("staff session", "err", err)
@@ -498,7 +517,27 @@ func staffRefusal(w http.ResponseWriter, status int, nn, en string) {
 func staffPageHeaders(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+}
+
+// cleanRoles drops empty roles and ones with a line break (the session keeps them one a line).
+func cleanRoles(roles []string) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		if r != "" && !strings.ContainsAny(r, "\r\n") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// staffLang is the staff pages' language kept in a session: nn (the default), nb or en.
+func staffLang(s string) Lang {
+	switch Lang(s) {
+	case LangNB, LangEN:
+		return Lang(s)
+	}
+	return LangNN
 }

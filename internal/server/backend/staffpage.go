@@ -14,11 +14,11 @@ import (
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
-// StaffRefresh is how often the staff page reloads itself.
+// StaffRefresh is how often the staff page brings its lists up to date in place (live.js; no reload).
 var StaffRefresh = 5 * time.Second
 
 // HandlerWithStaff is Handler plus the staff page: GET /staff lists the open help requests ("Be om hjelp"
-// from the kiosks), newest first, and the kiosks by their latest heartbeat (last seen, version, status), and reloads itself every StaffRefresh; POST /staff/handle with id marks
+// from the kiosks), newest first, and the kiosks by their latest heartbeat (last seen, version, status), and keeps both up to date in place every StaffRefresh (an aria-live status says so); POST /staff/handle with id marks
 // one handled, and the kiosk clears its "a staff member is on the way" notice. A help request names a kiosk
 // and a screen only, never a citizen.
 //
@@ -34,6 +34,7 @@ func (s *Server) HandlerWithStaff() http.Handler {
 	mux.HandleFunc("POST /staff/handle", auth.require(s.staffHandle))
 	mux.HandleFunc("POST /staff/logout", auth.require(auth.logout))
 	mux.HandleFunc("GET "+staffCallbackPath, auth.callback)
+	s.staffWorkRoutes(mux, auth)
 	if demoIdP != nil {
 		mux.Handle(demoStaffIdPPath+"/", demoIdP)
 	}
@@ -52,22 +53,34 @@ func (s *Server) HandlerWithStaff() http.Handler {
 var staffTmpl = template.Must(template.New("staff").Funcs(template.FuncMap{"visible": visible}).Parse(`<!doctype html>
 <html lang="nn">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{{.Refresh}}">
 <title>Helsekiosk – hjelpeførespurnader</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;color:#1a1f2b;background:#f6f8fb}
+body{font-family:system-ui,sans-serif;font-size:1.125rem;margin:0;color:#1a1f2b;background:#f6f8fb}
+header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;background:#fff;border-bottom:1px solid #c9d2df;padding:.75rem 1.5rem}
+header ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}header a{color:#114a8b}
+main{margin:0 auto;padding:1.5rem;max-width:60rem}
+:focus-visible{outline:3px solid #b7410e;outline-offset:2px}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.75rem;border-bottom:1px solid #dde3ec}
-button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;border:0;border-radius:6px;cursor:pointer}
-.bm{color:#4a5568}.up .status{color:#1d6b2f}.unreachable .status{color:#9a5b00}.stopped .status{color:#b3261e}h2{margin-top:2rem}.none{font-size:1.2rem;padding:1rem;background:#fff}
-</style></head>
+button{font-size:1.1rem;min-height:44px;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;border:0;border-radius:6px;cursor:pointer}
+.bm{color:#4a5568}.up .status{color:#1d6b2f}.unreachable .status{color:#8a5100}.stopped .status{color:#b3261e}h2{margin-top:2rem}.none{font-size:1.2rem;padding:1rem;background:#fff}
+</style>
+<script src="/staff/live.js" defer></script></head>
 <body>
-<form method="post" action="/staff/logout" style="float:right"><input type="hidden" name="csrf" value="{{.CSRF}}">
+<header>
+<nav aria-label="Personalsider / Personalsider"><ul>
+<li><a href="/staff/inbox">Innboks</a></li><li><a href="/staff/tasks">Oppgåver <span class="bm">/ Oppgaver</span></a></li>
+<li><a href="/staff/plan">Vekeplan <span class="bm">/ Ukeplan</span></a></li><li><a href="/staff" aria-current="page">Hjelp frå kioskane</a></li></ul></nav>
+<form method="post" action="/staff/logout"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <span id="staff-name">{{visible .Name}}</span> <button type="submit" id="logout">Logg ut</button></form>
+</header>
+<main id="main" data-live-every="{{.Refresh}}" data-live-said="Sida er oppdatert. / Siden er oppdatert.">
 <h1>Hjelpeførespurnader frå kioskane <span class="bm">/ Hjelpeforespørsler fra kioskene</span></h1>
-<p>Sida oppdaterer seg sjølv kvart {{.Refresh}}. sekund. <span class="bm">Siden oppdaterer seg selv hvert {{.Refresh}}. sekund.</span></p>
+<p>Sida held seg oppdatert av seg sjølv (kvart {{.Refresh}}. sekund). <span class="bm">Siden holder seg oppdatert av seg selv.</span></p>
+<p id="live-status" role="status" aria-live="polite"></p>
+<div id="requests-live" data-live>
 {{if .Requests}}
 <table id="requests">
-<thead><tr><th>Kiosk</th><th>Skjermbilete / skjermbilde</th><th>Venta sidan / ventet siden</th><th></th></tr></thead>
+<thead><tr><th scope="col">Kiosk</th><th scope="col">Skjermbilete / skjermbilde</th><th scope="col">Venta sidan / ventet siden</th><th scope="col"><span class="bm">Handling</span></th></tr></thead>
 <tbody>
 {{range .Requests}}<tr class="request" data-id="{{.Id}}">
 <td class="kiosk">{{visible .KioskName}}</td><td>{{visible .Screen}}</td><td>{{.Since}} ({{.Minutes}} min)</td>
@@ -75,10 +88,12 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <button type="submit">Eg tek meg av det / Jeg tar meg av det</button></form></td></tr>
 {{end}}</tbody></table>
 {{else}}<p class="none" id="none">Ingen ventar på hjelp no. <span class="bm">Ingen venter på hjelp nå.</span></p>{{end}}
+</div>
 <h2>Kioskane <span class="bm">/ Kioskene</span></h2>
+<div id="kiosks-live" data-live>
 {{if .Kiosks}}
 <table id="kiosks">
-<thead><tr><th>Kiosk</th><th>Stad / sted</th><th>Sist sett</th><th>Versjon</th><th>Status</th></tr></thead>
+<thead><tr><th scope="col">Kiosk</th><th scope="col">Stad / sted</th><th scope="col">Sist sett</th><th scope="col">Versjon</th><th scope="col">Status</th></tr></thead>
 <tbody>
 {{range .Kiosks}}<tr class="kiosk-row {{.Class}}">
 <td class="kiosk">{{visible .Name}}</td><td class="location">{{visible .Location}}</td>
@@ -86,6 +101,8 @@ button{font-size:1.1rem;padding:.6rem 1.2rem;background:#1f5fa8;color:#fff;borde
 <td class="version">{{visible .Version}}</td><td class="status">{{.Status}} <span class="bm">/ {{.StatusNB}}</span></td></tr>
 {{end}}</tbody></table>
 {{else}}<p class="none" id="no-kiosks">Ingen kioskar har meldt seg. <span class="bm">Ingen kiosker har meldt seg.</span></p>{{end}}
+</div>
+</main>
 </body></html>
 `))
 

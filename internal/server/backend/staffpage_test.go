@@ -57,7 +57,7 @@ func TestStaffPageHTTP(t *testing.T) {
 		t.Fatalf("GET /staff: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	csrf := csrfOf(t, page)
-	for _, want := range []string{"Kiosk &lt;A&gt;", "Kiosk B – Servicetorget", `http-equiv="refresh"`, a.Id, b.Id} {
+	for _, want := range []string{"Kiosk &lt;A&gt;", "Kiosk B – Servicetorget", `data-live-every="5"`, `/staff/live.js`, a.Id, b.Id} {
 		if !strings.Contains(page, want) {
 			t.Errorf("staff page lacks %q", want)
 		}

@@ -234,8 +234,10 @@ type principal struct {
 	PID      string // the national identity number; "" for a kiosk token
 	ACR      string
 	ClientID string // client_id (RFC 9068) or azp
+	Azp      string
 	JTI      string
 	Expiry   time.Time
+	Scopes   []string // scope (or scp)
 }
 
 // owner is how a kiosk is named on the rows it owns.
@@ -258,11 +260,31 @@ func bearerToken(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
+// ClockSkew is how far the backend's clock may trail an issuer's: a token's nbf and iat may lie this far in
+// the future. exp gets no allowance (the token is refused from its exp on: the kiosk refreshes before it).
+const ClockSkew = 30 * time.Second
+
+// typAccessToken reports whether a JWS header typ names an RFC 9068 access token: at+jwt, or
+// application/at+jwt (RFC 7515 section 4.1.9: the "application/" prefix may be left out; media types are
+// case-insensitive). plainJWT reports "JWT" or no typ at all, which some OPs give their access tokens.
+func typAccessToken(typ string) (at, plainJWT bool) {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	t = strings.TrimPrefix(t, "application/")
+	return t == "at+jwt", t == "" || t == "jwt"
+}
+
 // verifyToken checks a bearer token: a JWT signed by a trusted issuer (the own demo issuer included), for
-// our audience, not expired and not revoked. It never logs the token.
+// our audience, not expired, not before its nbf or iat, with a jti, not revoked (logged out), and for the
+// own issuer typ at+jwt and no longer a lifetime than the own access tokens have. It never logs the token.
 func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *problemError) {
+	return s.verifyTokenRevoked(ctx, raw, true)
+}
+
+// verifyTokenRevoked is verifyToken; checkRevoked false leaves out the look-up of the logout list (for
+// Logout itself, so that a repeat answers as the first).
+func (s *Server) verifyTokenRevoked(ctx context.Context, raw string, checkRevoked bool) (*principal, *problemError) {
 	parsed, err := jwt.ParseSigned(raw, acceptedAlgs)
-	if err != nil {
+	if err != nil || len(parsed.Headers) != 1 {
 		return nil, tokenInvalid()
 	}
 	var unverified jwt.Claims
@@ -287,14 +309,39 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 	if err != nil {
 		return nil, tokenInvalid()
 	}
+	// From here on the token is the issuer's own: the checks of its claims may say what is wrong.
 	if !slices.Contains(idt.Audience, s.cfg.Audience) {
 		return nil, problem(http.StatusUnauthorized, api.WrongAudience, "The access token is for another audience.")
 	}
 	if idt.Expiry.IsZero() {
 		return nil, tokenInvalid()
 	}
-	if !s.now().Before(idt.Expiry) {
+	now := s.now()
+	if !now.Before(idt.Expiry) {
 		return nil, problem(http.StatusUnauthorized, api.TokenExpired, "The access token has expired.")
+	}
+	// go-oidc leaves nbf unchecked with SkipExpiryCheck and iat unchecked always: go-jose checks both (exp
+	// was checked above, without an allowance).
+	var std jwt.Claims
+	if err := idt.Claims(&std); err != nil {
+		return nil, tokenInvalid()
+	}
+	if err := std.ValidateWithLeeway(jwt.Expected{Time: now}, ClockSkew); err != nil {
+		return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token is not valid yet (nbf or iat in the future).")
+	}
+	typ, _ := parsed.Headers[0].ExtraHeaders[jose.HeaderType].(string)
+	at, plain := typAccessToken(typ)
+	if ti.own {
+		// The own issuer signs only at+jwt access tokens (RFC 9068) of AccessTokenTTL; an ID token or a
+		// token of another lifetime is none of them.
+		if !at {
+			return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token is not an at+jwt access token.")
+		}
+		if std.IssuedAt == nil || idt.Expiry.Sub(std.IssuedAt.Time()) > s.cfg.AccessTokenTTL+ClockSkew {
+			return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token's lifetime is longer than this issuer gives.")
+		}
+	} else if !at && !plain {
+		return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The token is not an access token (typ).")
 	}
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
@@ -302,27 +349,72 @@ func (s *Server) verifyToken(ctx context.Context, raw string) (*principal, *prob
 	}
 	str := func(k string) string { v, _ := claims[k].(string); return v }
 	p := &principal{Issuer: idt.Issuer, Own: ti.own, Subject: idt.Subject, PID: str(s.cfg.PIDClaim), ACR: str("acr"),
-		ClientID: str("client_id"), JTI: str("jti"), Expiry: idt.Expiry}
+		ClientID: str("client_id"), Azp: str("azp"), JTI: str("jti"), Expiry: idt.Expiry, Scopes: tokenScopes(claims)}
 	if p.ClientID == "" {
-		p.ClientID = str("azp")
+		p.ClientID = p.Azp
 	}
-	if p.Own {
-		if p.JTI == "" {
-			return nil, tokenInvalid()
-		}
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_jtis WHERE jti = ?`, p.JTI).Scan(&n); err != nil {
+	// Without a jti a token cannot be logged out: it is refused, from every issuer (the broker must put jti
+	// in its access tokens; Keycloak and Zitadel do).
+	if p.JTI == "" {
+		return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token has no jti, so it could not be logged out.")
+	}
+	if checkRevoked {
+		revoked, err := s.isRevoked(ctx, p)
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil, problem(http.StatusRequestTimeout, api.RequestCancelled, "The request was cancelled.")
 			}
-			s.log.Error("revoked jti lookup", "err", err)
+			s.log.Error("revoked token lookup", "err", err)
 			return nil, problem(http.StatusServiceUnavailable, api.Unavailable, "Try again.")
 		}
-		if n > 0 {
-			return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token was revoked.")
+		if revoked {
+			return nil, problem(http.StatusUnauthorized, api.TokenInvalid, "The access token was revoked (logged out).")
 		}
 	}
 	return p, nil
+}
+
+// tokenScopes are the token's scopes: scope as a space-separated string (RFC 9068, RFC 8693) or an array,
+// or scp (an array or string, as some OPs name it).
+func tokenScopes(claims map[string]any) []string {
+	var out []string
+	for _, k := range []string{"scope", "scp"} {
+		switch v := claims[k].(type) {
+		case string:
+			out = append(out, strings.Fields(v)...)
+		case []any:
+			for _, e := range v {
+				if s, ok := e.(string); ok {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isRevoked reports whether the token p names is on the logout list (revoked_tokens, shared by the replicas).
+// An own token also matches a row from before migration 00006 (an empty issuer).
+func (s *Server) isRevoked(ctx context.Context, p *principal) (bool, error) {
+	legacy := p.Issuer
+	if p.Own {
+		legacy = ""
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_tokens WHERE issuer IN (?, ?) AND jti = ?`, p.Issuer, legacy, p.JTI).Scan(&n)
+	return n > 0, err
+}
+
+// recordRevoked puts a token (issuer, jti) on the logout list until its exp, and drops the rows whose exp has
+// passed (an hour ago: clocks of replicas differ a little). A token already on it stays as it was.
+func (s *Server) recordRevoked(ctx context.Context, issuer, jti string, exp time.Time) error {
+	now := s.now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO revoked_tokens (issuer, jti, expires_at, revoked_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (issuer, jti) DO NOTHING`, issuer, jti, ms(exp), ms(now))
+	if err == nil {
+		_, _ = s.db.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires_at < ?`, ms(now.Add(-time.Hour)))
+	}
+	return err
 }
 
 // insufficientAuth is the RFC 9470 answer to a login below the required level.
@@ -333,8 +425,8 @@ func (s *Server) insufficientAuth(w http.ResponseWriter, r *http.Request) {
 		"Log in with BankID or another high-level eID ("+strings.Join(s.cfg.ACR, ", ")+")."))
 }
 
-// revokeAccessToken records the jti of an own-issuer access token as revoked. Anything else is ignored
-// (RFC 7009: the answer is 200 either way).
+// revokeAccessToken puts an own-issuer access token on the logout list (recordRevoked, the list POST
+// /v1/logout uses). Anything else is ignored (RFC 7009: the answer is 200 either way).
 func (s *Server) revokeAccessToken(ctx context.Context, raw string) error {
 	if s.key == nil {
 		return nil
@@ -351,12 +443,7 @@ func (s *Server) revokeAccessToken(ctx context.Context, raw string) error {
 	if c.Expiry != nil {
 		exp = c.Expiry.Time()
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO revoked_jtis (jti, expires_at, revoked_at) VALUES (?, ?, ?)
-		ON CONFLICT (jti) DO NOTHING`, c.ID, ms(exp), ms(s.now()))
-	if err == nil {
-		_, _ = s.db.ExecContext(ctx, `DELETE FROM revoked_jtis WHERE expires_at < ?`, ms(s.now().Add(-time.Hour)))
-	}
-	return err
+	return s.recordRevoked(ctx, c.Issuer, c.ID, exp)
 }
 
 // jwksHandler serves the demo authorization server's public key (jwks_uri).

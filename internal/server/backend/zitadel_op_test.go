@@ -61,9 +61,11 @@ func (s *personaStorage) ClientCredentialsTokenRequest(_ context.Context, client
 	return &oidc.JWTTokenRequest{Subject: p.sub, Audience: p.aud, Scopes: scopes}, nil
 }
 
-func (s *personaStorage) GetPrivateClaimsFromScopes(_ context.Context, _, clientID string, _ []string) (map[string]any, error) {
+// GetPrivateClaimsFromScopes gives the persona's pid and acr, and the granted scopes as RFC 9068's scope
+// claim (zitadel's op leaves scope out of a client-credentials JWT; Keycloak and the kiosk's own check need it).
+func (s *personaStorage) GetPrivateClaimsFromScopes(_ context.Context, _, clientID string, scopes []string) (map[string]any, error) {
 	p := s.personas[clientID]
-	claims := map[string]any{}
+	claims := map[string]any{"scope": strings.Join(scopes, " ")}
 	if p.pid != "" {
 		claims["pid"] = p.pid
 	}
@@ -94,11 +96,15 @@ func startZitadelOP(t *testing.T, personas map[string]opPersona) string {
 	return issuer
 }
 
-// opToken gets clientID's access token from the OP with the client credentials grant (client_secret_basic).
-func opToken(t *testing.T, issuer, clientID string) string {
+// opToken gets clientID's access token from the OP with the client credentials grant (client_secret_basic),
+// for the scopes (default openid).
+func opToken(t *testing.T, issuer, clientID string, scopes ...string) string {
 	t.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"openid"}
+	}
 	cc := clientcredentials.Config{ClientID: clientID, ClientSecret: opSecret(clientID), TokenURL: issuer + "/oauth/token",
-		Scopes: []string{"openid"}, AuthStyle: oauth2.AuthStyleInHeader}
+		Scopes: scopes, AuthStyle: oauth2.AuthStyleInHeader}
 	tok, err := cc.Token(context.Background())
 	if err != nil {
 		t.Fatalf("OP token for %s: %v", clientID, err)
@@ -129,6 +135,7 @@ func TestResourceServerWithZitadelOP(t *testing.T) {
 	e := backendtest.New(t, backendtest.WithClock(clk), backendtest.WithConfig(func(c *backend.Config) {
 		c.TrustIssuers = []string{trusted}
 		c.Audience = aud
+		c.KioskClients = append(c.KioskClients, backend.KioskClient{ClientID: "kiosk-1", Issuer: trusted})
 	}))
 	high := opToken(t, trusted, "ingrid-high")
 	tests := []struct {
@@ -167,8 +174,9 @@ func TestResourceServerWithZitadelOP(t *testing.T) {
 			t.Logf("%-36s → %d %s", tt.name, tt.status, tt.code)
 		})
 	}
-	// The OP's kiosk client (client_id, no pid) makes and reads its help request.
-	kiosk := opToken(t, trusted, "kiosk-1")
+	// The OP's kiosk client (registered for this issuer; client_id and sub kiosk-1, scope kiosk, no pid) makes
+	// and reads its help request.
+	kiosk := opToken(t, trusted, "kiosk-1", "openid", backend.KioskScope)
 	res, b := e.Do(t, http.MethodPost, "/v1/kiosk/help-requests", kiosk, api.NewHelpRequest{KioskName: "Servicetorget", Screen: "welcome"})
 	wantStatus(t, res, b, http.StatusCreated)
 	hr := decode[api.HelpRequest](t, b)

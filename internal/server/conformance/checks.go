@@ -33,7 +33,34 @@ func (r *runner) all(ctx context.Context) {
 	r.checkThreadPaging(ctx, w)
 	r.checkMessagePaging(ctx, w)
 	r.checkRules(ctx, w)
+	r.checkLogout(ctx)
 	r.summary()
+}
+
+// checkLogout logs out the first person's token (POST /v1/logout) and checks that the backend refuses it
+// from then on. It runs last: the token is dead afterwards (a static token in the config too).
+func (r *runner) checkLogout(ctx context.Context) {
+	var p Person
+	var tok string
+	for _, q := range r.cfg.Persons {
+		if tok = r.tokens[q.Name]; tok != "" {
+			p = q
+			break
+		}
+	}
+	r.check(fmt.Sprintf("logout: after POST /v1/logout %s's token → 401 token_invalid", p.Name), func(c *C) {
+		if tok == "" {
+			c.Skipf("no person's token")
+		}
+		wantStatus(c, r.do(ctx, c, http.MethodGet, "/v1/me", tok, nil), "", http.StatusOK)
+		if !wantStatus(c, r.do(ctx, c, http.MethodPost, "/v1/logout", tok, nil), "", http.StatusNoContent) {
+			return
+		}
+		wantStatus(c, r.do(ctx, c, http.MethodGet, "/v1/me", tok, nil), string(api.TokenInvalid), http.StatusUnauthorized)
+		wantStatus(c, r.do(ctx, c, http.MethodGet, personPath(p.ID, "overview"), tok, nil), string(api.TokenInvalid), http.StatusUnauthorized)
+		// A repeat (the kiosk retrying after a lost answer) is no error.
+		wantStatus(c, r.do(ctx, c, http.MethodPost, "/v1/logout", tok, nil), "", http.StatusNoContent)
+	})
 }
 
 func (r *runner) checkBasics(ctx context.Context) {
@@ -568,5 +595,65 @@ func (r *runner) checkRules(ctx context.Context, name string) {
 			c.Errorf("the reply date %s is not a working day after %s", due.Format(time.DateOnly), m.SentAt.Format(time.RFC3339))
 		}
 		c.Notef("sent %s: the kiosk promises an answer by the end of %s", m.SentAt.Format(time.RFC3339), due.Format("Monday 2006-01-02"))
+	})
+	r.check("fields: a thread waiting for the service has replyDue, the next working day after the oldest unanswered message", func(c *C) {
+		if wr.threadID == "" {
+			c.Skipf("no thread was written")
+		}
+		var t api.Thread
+		r.get(ctx, c, personPath(p.ID, "threads", wr.threadID), tok, &t)
+		var oldest *api.Message
+		for i := len(t.Messages) - 1; i >= 0 && t.Messages[i].Author == api.AuthorKindCitizen; i-- {
+			oldest = &t.Messages[i]
+		}
+		if oldest == nil {
+			c.Skipf("the service has answered the kit's thread")
+		}
+		want := workdays.ReplyDue(oldest.SentAt).Format(time.DateOnly)
+		switch {
+		case t.ReplyDue == nil:
+			c.Errorf("thread %s waits for the service (last message the citizen's) but has no replyDue", t.Id)
+		case t.ReplyDue.String() != want:
+			c.Errorf("thread %s: replyDue %s, want %s (the next working day after %s)", t.Id, t.ReplyDue, want, oldest.SentAt.Format(time.RFC3339))
+		default:
+			c.Notef("thread %s: replyDue %s", t.Id, t.ReplyDue)
+		}
+		for _, ts := range r.walkThreads(ctx, c, p.ID, tok, 100) {
+			if ts.Id == t.Id && (ts.ReplyDue == nil || ts.ReplyDue.String() != want) {
+				c.Errorf("the thread list's %s: replyDue %v, want %s", ts.Id, ts.ReplyDue, want)
+			}
+		}
+	})
+	r.check("fields: staffName only on booked or fulfilled visits, cancelledBy only on cancelled ones, cancellationReason only when the service cancelled", func(c *C) {
+		if name == "" {
+			c.Skipf("no person with relation own")
+		}
+		var list []api.Appointment
+		r.get(ctx, c, personPath(p.ID, "appointments")+"?"+dateRange(r.today().AddDate(0, 0, -60), r.today().AddDate(0, 0, 60)), tok, &list)
+		named, cancelled := 0, 0
+		for _, a := range list {
+			if a.StaffName != nil {
+				named++
+				if a.Status != api.Booked && a.Status != api.Fulfilled {
+					c.Errorf("appointment %s (%s) names the employee", a.Id, a.Status)
+				}
+				if *a.StaffName == "" {
+					c.Errorf("appointment %s: an empty staffName (absent when not assigned)", a.Id)
+				}
+			}
+			if a.CancelledBy != nil {
+				cancelled++
+				if a.Status != api.Cancelled {
+					c.Errorf("appointment %s (%s) has cancelledBy", a.Id, a.Status)
+				}
+				if !a.CancelledBy.Valid() {
+					c.Errorf("appointment %s: cancelledBy %q", a.Id, *a.CancelledBy)
+				}
+			}
+			if a.CancellationReason != nil && (a.CancelledBy == nil || *a.CancelledBy != api.AppointmentCancelledByService) {
+				c.Errorf("appointment %s: a cancellationReason without cancelledBy service", a.Id)
+			}
+		}
+		c.Notef("%d visits, %d with the employee's name, %d saying who cancelled", len(list), named, cancelled)
 	})
 }

@@ -203,3 +203,30 @@ func TestOffContractBackendFails(t *testing.T) {
 		t.Errorf("the missing unreadCount is not reported: %s", cs[0].Detail)
 	}
 }
+
+// A backend that answers 204 to POST /v1/logout but keeps serving the token fails the logout check, and only
+// that one.
+func TestLogoutIgnoredFails(t *testing.T) {
+	clk := backendtest.NewClock(wednesday)
+	e := backendtest.New(t, backendtest.WithClock(clk))
+	u, _ := url.Parse(e.URL)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	deaf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/logout" {
+			w.WriteHeader(http.StatusNoContent) // "logged out", and nothing recorded
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(deaf.Close)
+	rep := run(t, e, clk, deaf.URL)
+	var failed []string
+	for _, c := range rep.Checks {
+		if c.Status == conformance.Fail {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) != 1 || !strings.HasPrefix(failed[0], "logout:") {
+		t.Fatalf("failed checks %q, want only the logout check", failed)
+	}
+}

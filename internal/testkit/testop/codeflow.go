@@ -25,6 +25,8 @@ import (
 // The token endpoint exchanges the code (op checks the verifier against the S256 challenge, the client and
 // the redirect URI); the ID token carries nonce and acr, the access token is the JWT the device flow gives.
 // testop keeps no login session: every authorization request shows the login page (as prompt=login asks).
+// As OpenID Connect Core 11 says, offline_access is dropped from a request whose prompt lacks consent (no
+// refresh token then); with consent, the login page stands for the consent page too.
 
 const loginPath = "/login"
 
@@ -125,8 +127,14 @@ func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ st
 	if !slices.Contains(aud, req.ClientID) {
 		aud = append(aud, req.ClientID)
 	}
+	scopes := slices.Clone(req.Scopes)
+	if !slices.Contains(req.Prompt, oidc.PromptConsent) {
+		// OpenID Connect Core 11: offline_access is ignored unless prompt contains consent (the login page
+		// then stands for the consent as well): no refresh token.
+		scopes = slices.DeleteFunc(scopes, func(s string) bool { return s == oidc.ScopeOfflineAccess })
+	}
 	e := &authEntry{id: rand.Text(), clientID: req.ClientID, redirectURI: req.RedirectURI, state: req.State,
-		nonce: req.Nonce, scopes: slices.Clone(req.Scopes), audience: aud, responseType: req.ResponseType,
+		nonce: req.Nonce, scopes: scopes, audience: aud, responseType: req.ResponseType,
 		responseMode: req.ResponseMode, tamper: s.tamper, created: time.Now(),
 		challenge: &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: req.CodeChallengeMethod}}
 	s.auths[e.id] = e

@@ -75,13 +75,17 @@ func TestCodeFlowPKCE(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// OpenID Connect Core 11: offline_access gives a refresh token only with prompt=consent; the native
+	// client asks without, the confidential one with.
+	prompts := map[string][]string{native.ID: {"login"}, conf.ID: {"login", "consent"}}
 	for _, c := range []testop.Client{native, conf} {
 		t.Run(c.ID, func(t *testing.T) {
+			prompt := prompts[c.ID]
 			redirect := "http://127.0.0.1:43117/helsekiosk/callback" // any port: RFC 8252 7.3
 			cfg := codeConfig(op, c, redirect)
 			verifier := oauth2.GenerateVerifier()
 			u := cfg.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n-1"),
-				oauth2.SetAuthURLParam("acr_values", testop.ACRHigh), oauth2.SetAuthURLParam("prompt", "login"))
+				oauth2.SetAuthURLParam("acr_values", testop.ACRHigh), oauth2.SetAuthURLParam("prompt", strings.Join(prompt, " ")))
 			final, status, body := browse(t, ctx, u, redirect, "user", ingrid.Username)
 			if final == nil {
 				t.Fatalf("no redirect: %d %s", status, body)
@@ -91,7 +95,7 @@ func TestCodeFlowPKCE(t *testing.T) {
 			}
 			seen := op.AuthRequests()
 			last := seen[len(seen)-1]
-			if last.CodeChallengeMethod != "S256" || !slices.Equal(last.Prompt, []string{"login"}) ||
+			if last.CodeChallengeMethod != "S256" || !slices.Equal(last.Prompt, prompt) ||
 				!slices.Equal(last.ACRValues, []string{testop.ACRHigh}) || last.Nonce != "n-1" {
 				t.Errorf("auth request %+v", last)
 			}
@@ -123,8 +127,8 @@ func TestCodeFlowPKCE(t *testing.T) {
 			if err != nil || claims["pid"] != ingrid.PID || claims["acr"] != testop.ACRHigh {
 				t.Errorf("access token %v %v", claims, err)
 			}
-			if tok.RefreshToken == "" {
-				t.Error("no refresh token for offline_access")
+			if consent := slices.Contains(prompt, "consent"); (tok.RefreshToken != "") != consent {
+				t.Errorf("prompt %q with offline_access: refresh token given %v, want %v", prompt, tok.RefreshToken != "", consent)
 			}
 		})
 	}

@@ -43,6 +43,7 @@ type options struct {
 	store        string
 	allowBadReq  bool
 	allowUnavail bool
+	staff        bool
 }
 
 // Option changes how New sets up the backend.
@@ -89,6 +90,10 @@ func WithClock(c *Clock) Option { return WithNow(c.Now) }
 
 // WithoutDemo starts with an empty database.
 func WithoutDemo() Option { return func(o *options) { o.cfg.Demo = false } }
+
+// WithStaffPages serves the staff pages (/staff…, and the demo staff IdP under /demo-staff-idp) beside the
+// API, as helsekiosk-backend does; they are outside the contract, so only the API is validated.
+func WithStaffPages() Option { return func(o *options) { o.staff = true } }
 
 // AllowInvalidRequests stops reporting requests that break the contract (for tests that send bad
 // input on purpose). Responses are still validated.
@@ -169,6 +174,16 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	e := &Env{Server: srv, t: t, allowBadReq: o.allowBadReq, allowUnavail: o.allowUnavail, contract: v}
 	hs.Config.Handler = e.validating(srv.Handler())
+	if o.staff {
+		api, staff := hs.Config.Handler, srv.HandlerWithStaff()
+		hs.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p := r.URL.Path; p == "/staff" || strings.HasPrefix(p, "/staff/") || strings.HasPrefix(p, "/demo-staff-idp/") {
+				staff.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
 	hs.Start()
 	e.URL = hs.URL
 	e.Client = hs.Client()
