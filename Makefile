@@ -1,6 +1,6 @@
 # Helsekiosk - build, run and test. `make help` lists the targets.
 #
-# Every Go command uses the build tag migrated_fynedo (FyneApp.toml: [Migrations] fyneDo = true).
+# Every Go command uses the build tag migrated_fynedo (FyneApp.toml: [Migrations] fyneDo = true); make adds no_emoji (TAGS, below).
 # The kiosk binary needs cgo (Fyne's OpenGL/GLFW driver); scripts/deps.sh installs the system packages.
 
 SHELL := /bin/bash
@@ -8,7 +8,10 @@ export LANG := C.UTF-8
 export CGO_ENABLED := 1
 
 GO       ?= go
-TAGS     := migrated_fynedo
+# no_emoji: Fyne's bundled emoji font (4 MiB, parsed again for every text style: 9 MiB of heap on the
+# welcome screen) is left out; emoji come from the system's Noto Color Emoji (fonts-noto-color-emoji,
+# scripts/deps.sh and the package's Depends), loaded only when a text has one. docs/startup.md.
+TAGS     := migrated_fynedo,no_emoji
 ARGS     ?=
 # make screenshot: ../shared/tools/screenshot OUT.png [-w S] [-s WxH] -- COMMAND...
 SCREENSHOT_TOOL ?= ../shared/tools/screenshot
@@ -123,7 +126,7 @@ LOADED_RUNS ?= 3
 test-loaded: deps ## make test LOADED_RUNS times (default 3) beside stress-ng --cpu 2, then the X and browser packages with -race -count=2
 	RUNS=$(LOADED_RUNS) bash scripts/loaded-test.sh
 
-startup: deps ## measure launch-to-first-paint and memory (PSS) under Xvfb (scripts/startup.sh)
+startup: deps ## launch-to-first-paint and memory (PSS) under Xvfb, beside Chromium --kiosk (scripts/startup.sh)
 	$(GO) build -tags $(TAGS) -o bin/helsekiosk ./cmd/helsekiosk
 	bash scripts/startup.sh bin/helsekiosk
 

@@ -9,6 +9,8 @@
 #   espeak-ng                       - read aloud (internal/kiosk/speech; Norwegian voice "nb")
 #   alsa-utils                      - aplay: speech and the guidance tone to a configured ALSA device
 #                                     (speech_device, a headset socket) and the tone on the default output
+#   fonts-noto-color-emoji          - emoji in messages: the kiosk is built with -tags no_emoji (Fyne's own
+#                                     emoji font left out, docs/startup.md) and takes them from this font
 #   sox (only with --test)          - the speech smoke test checks the kiosk's WAV files (sox FILE -n stat);
 #                                     by hand: soxi, sox --i
 #   chromium (only with --test)     - headless browser for the backend's staff page test, and the login on
@@ -30,7 +32,7 @@
 set -euo pipefail
 export LANG=C.UTF-8
 
-packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng alsa-utils)
+packages=(gcc libc6-dev pkg-config libgl1-mesa-dev xorg-dev libxss-dev xvfb xdotool imagemagick espeak-ng alsa-utils fonts-noto-color-emoji)
 [[ ${1:-} == --test ]] && packages+=(sox chromium x11-xkb-utils lintian debootstrap nodejs npm postgresql cage xwayland grim x11-utils wtype gdb)
 
 missing=()

@@ -37,7 +37,7 @@ bin=${1:-bin/helsekiosk}
 mkdir -p "$(dirname "$out_file")"
 if [[ ! -x $bin ]]; then
   echo "idle-cost: building $bin" >&2
-  go build -tags migrated_fynedo -o "$bin" ./cmd/helsekiosk
+  go build -tags migrated_fynedo,no_emoji -o "$bin" ./cmd/helsekiosk
 fi
 for t in cage Xwayland Xvfb chromium; do
   command -v $t >/dev/null || { echo "idle-cost: $t missing (scripts/deps.sh --test)" >&2; exit 2; }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
@@ -29,19 +30,23 @@ type Setup struct {
 	Fixed   map[string]bool
 	Speaker *speech.Speaker // never nil; not Available without espeak-ng
 
-	closers []func() error
+	closers   []func() error
+	demo      func() // serves the demo backend until Close; nil with an API
+	demoOnce  sync.Once
+	demoReady chan struct{}
 }
 
 // Prepare reads the configuration from args and getenv, opens the local store in the configuration
-// directory and reads again with what staff saved as a layer. Without an API it starts the demo backend
-// in the background: the port is taken now, so the URL is known, and requests wait in the listen queue
-// until it serves, while the welcome screen is painted. Notes for the operator go to logw.
+// directory and reads again with what staff saved as a layer. Without an API it takes a loopback port for
+// the demo backend, so the URL is known at once; the backend itself starts with StartDemo (the kiosk
+// program: once the welcome screen is painted, so that the two do not share the CPU), and requests wait in
+// the listen queue until it serves. Notes for the operator go to logw.
 func Prepare(args []string, getenv func(string) string, logw io.Writer) (*Setup, error) {
 	cfg, fixed, err := config.LoadWith(args, getenv, nil)
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Config: cfg, Fixed: fixed}
+	s := &Setup{Config: cfg, Fixed: fixed, demoReady: make(chan struct{})}
 	st, err := store.Open(cfg.Dir)
 	switch {
 	case err != nil && cfg.Kiosk:
@@ -84,11 +89,27 @@ func Prepare(args []string, getenv func(string) string, logw io.Writer) (*Setup,
 		if registerDemoKiosk(&bcfg, s.Config.ClientID, secret, s.Config.KioskName, s.Config.Location) {
 			s.Config.ClientSecret = config.Secret(secret)
 		}
-		go serveDemo(hs, ln, bcfg, logw)
+		s.demo = func() { serveDemo(hs, ln, bcfg, logw, s.demoReady) }
 		s.Config.API, s.Config.Demo = "http://"+ln.Addr().String(), true
 	}
 	return s, nil
 }
+
+// StartDemo starts the in-process demo backend in the background, once; without one (an API was
+// configured) it does nothing. DemoReady tells when it has started.
+func (s *Setup) StartDemo() {
+	s.demoOnce.Do(func() {
+		if s.demo == nil {
+			close(s.demoReady)
+			return
+		}
+		go s.demo()
+	})
+}
+
+// DemoReady is closed once StartDemo has set up the demo backend (its data seeded, serving or failed), or
+// at once by StartDemo when there is none.
+func (s *Setup) DemoReady() <-chan struct{} { return s.demoReady }
 
 // newSpeaker is the speaker for cfg: its rate, volume and ALSA device, or – with the test-only
 // --speech-to-wav DIR – writing every utterance and tone to numbered WAV files in DIR (made if missing)
@@ -115,18 +136,20 @@ func (s *Setup) Close() {
 }
 
 // serveDemo runs the reference backend with demo data (and its /staff page) with hs on ln until hs is
-// closed.
-func serveDemo(hs *http.Server, ln net.Listener, cfg backend.Config, logw io.Writer) {
+// closed; ready is closed once the backend is set up (or has failed).
+func serveDemo(hs *http.Server, ln net.Listener, cfg backend.Config, logw io.Writer, ready chan<- struct{}) {
 	srv, err := backend.New(cfg)
 	if err != nil {
 		fmt.Fprintln(logw, "helsekiosk: demo backend:", err)
 		ln.Close()
+		close(ready)
 		return
 	}
 	defer srv.Close()
 	fmt.Fprintf(logw, "helsekiosk: demo backend on http://%s (staff pages: http://%s/staff/inbox; the demo staff login is one click as %s (planner), %s (heimesjukepleie) or %s (praktisk bistand))\n",
 		ln.Addr(), ln.Addr(), backend.DemoStaffUser, backend.DemoNurseUser, backend.DemoAssistantUser)
 	hs.Handler = srv.HandlerWithStaff()
+	close(ready)
 	_ = hs.Serve(ln)
 }
 

@@ -11,14 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/client"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-// TestPrepareStartsTheDemoBackend: with no API the kiosk gets a loopback URL at once, and the demo
-// backend answers on it soon after.
+// TestPrepareStartsTheDemoBackend: with no API the kiosk gets a loopback URL at once; a request sent
+// before StartDemo waits in the listen queue and is answered by the demo backend once it has started.
 func TestPrepareStartsTheDemoBackend(t *testing.T) {
 	dir := t.TempDir()
 	var log strings.Builder
@@ -36,9 +37,21 @@ func TestPrepareStartsTheDemoBackend(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	h, err := c.Health(ctx)
-	if err != nil || h.Demo == nil || !*h.Demo {
-		t.Fatalf("health = %+v, %v", h, err)
+	type answer struct {
+		h   *api.Health
+		err error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		h, err := c.Health(ctx)
+		answered <- answer{h, err}
+	}()
+	s.StartDemo()
+	s.StartDemo() // once only
+	<-s.DemoReady()
+	a := <-answered
+	if a.err != nil || a.h.Demo == nil || !*a.h.Demo {
+		t.Fatalf("health = %+v, %v", a.h, a.err)
 	}
 	s.Close()
 	if _, err := http.Get(s.Config.API + "/v1/health"); err == nil {
@@ -57,6 +70,8 @@ func TestPrepareWithAPI(t *testing.T) {
 	if s.Config.Demo || s.Config.API != "https://helse.example.no" {
 		t.Fatalf("config = %+v", s.Config)
 	}
+	s.StartDemo() // no demo backend: DemoReady is closed at once
+	<-s.DemoReady()
 	if _, err := filepath.Glob(filepath.Join(dir, "*")); err != nil {
 		t.Fatal(err)
 	}

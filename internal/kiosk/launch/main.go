@@ -46,6 +46,7 @@ func Main(args []string, newApp func() fyne.App) int {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
 		return 1
 	}
+	tuneGC(os.Getenv)
 	s, err := Prepare(args, os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
@@ -76,7 +77,10 @@ func Main(args []string, newApp func() fyne.App) int {
 		opts = append(opts, ui.WithHandover(func() { link.HandOver(supervise.HandoverWait()) }))
 	}
 	a := newApp()
-	a.Lifecycle().SetOnStarted(func() { go fyne.Do(link.Ready) }) // after the window is shown and the loop runs
+	a.Lifecycle().SetOnStarted(func() { // after the window is shown (its first frame drawn) and the loop runs
+		go fyne.Do(link.Ready)
+		go afterFirstPaint(s)
+	})
 	k, err := ui.New(a, s.Config, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helsekiosk:", err)
