@@ -75,7 +75,7 @@ func (s *browserLogin) widgets(msg string) fyne.CanvasObject {
 		s.status,
 		layout.NewSpacer(),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), cancel)))
-	return container.NewVScroll(body)
+	return k.scrolled(body)
 }
 
 // start runs the login in the background: the loopback login, the browser on its URL, the wait, and the

@@ -120,7 +120,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		container.NewBorder(nil, nil, fieldLabel(k.tr("MsgComposeBody")), s.textCount), s.text,
 	)
 	bottom := container.NewVBox(s.editErr, container.NewHBox(back, layout.NewSpacer(), s.readBack))
-	return container.NewBorder(heading(k.tr("MsgComposeHeading")), bottom, nil, nil, container.NewVScroll(form))
+	return container.NewBorder(heading(k.tr("MsgComposeHeading")), bottom, nil, nil, k.scrolled(form))
 }
 
 func fieldLabel(text string) *widget.Label {
@@ -251,7 +251,7 @@ func (s *compose) review() {
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.sendErr),
 		container.NewHBox(s.edit, layout.NewSpacer(), s.sendState, s.send))
 	s.body.Objects = []fyne.CanvasObject{
-		container.NewBorder(heading(k.tr("MsgReviewHeading")), bottom, nil, nil, container.NewVScroll(card)),
+		container.NewBorder(heading(k.tr("MsgReviewHeading")), bottom, nil, nil, k.scrolled(card)),
 	}
 	s.body.Refresh()
 }

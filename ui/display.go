@@ -228,7 +228,7 @@ func (k *Kiosk) showDisplayPanel() {
 	if h <= 0 {
 		h = full
 	}
-	content := container.NewStack(card, container.New(pad, readingBorder(nil, closeRow, container.NewVScroll(box))))
+	content := container.NewStack(card, container.New(pad, readingBorder(nil, closeRow, k.scrolled(box))))
 	w := float32(760) * k.disp.size.Scale()
 	if w > windowSize.Width-80 {
 		w = windowSize.Width - 80

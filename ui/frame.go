@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -29,6 +31,7 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 		top.Add(k.topBar())
 		top.Add(widget.NewSeparator())
 	}
+	top.Add(k.helpNote())      // «Ein tilsett kjem til deg.», large, above the content
 	bottom := k.keyboardSlot() // hidden until a text field has the focus: takes no room (nor padding) till then
 	if k.sess == nil {
 		// Before login the "Aa" choice and "Be om hjelp" share a bar at the bottom (after login: the top bar).
@@ -43,24 +46,175 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 }
 
 func (k *Kiosk) topBar() fyne.CanvasObject {
-	name := widget.NewLabel("Helsekiosk")
-	name.TextStyle = fyne.TextStyle{Bold: true}
-	var who fyne.CanvasObject
-	if me := k.sess.me; me != nil {
-		l := widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
-		l.Truncation = fyne.TextTruncateEllipsis                           // gives way to the buttons at large text sizes
-		who = container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer()) // centred on the buttons' height
-	}
-	right := container.NewHBox(k.helpSlot(), k.displayButton())
-	if k.cur.kind() != kindHome && k.sess.person != nil {
-		right.Add(widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
-	}
-	right.Add(widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
-	var left fyne.CanvasObject = container.NewVBox(layout.NewSpacer(), name, layout.NewSpacer())
+	var left fyne.CanvasObject
 	if k.guiding() { // in the name's place: the bar is no wider with it
-		left = container.NewVBox(layout.NewSpacer(), k.guideMarker(k.tr("GuideOnShort")), layout.NewSpacer())
+		left = k.guideMarker(k.tr("GuideOnShort"))
+	} else {
+		name := widget.NewLabel("Helsekiosk")
+		name.TextStyle = fyne.TextStyle{Bold: true}
+		left = name
 	}
-	return container.New(layout.NewCustomPaddedLayout(4, 4, 24, 24), container.NewBorder(nil, nil, left, right, who))
+	var who fyne.CanvasObject = container.NewHBox()
+	if me := k.sess.me; me != nil {
+		// Never cut: the bar gives it the room and moves the other buttons to a row below.
+		who = widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
+	}
+	objs := []fyne.CanvasObject{left, who, k.helpSlot(), k.displayButton()}
+	if k.cur.kind() != kindHome && k.sess.person != nil {
+		objs = append(objs, widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
+	}
+	objs = append(objs, widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
+	const padX = 24
+	bar := container.New(&topBarLayout{width: func() float32 { return k.win.Canvas().Size().Width - 2*padX }}, objs...)
+	return container.New(layout.NewCustomPaddedLayout(4, 4, padX, padX), bar)
+}
+
+// topBarLayout lays the top bar out: objects are the brand (or the guidance marker), whom the citizen is
+// logged in as, the buttons, and «Logg ut» last. In one row when it fits the window's width (width); when it
+// does not, «Logg ut» keeps the first row with the name, and the brand and the other buttons flow onto the
+// rows below, right-aligned. No control is pushed off the screen and the name is never cut, at any text size.
+type topBarLayout struct {
+	width func() float32
+}
+
+// rows places the objects at width w: each row's objects and the row's height.
+func (l *topBarLayout) rows(objs []fyne.CanvasObject, w float32) (rows [][]fyne.CanvasObject) {
+	gap := theme.Padding()
+	var vis []fyne.CanvasObject
+	for _, o := range objs {
+		if o.Visible() {
+			vis = append(vis, o)
+		}
+	}
+	if len(vis) < 3 {
+		return [][]fyne.CanvasObject{vis}
+	}
+	fits := func(objs []fyne.CanvasObject) bool {
+		total := -gap
+		for _, o := range objs {
+			total += o.MinSize().Width + gap
+		}
+		return total <= w
+	}
+	if fits(vis) {
+		return [][]fyne.CanvasObject{vis}
+	}
+	// Without the brand (the marker of speech guidance stays), in one row when that fits.
+	brand := vis[0]
+	if _, plain := brand.(*widget.Label); plain {
+		brand.Resize(fyne.Size{}) // not shown: no room
+		brand.Move(fyne.NewPos(-1, -1))
+		vis = vis[1:]
+		if fits(vis) {
+			return [][]fyne.CanvasObject{vis}
+		}
+		vis = append([]fyne.CanvasObject{nil}, vis...)
+	}
+	who, logout := vis[1], vis[len(vis)-1]
+	rows = append(rows, []fyne.CanvasObject{who, logout})
+	var row []fyne.CanvasObject
+	used := float32(0)
+	rest := vis[2 : len(vis)-1]
+	if vis[0] != nil {
+		rest = append([]fyne.CanvasObject{vis[0]}, rest...)
+	}
+	for _, o := range rest {
+		ow := o.MinSize().Width
+		if len(row) > 0 && used+gap+ow > w {
+			rows = append(rows, row)
+			row, used = nil, 0
+		}
+		if len(row) > 0 {
+			used += gap
+		}
+		row = append(row, o)
+		used += ow
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func rowHeight(row []fyne.CanvasObject) float32 {
+	h := float32(0)
+	for _, o := range row {
+		h = max(h, o.MinSize().Height)
+	}
+	return h
+}
+
+func (l *topBarLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	gap := theme.Padding()
+	minW := float32(0)
+	for _, o := range objs {
+		if o.Visible() {
+			minW = max(minW, o.MinSize().Width)
+		}
+	}
+	if len(objs) >= 2 && objs[1].Visible() {
+		minW = max(minW, objs[1].MinSize().Width+gap+objs[len(objs)-1].MinSize().Width)
+	}
+	h := float32(0)
+	rows := l.rows(objs, max(l.width(), minW))
+	for i, r := range rows {
+		if i > 0 {
+			h += gap
+		}
+		h += rowHeight(r)
+	}
+	return fyne.NewSize(minW, h)
+}
+
+func (l *topBarLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	gap := theme.Padding()
+	rows := l.rows(objs, size.Width)
+	y := float32(0)
+	for i, r := range rows {
+		rh := rowHeight(r)
+		place := func(o fyne.CanvasObject, x, w float32) {
+			oh := o.MinSize().Height
+			o.Resize(fyne.NewSize(w, oh))
+			o.Move(fyne.NewPos(x, y+(rh-oh)/2))
+		}
+		// From the right: the buttons at their least width; in the first row the name takes what is left.
+		x := size.Width
+		last := 0 // the objects at the left: the brand (when it has room) and the name, in the first row
+		if i == 0 && len(objs) > 1 {
+			if at := slices.Index(r, objs[1]); at >= 0 {
+				last = at + 1
+			}
+		}
+		for j := len(r) - 1; j >= last; j-- {
+			w := r[j].MinSize().Width
+			x -= w
+			place(r[j], x, w)
+			x -= gap
+		}
+		lx := float32(0)
+		for j := 0; j < last; j++ {
+			w := r[j].MinSize().Width
+			if j == last-1 {
+				w = max(w, x-lx)
+			}
+			place(r[j], lx, w)
+			lx += w + gap
+		}
+		y += rh + gap
+	}
+}
+
+// vscroll is a vertical scroll of content, with the cue that says while more lies below («Meir nedanfor»):
+// every screen's scroll has one (the layout rule, TestLayout). The second value is what the screen lays out.
+func (k *Kiosk) vscroll(content fyne.CanvasObject) (*container.Scroll, fyne.CanvasObject) {
+	s := container.NewVScroll(content)
+	return s, widgets.NewScrollCue(s, k.tr("ScrollMore"))
+}
+
+// scrolled is vscroll for a screen that needs only what it lays out.
+func (k *Kiosk) scrolled(content fyne.CanvasObject) fyne.CanvasObject {
+	_, o := k.vscroll(content)
+	return o
 }
 
 // heading returns a large bold title label.

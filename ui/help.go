@@ -15,7 +15,7 @@ func newHelp(k *Kiosk) *help { return &help{k: k} }
 func (s *help) buildUI() fyne.CanvasObject {
 	k := s.k
 	phone := heading(HelpLine)
-	return container.NewVScroll(container.NewVBox(
+	return k.scrolled(container.NewVBox(
 		heading(k.tr("HelpHeading")),
 		para(k.tr("HelpStaff")),
 		subheading(k.tr("HelpLineTitle")),

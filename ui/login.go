@@ -63,15 +63,19 @@ func (s *login) buildUI() fyne.CanvasObject {
 	}
 	s.qr = canvas.NewImageFromResource(nil)
 	s.qr.FillMode = canvas.ImageFillContain
-	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
+	// As large as the column's height allows (kt.QRSize on a tall screen), never less than a phone can read.
+	s.qr.SetMinSize(fyne.NewSize(kt.QRMinSize, kt.QRMinSize))
 
 	s.code = widget.NewLabel("")
 	s.code.SizeName = kt.SizeNameUserCode
 	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	s.url = widget.NewLabel("")
 	s.url.TextStyle = fyne.TextStyle{Bold: true}
+	s.url.Wrapping = fyne.TextWrapBreak
 	s.timeLeft = widget.NewLabel("")
 	s.status = para(k.tr("LoginFetchingCode"))
+	s.status.TextStyle = fyne.TextStyle{Bold: true}
+	s.status.Alignment = fyne.TextAlignCenter
 	s.errText = errorLabel()
 	s.clockWarn = errorLabel()
 	s.retry = widgets.NewPrimaryButton(k.hooks, k.tr("TryAgain"), s.startAttempt)
@@ -85,45 +89,55 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.codeBox = container.NewVBox(codeCaption, s.url, s.code, s.typeCode)
 	s.codeBox.Hide()
 	s.timeLeft.Alignment = fyne.TextAlignCenter
-	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
+	qrSlot := container.NewStack(s.qr)
+	s.qrBox = container.NewStack(qrSlot)
 	s.qrBox.Hide()
 
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
+	// Left: the code (with the way to type it) first, in view at every text size, then the steps; it
+	// scrolls, with the cue. Right: the QR code as large as the room allows, with the time left and
+	// «Ventar på telefonen …» below it, always in view.
+	left := container.NewVBox(s.codeBox, s.clockWarn, s.errText, container.NewHBox(s.retry), steps)
 	if note := s.noticeLabel(); note != nil {
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
-	right := container.NewVBox(s.qrBox)
+	buttons := container.NewHBox()
 	if k.offersKioskLogin() {
 		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk,
-		// under the QR code, in sight from the start.
+		// beside «Avbryt», in sight from the start; what it does is said under the steps.
 		here := widgets.NewIconButton(k.hooks, k.tr("KioskLoginButton"), theme.ComputerIcon(), func() { k.show(newBrowserLogin(k)) })
 		here.Importance = widget.HighImportance
+		buttons.Add(here)
 		offer := para(k.tr("KioskLoginOffer"))
-		offer.Alignment = fyne.TextAlignCenter
-		right.Add(widget.NewSeparator())
-		right.Add(offer)
-		right.Add(container.NewCenter(here))
 		// Said before the page covers the kiosk: the touch keyboard does not reach it, and Esc leaves it.
 		keys := para(k.tr("KioskLoginBeforeOpen"))
-		keys.Alignment = fyne.TextAlignCenter
-		right.Add(keys)
+		left.Add(widget.NewSeparator())
+		left.Add(offer)
+		left.Add(keys)
 	}
+	buttons.Add(cancel)
+	right := readingBorder(nil, container.NewVBox(s.timeLeft, s.status), s.qrBox)
 	s.demo = container.NewVBox()
 	if k.cfg.Demo {
 		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
 		buttons := container.NewGridWithColumns(2)
+		label := func(name string) string { return k.trd("DemoLoginAs", map[string]any{"Name": name}) }
+		if k.disp.size != kt.SizeNormal { // the names alone, in one row: the code and the QR code keep the room
+			buttons = container.NewGridWithColumns(len(demoPersons))
+			demoTitle.SetText(k.tr("DemoLoginHeadingAs"))
+			label = func(name string) string { return name }
+		}
 		for _, p := range demoPersons {
-			buttons.Add(widgets.NewButton(k.hooks, k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
+			buttons.Add(widgets.NewButton(k.hooks, label(p.name), func() { s.demoApprove(p.id) }))
 		}
 		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
 	}
 
-	body := container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVScroll(right))
+	body := container.NewGridWithColumns(2, k.scrolled(left), right)
 	s.startAttempt()
-	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
+	top := container.NewBorder(nil, nil, nil, buttons, subheading(k.tr("LoginHeading")))
 	s.root = readingBorder(top, s.demo, body)
 	return s.root
 }

@@ -170,7 +170,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	exit.Importance = widget.DangerImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(save, back, exit), heading(k.tr("StaffHeading")))
 	body := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(340, 0), card(opsBox)), card(left))
-	return readingBorder(header, nil, container.NewVScroll(body))
+	return readingBorder(header, nil, k.scrolled(body))
 }
 
 func (s *staffPanel) showLangs() {

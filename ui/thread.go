@@ -78,7 +78,9 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.urgent = k.emergencyLine()
 	s.urgent.Hide()
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
-	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
+	// The subject and the service stay on top; the messages scroll below them, with the cue.
+	var scrolled fyne.CanvasObject
+	s.scroll, scrolled = k.vscroll(container.NewVBox(s.status, s.older, s.messages, s.replyBy, s.urgent))
 
 	s.reply = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ReplyLabel"))
 	s.reply.Wrapping = fyne.TextWrapWord
@@ -93,6 +95,13 @@ func (s *thread) buildUI() fyne.CanvasObject {
 		k.touch()
 		s.sess.setReply(s.id, v)
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
+		if strings.TrimSpace(v) != "" && s.errText.Visible() && !s.sending {
+			showError(s.errText, "") // «Skriv noko før du sender.» is answered by typing
+			s.retry.Hide()
+		}
+		if v != "" && s.sentNote.Visible() && !s.sending {
+			s.sentNote.Hide() // a new reply: «Meldinga er send.» was about the last one
+		}
 	}
 	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
@@ -100,19 +109,24 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.errText = errorLabel()
 	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
 	s.retry.Hide()
-	s.sentNote = k.noticeLabel(widget.NewLabel("")) // "Sending…", "Meldinga er send.": spoken when it changes
+	s.sentNote = k.noticeLabel(widget.NewLabel(""))    // "Sending…", "Meldinga er send.": spoken when it changes
+	s.sentNote.SizeName = theme.SizeNameSubHeadingText // large, above the reply box: not a corner's small print
+	s.sentNote.TextStyle = fyne.TextStyle{Bold: true}
+	s.sentNote.Importance = widget.SuccessImportance
+	s.sentNote.Wrapping = fyne.TextWrapWord
 	s.sentNote.Hide()
 	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
+		s.sentNote,
 		container.NewBorder(nil, nil, replyLabel, s.counter),
 		s.reply,
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
-		container.NewHBox(back, layout.NewSpacer(), s.sentNote, s.send),
+		container.NewHBox(back, layout.NewSpacer(), s.send),
 	)
 	s.load()
-	return readingBorder(nil, bottom, s.scroll)
+	return readingBorder(container.NewVBox(s.title, s.service), bottom, scrolled)
 }
 
 func (s *thread) load() {
@@ -276,6 +290,7 @@ func (s *thread) sendReply() {
 	}
 	text := strings.TrimSpace(s.reply.Text)
 	if text == "" {
+		s.sentNote.Hide()
 		showError(s.errText, k.tr("ReplyEmpty"))
 		return
 	}

@@ -74,7 +74,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 
 	// In a scroll, so that on a short screen (1280×720) the frame's bottom bar – the language and text
 	// size panel, "Be om hjelp" – stays on screen; the spacers still centre the content on a tall one.
-	return container.NewVScroll(container.NewVBox(
+	return k.scrolled(container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(k.staffLogo(icon)), // a long press opens the staff entry
 		title, sub, intro,
