@@ -19,7 +19,7 @@ import (
 func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	top := container.NewVBox()
 	if k.cfg.Demo {
-		top.Add(widgets.NewBanner(k.tr("DemoBanner"), kt.Colors().Demo))
+		top.Add(widgets.NewMarker(k.tr("DemoBanner"), kt.Colors().Demo))
 	}
 	if k.sess == nil {
 		top.Add(k.statusBanner()) // "the service is unavailable" while the backend does not answer
@@ -42,10 +42,12 @@ func (k *Kiosk) frame(body fyne.CanvasObject) fyne.CanvasObject {
 	// The objects in reading order (top, body, bottom): Fyne's focus order is the tree's order, and
 	// container.NewBorder would put the body first.
 	padded := container.New(layout.NewCustomPaddedLayout(16, 16, 32, 32), body)
+	k.disp.bodyPad = padded
 	return container.NewStack(bg, container.New(layout.NewBorderLayout(top, bottom, nil, nil), top, padded, bottom))
 }
 
 func (k *Kiosk) topBar() fyne.CanvasObject {
+	const padX = 24
 	var left fyne.CanvasObject
 	if k.guiding() { // in the name's place: the bar is no wider with it
 		left = k.guideMarker(k.tr("GuideOnShort"))
@@ -54,18 +56,23 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 		name.TextStyle = fyne.TextStyle{Bold: true}
 		left = name
 	}
+	bl := &topBarLayout{width: func() float32 { return k.win.Canvas().Size().Width - 2*padX }}
 	var who fyne.CanvasObject = container.NewHBox()
 	if me := k.sess.me; me != nil {
-		// Never cut: the bar gives it the room and moves the other buttons to a row below.
-		who = widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
+		// Never cut: «Innlogga: Ingrid Haugen», or where the row is short of room the name alone after a
+		// person icon, and the bar moves the other buttons to a row below before it cuts anything.
+		bl.long = widget.NewLabel(k.trd("LoggedInAs", map[string]any{"Name": me.Citizen.Name}))
+		name := widget.NewLabel(me.Citizen.Name)
+		bl.short = container.NewHBox(widget.NewIcon(theme.AccountIcon()), name)
+		bl.short.Hide()
+		who = container.NewStack(bl.long, bl.short)
 	}
 	objs := []fyne.CanvasObject{left, who, k.helpSlot(), k.displayButton()}
 	if k.cur.kind() != kindHome && k.sess.person != nil {
 		objs = append(objs, widgets.NewIconButton(k.hooks, k.tr("Home"), theme.HomeIcon(), k.goHome))
 	}
 	objs = append(objs, widgets.NewIconButton(k.hooks, k.tr("Logout"), theme.LogoutIcon(), func() { k.logout(logoutCitizen) }))
-	const padX = 24
-	bar := container.New(&topBarLayout{width: func() float32 { return k.win.Canvas().Size().Width - 2*padX }}, objs...)
+	bar := container.New(bl, objs...)
 	return container.New(layout.NewCustomPaddedLayout(4, 4, padX, padX), bar)
 }
 
@@ -74,51 +81,64 @@ func (k *Kiosk) topBar() fyne.CanvasObject {
 // does not, «Logg ut» keeps the first row with the name, and the brand and the other buttons flow onto the
 // rows below, right-aligned. No control is pushed off the screen and the name is never cut, at any text size.
 type topBarLayout struct {
-	width func() float32
+	width       func() float32
+	long, short fyne.CanvasObject // the name with «Innlogga:», and without; nil before Me is read
 }
 
-// rows places the objects at width w: each row's objects and the row's height.
+// useShort shows the name without «Innlogga:» (short) or with it, and says whether it changed.
+func (l *topBarLayout) useShort(short bool) {
+	if l.long == nil || l.short.Visible() == short {
+		return
+	}
+	if short {
+		l.long.Hide()
+		l.short.Show()
+	} else {
+		l.short.Hide()
+		l.long.Show()
+	}
+}
+
+// rows places the objects at width w: the objects of each row. The brand is left out when there is no
+// room for it (Layout hides it then).
 func (l *topBarLayout) rows(objs []fyne.CanvasObject, w float32) (rows [][]fyne.CanvasObject) {
 	gap := theme.Padding()
-	var vis []fyne.CanvasObject
-	for _, o := range objs {
+	if len(objs) < 3 {
+		return [][]fyne.CanvasObject{objs}
+	}
+	brand, who, logout := objs[0], objs[1], objs[len(objs)-1]
+	var buttons []fyne.CanvasObject
+	for _, o := range objs[2 : len(objs)-1] {
 		if o.Visible() {
-			vis = append(vis, o)
+			buttons = append(buttons, o)
 		}
 	}
-	if len(vis) < 3 {
-		return [][]fyne.CanvasObject{vis}
-	}
-	fits := func(objs []fyne.CanvasObject) bool {
+	width := func(objs []fyne.CanvasObject) float32 {
 		total := -gap
 		for _, o := range objs {
 			total += o.MinSize().Width + gap
 		}
-		return total <= w
+		return total
 	}
-	if fits(vis) {
-		return [][]fyne.CanvasObject{vis}
+	one := append(append([]fyne.CanvasObject{who}, buttons...), logout)
+	l.useShort(false)
+	if width(one)+gap+brand.MinSize().Width <= w {
+		return [][]fyne.CanvasObject{append([]fyne.CanvasObject{brand}, one...)}
 	}
-	// Without the brand (the marker of speech guidance stays), in one row when that fits.
-	brand := vis[0]
-	if _, plain := brand.(*widget.Label); plain {
-		brand.Resize(fyne.Size{}) // not shown: no room
-		brand.Move(fyne.NewPos(-1, -1))
-		vis = vis[1:]
-		if fits(vis) {
-			return [][]fyne.CanvasObject{vis}
+	if width(one) <= w {
+		return [][]fyne.CanvasObject{one}
+	}
+	if l.long != nil {
+		l.useShort(true)
+		if width(one) <= w {
+			return [][]fyne.CanvasObject{one}
 		}
-		vis = append([]fyne.CanvasObject{nil}, vis...)
+		l.useShort(false)
 	}
-	who, logout := vis[1], vis[len(vis)-1]
 	rows = append(rows, []fyne.CanvasObject{who, logout})
 	var row []fyne.CanvasObject
 	used := float32(0)
-	rest := vis[2 : len(vis)-1]
-	if vis[0] != nil {
-		rest = append([]fyne.CanvasObject{vis[0]}, rest...)
-	}
-	for _, o := range rest {
+	for _, o := range buttons {
 		ow := o.MinSize().Width
 		if len(row) > 0 && used+gap+ow > w {
 			rows = append(rows, row)
@@ -147,7 +167,7 @@ func rowHeight(row []fyne.CanvasObject) float32 {
 func (l *topBarLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	gap := theme.Padding()
 	minW := float32(0)
-	for _, o := range objs {
+	for _, o := range objs[min(1, len(objs)):] { // the brand can go
 		if o.Visible() {
 			minW = max(minW, o.MinSize().Width)
 		}
@@ -169,6 +189,15 @@ func (l *topBarLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func (l *topBarLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	gap := theme.Padding()
 	rows := l.rows(objs, size.Width)
+	if len(objs) > 0 { // the brand, where it has room
+		if shown := slices.Contains(rows[0], objs[0]); shown != objs[0].Visible() {
+			if shown {
+				objs[0].Show()
+			} else {
+				objs[0].Hide()
+			}
+		}
+	}
 	y := float32(0)
 	for i, r := range rows {
 		rh := rowHeight(r)
@@ -215,6 +244,29 @@ func (k *Kiosk) vscroll(content fyne.CanvasObject) (*container.Scroll, fyne.Canv
 func (k *Kiosk) scrolled(content fyne.CanvasObject) fyne.CanvasObject {
 	_, o := k.vscroll(content)
 	return o
+}
+
+// shrinkable holds a list that may be shown lower than one row (it scrolls): on a short screen at a large
+// text size the list gives way instead of pushing the screen past the window's foot.
+func shrinkable(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(shrinkLayout{}, o)
+}
+
+type shrinkLayout struct{}
+
+func (shrinkLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, 2*theme.Padding()+theme.TextSize()*2)
+}
+
+func (shrinkLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 // heading returns a large bold title label.

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
@@ -75,7 +76,6 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.timeLeft = widget.NewLabel("")
 	s.status = para(k.tr("LoginFetchingCode"))
 	s.status.TextStyle = fyne.TextStyle{Bold: true}
-	s.status.Alignment = fyne.TextAlignCenter
 	s.errText = errorLabel()
 	s.clockWarn = errorLabel()
 	s.retry = widgets.NewPrimaryButton(k.hooks, k.tr("TryAgain"), s.startAttempt)
@@ -95,20 +95,20 @@ func (s *login) buildUI() fyne.CanvasObject {
 
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	// Left: the code (with the way to type it) first, in view at every text size, then the steps; it
-	// scrolls, with the cue. Right: the QR code as large as the room allows, with the time left and
-	// «Ventar på telefonen …» below it, always in view.
+	// Left: «Ventar på telefonen …» on top, always in view; below it, scrolling with the cue, the code
+	// (with the way to type it) first, in view at every text size, then the steps. Right: the QR code as
+	// large as the room allows, the time left and «Logg inn her på kiosken» below it, always in view.
 	left := container.NewVBox(s.codeBox, s.clockWarn, s.errText, container.NewHBox(s.retry), steps)
 	if note := s.noticeLabel(); note != nil {
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
-	buttons := container.NewHBox()
+	under := container.NewVBox(s.timeLeft)
 	if k.offersKioskLogin() {
 		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk,
-		// beside «Avbryt», in sight from the start; what it does is said under the steps.
+		// under the QR code, in sight from the start; what it does is said under the steps.
 		here := widgets.NewIconButton(k.hooks, k.tr("KioskLoginButton"), theme.ComputerIcon(), func() { k.show(newBrowserLogin(k)) })
 		here.Importance = widget.HighImportance
-		buttons.Add(here)
+		under.Add(container.NewCenter(here))
 		offer := para(k.tr("KioskLoginOffer"))
 		// Said before the page covers the kiosk: the touch keyboard does not reach it, and Esc leaves it.
 		keys := para(k.tr("KioskLoginBeforeOpen"))
@@ -116,29 +116,35 @@ func (s *login) buildUI() fyne.CanvasObject {
 		left.Add(offer)
 		left.Add(keys)
 	}
-	buttons.Add(cancel)
-	right := readingBorder(nil, container.NewVBox(s.timeLeft, s.status), s.qrBox)
+	right := readingBorder(nil, under, s.qrBox)
 	s.demo = container.NewVBox()
+	var bottom fyne.CanvasObject = s.demo
 	if k.cfg.Demo {
-		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
+		demoTitle := para(k.tr("DemoLoginHeading"))
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
 		buttons := container.NewGridWithColumns(2)
-		label := func(name string) string { return k.trd("DemoLoginAs", map[string]any{"Name": name}) }
-		if k.disp.size != kt.SizeNormal { // the names alone, in one row: the code and the QR code keep the room
-			buttons = container.NewGridWithColumns(len(demoPersons))
-			demoTitle.SetText(k.tr("DemoLoginHeadingAs"))
-			label = func(name string) string { return name }
-		}
 		for _, p := range demoPersons {
-			buttons.Add(widgets.NewButton(k.hooks, label(p.name), func() { s.demoApprove(p.id) }))
+			buttons.Add(widgets.NewButton(k.hooks, k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
 		}
-		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
+		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), buttons} // each button says what it does
+		if k.disp.size != kt.SizeNormal {
+			// At the larger text sizes the demo logins go at the end of the left column: the code and
+			// the QR code keep the room.
+			buttons.Layout = layout.NewVBoxLayout()
+			demoTitle.SetText(k.tr("DemoLoginHeadingAs"))
+			for i, p := range demoPersons {
+				buttons.Objects[i].(*widgets.Button).SetText(p.name)
+			}
+			s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
+			left.Add(s.demo)
+			bottom = nil
+		}
 	}
 
-	body := container.NewGridWithColumns(2, k.scrolled(left), right)
+	body := container.NewGridWithColumns(2, readingBorder(s.status, nil, k.scrolled(left)), right)
 	s.startAttempt()
-	top := container.NewBorder(nil, nil, nil, buttons, subheading(k.tr("LoginHeading")))
-	s.root = readingBorder(top, s.demo, body)
+	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
+	s.root = readingBorder(top, bottom, body)
 	return s.root
 }
 

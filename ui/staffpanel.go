@@ -168,9 +168,13 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		k.exitKiosk("staff")
 	})
 	exit.Importance = widget.DangerImportance
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(save, back, exit), heading(k.tr("StaffHeading")))
-	body := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(340, 0), card(opsBox)), card(left))
-	return readingBorder(header, nil, k.scrolled(body))
+	// The buttons in a bar below the scroll: in view at every text size, and the heading keeps its row.
+	actions := container.NewHBox(save, back, layout.NewSpacer(), exit)
+	var body fyne.CanvasObject = container.NewBorder(nil, nil, nil, card(opsBox), card(left))
+	if k.disp.size != kt.SizeNormal { // one under the other: side by side they are wider than the screen
+		body = container.NewVBox(card(left), card(opsBox))
+	}
+	return readingBorder(heading(k.tr("StaffHeading")), actions, k.scrolled(body))
 }
 
 func (s *staffPanel) showLangs() {

@@ -33,21 +33,22 @@ type thread struct {
 	t       *api.Thread
 	sending bool
 
-	title    *widget.Label
-	service  *widget.Label
-	messages *fyne.Container
-	older    *widgets.Button // shows the page of messages before those shown
-	olderAt  string          // its cursor ("" when the first message is shown)
-	scroll   *container.Scroll
-	status   *widget.Label
-	reply    *widgets.Entry
-	counter  *widget.Label
-	send     *widgets.Button
-	errText  *widget.Label
-	retry    *widgets.Button // "Prøv igjen", beside a failure
-	sentNote *widget.Label
-	replyBy  *widget.Label
-	urgent   *widget.Label
+	title     *widget.Label
+	service   *widget.Label
+	messages  *fyne.Container
+	older     *widgets.Button // shows the page of messages before those shown
+	olderAt   string          // its cursor ("" when the first message is shown)
+	scroll    *container.Scroll
+	replyHead *fyne.Container // «Skriv svar» above the box (hidden while the touch keyboard is up)
+	status    *widget.Label
+	reply     *widgets.Entry
+	counter   *widget.Label
+	send      *widgets.Button
+	errText   *widget.Label
+	retry     *widgets.Button // "Prøv igjen", beside a failure
+	sentNote  *widget.Label
+	replyBy   *widget.Label
+	urgent    *widget.Label
 }
 
 func newThread(k *Kiosk, sess *session, threadID string) *thread {
@@ -80,11 +81,11 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
 	// The subject and the service stay on top; the messages scroll below them, with the cue.
 	var scrolled fyne.CanvasObject
-	s.scroll, scrolled = k.vscroll(container.NewVBox(s.status, s.older, s.messages, s.replyBy, s.urgent))
+	s.scroll, scrolled = k.vscroll(container.NewVBox(s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
 
 	s.reply = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ReplyLabel"))
 	s.reply.Wrapping = fyne.TextWrapWord
-	s.reply.SetMinRowsVisible(3)
+	s.reply.SetMinRowsVisible(s.replyRows())
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
 	s.counter = widget.NewLabel("")
 	if d := s.sess.replyDraft(s.id, false); d != nil {
@@ -117,16 +118,17 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.sentNote.Hide()
 	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
+	s.replyHead = container.NewBorder(nil, nil, replyLabel, nil)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		s.sentNote,
-		container.NewBorder(nil, nil, replyLabel, s.counter),
+		s.replyHead,
 		s.reply,
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
-		container.NewHBox(back, layout.NewSpacer(), s.send),
+		container.NewHBox(back, layout.NewSpacer(), container.NewCenter(s.counter), s.send),
 	)
 	s.load()
-	return readingBorder(container.NewVBox(s.title, s.service), bottom, scrolled)
+	return readingBorder(s.title, bottom, scrolled)
 }
 
 func (s *thread) load() {
@@ -345,6 +347,28 @@ func (s *thread) scrollToEnd() {
 	s.scroll.Content.Resize(fyne.NewSize(s.scroll.Size().Width, s.scroll.Content.MinSize().Height))
 	s.scroll.ScrollToBottom()
 	s.k.after(100*time.Millisecond, s.k.forScreen(s), s.scroll.ScrollToBottom)
+}
+
+// keyboardUp implements keyboardFitter: with the touch keyboard up, the reply box is two lines and its
+// heading goes, so that the box, «Send» and the keyboard fit a 1280×720 screen.
+func (s *thread) keyboardUp(up bool) {
+	if up {
+		s.reply.SetMinRowsVisible(2)
+		s.replyHead.Hide()
+		s.title.Hide() // the subject is in the scroll's place: it comes back with the keyboard's «Skjul»
+	} else {
+		s.reply.SetMinRowsVisible(s.replyRows())
+		s.replyHead.Show()
+		s.title.Show()
+	}
+}
+
+// replyRows is how many lines the reply box shows: three, two at «Ekstra stor» (the messages keep the room).
+func (s *thread) replyRows() int {
+	if s.k.disp.size == kt.SizeExtraLarge {
+		return 2
+	}
+	return 3
 }
 
 func (s *thread) stop() {}
