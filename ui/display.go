@@ -283,7 +283,7 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 	bg.StrokeColor = kt.Colors().TileBorder
 	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{
-		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(2, 2, 32, 32), // "hide" beside it: no extra row
+		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(2, 2, 8, 8), // "hide" beside it: no extra row
 			container.NewBorder(nil, nil, nil, container.NewVBox(hide), container.NewCenter(k.disp.kb)))),
 	}
 	k.disp.kbSlot.Show()

@@ -95,14 +95,19 @@ func (s *login) buildUI() fyne.CanvasObject {
 
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	// Left: «Ventar på telefonen …» on top, always in view; below it, scrolling with the cue, the code
-	// (with the way to type it) first, in view at every text size, then the steps. Right: the QR code as
-	// large as the room allows, the time left and «Logg inn her på kiosken» below it, always in view.
+	// Left, scrolling with the cue: the code (with the way to type it) first, in view at every text size,
+	// then the steps. Right: the QR code as large as the room allows, and below it, always in view, the
+	// time left, «Ventar på telefonen …» and «Logg inn her på kiosken».
 	left := container.NewVBox(s.codeBox, s.clockWarn, s.errText, container.NewHBox(s.retry), steps)
 	if note := s.noticeLabel(); note != nil {
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
-	under := container.NewVBox(s.timeLeft)
+	under := container.NewVBox(s.timeLeft, s.status)
+	var leftTop fyne.CanvasObject
+	if k.disp.size == kt.SizeNormal { // room to spare on the left: the QR code keeps its height
+		under.Objects = []fyne.CanvasObject{s.timeLeft}
+		leftTop = s.status
+	}
 	if k.offersKioskLogin() {
 		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk,
 		// under the QR code, in sight from the start; what it does is said under the steps.
@@ -141,7 +146,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 		}
 	}
 
-	body := container.NewGridWithColumns(2, readingBorder(s.status, nil, k.scrolled(left)), right)
+	body := container.NewGridWithColumns(2, readingBorder(leftTop, nil, k.scrolled(left)), right)
 	s.startAttempt()
 	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
 	s.root = readingBorder(top, bottom, body)

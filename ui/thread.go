@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,6 +41,8 @@ type thread struct {
 	olderAt   string          // its cursor ("" when the first message is shown)
 	scroll    *container.Scroll
 	replyHead *fyne.Container // «Skriv svar» above the box (hidden while the touch keyboard is up)
+	sendSide  *fyne.Container // beside the box: «Send» while the touch keyboard is up
+	buttons   *fyne.Container // «Alle meldingar», the count, «Send» (hidden while the touch keyboard is up)
 	status    *widget.Label
 	reply     *widgets.Entry
 	counter   *widget.Label
@@ -119,13 +122,15 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	s.replyHead = container.NewBorder(nil, nil, replyLabel, nil)
+	s.sendSide = container.NewVBox() // «Send» beside the box while the touch keyboard is up
+	s.buttons = container.NewHBox(back, layout.NewSpacer(), container.NewCenter(s.counter), s.send)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		s.sentNote,
 		s.replyHead,
-		s.reply,
+		container.NewBorder(nil, nil, nil, s.sendSide, s.reply),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
-		container.NewHBox(back, layout.NewSpacer(), container.NewCenter(s.counter), s.send),
+		s.buttons,
 	)
 	s.load()
 	return readingBorder(s.title, bottom, scrolled)
@@ -353,14 +358,25 @@ func (s *thread) scrollToEnd() {
 // heading goes, so that the box, «Send» and the keyboard fit a 1280×720 screen.
 func (s *thread) keyboardUp(up bool) {
 	if up {
+		// «Send» beside the box, the box two lines, no heading or «Alle meldingar» row: with the keyboard
+		// below them they fit a 1280×720 screen at every text size. «Skjul tastaturet» brings them back.
 		s.reply.SetMinRowsVisible(2)
 		s.replyHead.Hide()
-		s.title.Hide() // the subject is in the scroll's place: it comes back with the keyboard's «Skjul»
+		s.title.Hide()
+		s.buttons.Hide()
+		s.buttons.Remove(s.send)
+		s.sendSide.Objects = []fyne.CanvasObject{s.send}
 	} else {
 		s.reply.SetMinRowsVisible(s.replyRows())
 		s.replyHead.Show()
 		s.title.Show()
+		s.sendSide.Objects = nil
+		if !slices.Contains(s.buttons.Objects, fyne.CanvasObject(s.send)) {
+			s.buttons.Add(s.send)
+		}
+		s.buttons.Show()
 	}
+	s.sendSide.Refresh()
 }
 
 // replyRows is how many lines the reply box shows: three, two at «Ekstra stor» (the messages keep the room).

@@ -27,7 +27,7 @@ const (
 	QRSize = 280
 	// QRMinSize is the least side of the login QR code, on a short screen at a large text size (still read
 	// by a phone's camera at arm's length).
-	QRMinSize = 180
+	QRMinSize = 140
 )
 
 // TextSize is the citizen's choice of text size.
