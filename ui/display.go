@@ -65,12 +65,21 @@ func (k *Kiosk) initDisplay() {
 	if !k.speakerSet {
 		k.disp.speaker = speech.New()
 	}
+	k.disp.size = k.startSize()
 	k.applyTheme()
+}
+
+// startSize is the text size each visit starts at (cfg.TextSize: staff set it for a nursing home or an eye
+// clinic); the citizen's choice in the «Aa» panel wins until her visit ends.
+func (k *Kiosk) startSize() kt.TextSize {
+	s, _ := kt.ParseTextSize(k.cfg.TextSize)
+	return s
 }
 
 func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
 
-// resetDisplay gives the next citizen normal text without high contrast, and stops what the last one started.
+// resetDisplay gives the next citizen the kiosk's own text size (startSize) without high contrast, and stops
+// what the last one started.
 func (k *Kiosk) resetDisplay() {
 	k.hideDisplayPanel()
 	k.stopGuide()
@@ -82,8 +91,8 @@ func (k *Kiosk) resetDisplay() {
 	}
 	k.hideKeyboard()
 	k.disp.kb = nil
-	if k.disp.size != kt.SizeNormal || k.disp.hc {
-		k.disp.size, k.disp.hc = kt.SizeNormal, false
+	if k.disp.size != k.startSize() || k.disp.hc {
+		k.disp.size, k.disp.hc = k.startSize(), false
 		k.applyTheme()
 	}
 }

@@ -31,6 +31,7 @@ type staffPanel struct {
 	langBox             *fyne.Container
 	timeout, warning    *widgets.Choice
 	keyboard, readAloud *widgets.Check
+	textSize            *widgets.Choice // the text size each visit starts at
 	testResult          *widget.Label
 	saveResult          *widget.Label
 	errText             *widget.Label
@@ -110,6 +111,13 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	fixedNote(config.KeyIdleTimeout, s.timeout)
 	s.warning = s.durationSelect(k.tr("StaffIdleWarning"), warningChoices, cfg.IdleWarning)
 	fixedNote(config.KeyIdleWarning, s.warning)
+	sizes := make([]string, len(kt.TextSizes))
+	for i, sz := range kt.TextSizes {
+		sizes[i] = k.tr(sizeIDs[sz])
+	}
+	s.textSize = widgets.NewChoice(k.hooks, k.tr("StaffTextSize"), sizes, nil)
+	s.textSize.SetSelectedIndex(int(k.startSize()))
+	fixedNote(config.KeyTextSize, s.textSize)
 	s.keyboard = widgets.NewCheck(k.hooks, k.tr("StaffTouchKeyboard"), nil)
 	s.keyboard.SetChecked(cfg.TouchKeyboard)
 	fixedNote(config.KeyTouchKeyboard, s.keyboard)
@@ -137,6 +145,7 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		label(id("StaffDefaultLang")), s.langBox,
 		label(id("StaffIdleTimeout")), s.timeout,
 		label(id("StaffIdleWarning")), s.warning,
+		label(id("StaffTextSize")), s.textSize,
 		layout.NewSpacer(), container.NewHBox(s.keyboard, s.readAloud),
 	)
 	left := container.NewVBox(subheading(k.tr("StaffSettingsHeading")), form, s.errText, s.saveResult)
@@ -284,6 +293,7 @@ func (s *staffPanel) save() {
 		config.KeyIdleWarning:   s.selectedDuration(s.warning, warningChoices, k.cfg.IdleWarning).String(),
 		config.KeyTouchKeyboard: fmt.Sprint(s.keyboard.Checked),
 		config.KeyReadAloud:     fmt.Sprint(s.readAloud.Checked),
+		config.KeyTextSize:      kt.TextSizes[max(s.textSize.SelectedIndex(), 0)].String(),
 	}
 	changed := map[string]string{}
 	for key, v := range values {

@@ -47,8 +47,11 @@ type Config struct {
 	Kiosk         bool   // locked-down mode: full screen, window close refused, the staff PIN guards the way out
 	Location      string // where the kiosk stands; shown with its name on the login approval page
 	TouchKeyboard bool   // show the on-screen keyboard
-	ReadAloud     bool   // offer read-aloud
-	Dir           string // the configuration directory: config.toml and the local store ("" = none)
+	// TextSize is the text size each visit starts at: normal, large or xlarge (a nursing home, an eye clinic).
+	// The citizen's own choice in the «Aa» panel wins during her visit and is gone at logout.
+	TextSize  string
+	ReadAloud bool   // offer read-aloud
+	Dir       string // the configuration directory: config.toml and the local store ("" = none)
 
 	// Issuer is where citizens log in (OIDC discovery at Issuer/.well-known/openid-configuration); empty
 	// means the API's own discovery (IssuerURL resolves it).
@@ -190,6 +193,7 @@ const (
 	KeySpeechVolume  = "speech_volume"
 	KeyGuideKeys     = "guide_keys"
 	KeyGuideHint     = "guide_hint_every"
+	KeyTextSize      = "text_size"
 
 	// keySecret is refused in every layer (ErrSecretSetting).
 	keySecret = "client_secret"
@@ -198,7 +202,10 @@ const (
 // Keys lists every setting key.
 var Keys = []string{KeyAPI, KeyFullscreen, KeyKiosk, KeyLang, KeyKioskName, KeyLocation, KeyIdleTimeout,
 	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud, KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource,
-	KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint}
+	KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint, KeyTextSize}
+
+// TextSizes are the text sizes a visit may start at, smallest first (ui/theme's TextSize names).
+var TextSizes = []string{"normal", "large", "xlarge"}
 
 // FileName is the configuration file's name in the configuration directory.
 const FileName = "config.toml"
@@ -207,7 +214,7 @@ const FileName = "config.toml"
 func Defaults() Config {
 	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second,
 		ClientID: client.ClientID, Scopes: DefaultScopes, SpeechRate: 150, SpeechVolume: 100,
-		GuideKeys: slices.Clone(DefaultGuideKeys), GuideHintEvery: 60 * time.Second}
+		GuideKeys: slices.Clone(DefaultGuideKeys), GuideHintEvery: 60 * time.Second, TextSize: "normal"}
 }
 
 // WithDefaults returns c with what it leaves empty taken from Defaults (for a Config built without Load, as
@@ -236,6 +243,9 @@ func WithDefaults(c Config) Config {
 	}
 	if len(c.GuideKeys) == 0 {
 		c.GuideKeys = d.GuideKeys
+	}
+	if c.TextSize == "" {
+		c.TextSize = d.TextSize
 	}
 	return c
 }
@@ -330,6 +340,12 @@ func Set(c *Config, key, value string) error {
 		c.GuideKeys = keys
 	case KeyGuideHint:
 		return parseDur(&c.GuideHintEvery)
+	case KeyTextSize:
+		v := strings.ToLower(value)
+		if !slices.Contains(TextSizes, v) {
+			return fmt.Errorf("%s=%q is not one of %s", key, value, strings.Join(TextSizes, ", "))
+		}
+		c.TextSize = v
 	case keySecret:
 		return ErrSecretSetting
 	default:
@@ -384,6 +400,8 @@ func Value(c Config, key string) string {
 		return strings.Join(c.GuideKeys, ",")
 	case KeyGuideHint:
 		return c.GuideHintEvery.String()
+	case KeyTextSize:
+		return c.TextSize
 	}
 	return ""
 }
@@ -451,6 +469,12 @@ func Validate(c *Config) error {
 	if c.GuideHintEvery < 0 {
 		return errors.New("config: --guide-hint-every must be 0 (never) or positive")
 	}
+	if c.TextSize == "" {
+		c.TextSize = Defaults().TextSize
+	}
+	if !slices.Contains(TextSizes, c.TextSize) {
+		return fmt.Errorf("config: --text-size %q is not one of %s", c.TextSize, strings.Join(TextSizes, ", "))
+	}
 	if c.Kiosk {
 		c.Fullscreen = true
 	}
@@ -485,6 +509,7 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("idle-warning", "", "warn this long before the idle logout (e.g. 60s)")
 	fs.Bool("touch-keyboard", false, "show the on-screen keyboard")
 	fs.Bool("read-aloud", false, "offer read-aloud")
+	fs.String("text-size", "", "the text size each visit starts at: normal, large or xlarge (default normal)")
 	fs.String("issuer", "", "where citizens log in (OIDC discovery); default: the API URL")
 	fs.String("client-id", "", "the kiosk's OAuth client ID (default helsekiosk)")
 	fs.String("client-secret-file", "", "file holding the kiosk's OAuth client secret (never the secret itself)")
