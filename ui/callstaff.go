@@ -25,6 +25,8 @@ type helpState struct {
 	id      string                // the open request; "" when none
 	key     client.IdempotencyKey // of the request being sent or withdrawn
 	sending bool
+	inVisit bool               // the open (or sending) request was made during a citizen's visit
+	gen     uint64             // the visit (Kiosk.gen) it was made in
 	failed  string             // the failure's message ID, shown with the button (translated when shown); "" for none
 	data    map[string]any     // the failure message's template data
 	cancel  context.CancelFunc // stops watching the open request
@@ -116,6 +118,7 @@ func (k *Kiosk) callStaff() {
 		return
 	}
 	h.sending, h.failed, h.data = true, "", nil
+	h.inVisit, h.gen = k.sess != nil, k.gen
 	k.refreshHelp()
 	cl, key := k.ops.client(), h.key.For("create") // one key until a request is open, whatever screen retries
 	req := api.NewHelpRequest{KioskName: k.kioskLabel(), Screen: screenName(k.cur)}
@@ -125,6 +128,17 @@ func (k *Kiosk) callStaff() {
 		hr, err := cl.CreateHelpRequest(cctx, key, req)
 		return func() {
 			h.sending = false
+			if h.inVisit && h.gen != k.gen {
+				// The visit it was asked in has ended meanwhile: nobody waits for the staff member, and the
+				// next citizen must not see it.
+				if err == nil {
+					h.key.Done()
+					k.withdrawQuietly(cl, hr.Id)
+				}
+				h.key.Done()
+				k.refreshHelp()
+				return
+			}
 			if err != nil {
 				k.noteError(err)
 				h.failed, h.data = id("CallStaffFailed"), nil
@@ -172,6 +186,32 @@ func (k *Kiosk) clearHelp() {
 	h.key.Done()
 	h.id, h.cancel, h.failed, h.data = "", nil, "", nil
 	k.refreshHelp()
+}
+
+// endVisitHelp drops what the help request says to the citizen whose visit ended (logout, idle timeout): a
+// failure's message, and a request she made during her visit, which is withdrawn at the backend (nobody
+// waits for the staff member). A request made before anyone logged in stays: staff still come.
+func (k *Kiosk) endVisitHelp() {
+	h := &k.ops.help
+	h.failed, h.data = "", nil
+	if h.id != "" && h.inVisit {
+		k.withdrawQuietly(k.ops.client(), h.id)
+		k.opLog(store.HelpHandled, "withdrawn")
+		k.clearHelp()
+	}
+}
+
+// withdrawQuietly withdraws request id in the background, showing nothing (the visit that asked has ended).
+func (k *Kiosk) withdrawQuietly(cl *client.Client, id string) {
+	key := client.NewIdempotencyKey()
+	k.run(k.forKiosk(), func(ctx context.Context) func() {
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if _, err := cl.WithdrawHelpRequest(cctx, id, key); err != nil {
+			return func() { k.noteError(err) }
+		}
+		return nil
+	})
 }
 
 // withdrawHelp tells the backend the citizen no longer needs help.

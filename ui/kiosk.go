@@ -113,8 +113,10 @@ type Kiosk struct {
 	cur    screen
 	idle   idle
 	notice logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
-	ops    ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
-	ho     handover     // a fresh process per citizen (ui/handover.go)
+	// unsentNotice: the last visit ended with a message not confirmed sent (the welcome screen says so once).
+	unsentNotice bool
+	ops          ops      // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+	ho           handover // a fresh process per citizen (ui/handover.go)
 
 	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 
