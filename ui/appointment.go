@@ -133,12 +133,28 @@ func (s *appointment) loadRule() {
 	})
 }
 
-// phone is whom to call to cancel after the deadline.
+// phone is whom to call to cancel after the deadline: the service's own phone (service_phones), else the
+// service centre's, else what the backend's cancellation rule gives. Never Helsenorge's help line: it
+// cannot cancel a municipal visit.
 func (s *appointment) phone() string {
-	if s.rule != nil && s.rule.Phone != "" {
+	if p := s.k.cfg.ServicePhones[s.a.Service.Code]; p != "" {
+		return p
+	}
+	if p := s.k.cfg.CentrePhone; p != "" {
+		return p
+	}
+	if s.rule != nil && s.rule.Phone != "" && s.rule.Phone != HelpLine {
 		return s.rule.Phone
 	}
-	return HelpLine
+	return ""
+}
+
+// callOr is call («… Ring {{.Phone}}.»), or desk («… Spør ein tilsett i skranken.») when there is no number.
+func (s *appointment) callOr(call, desk string) string {
+	if s.phone() == "" {
+		return desk
+	}
+	return call
 }
 
 // deadlinePassed reports whether the kiosk's clock is past the appointment's cancellation deadline.
@@ -376,7 +392,7 @@ func (s *appointment) sendCancel() {
 			s.setMode(apptDeadline)
 			return
 		case string(api.NotCancellable):
-			s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
+			s.say(s.cancelErr, k.trd(s.callOr(id("ApptNotCancellable"), id("ApptNotCancellableDesk")), map[string]any{"Phone": s.phone()}))
 		default:
 			s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
 		}
@@ -434,12 +450,15 @@ func (s *appointment) deadlineInfo() {
 	} else {
 		s.body.Add(subheading(k.tr("ApptDeadlinePassedNoDate")))
 	}
-	s.body.Add(para(k.tr("ApptCallInstead")))
-	phone := widget.NewLabel(s.phone())
-	phone.SizeName = theme.SizeNameHeadingText
-	phone.TextStyle = fyne.TextStyle{Bold: true}
-	s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
-	s.body.Add(para(k.tr("HelpLineHours")))
+	if s.phone() == "" { // no number set for the service or the centre: the desk
+		s.body.Add(para(k.tr("ApptAskDesk")))
+	} else {
+		s.body.Add(para(k.tr("ApptCallInstead")))
+		phone := widget.NewLabel(s.phone())
+		phone.SizeName = theme.SizeNameHeadingText
+		phone.TextStyle = fyne.TextStyle{Bold: true}
+		s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
+	}
 	s.act(nil, container.NewHBox(widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
 }
 
@@ -568,7 +587,7 @@ func (s *appointment) sendChange() {
 		return err
 	}, func(err error) {
 		if client.CodeOf(err) == string(api.NotCancellable) {
-			s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
+			s.say(s.changeErr, k.trd(s.callOr(id("ApptNotChangeable"), id("ApptNotChangeableDesk")), map[string]any{"Phone": s.phone()}))
 		} else {
 			s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
 		}

@@ -118,7 +118,8 @@ func apptSetupAt(t *testing.T, lang string, now time.Time) (*harness, *backendte
 	env := backendtest.New(t, backendtest.WithClock(clk),
 		backendtest.WithConfig(func(c *backend.Config) { c.AccessTokenTTL = 24 * time.Hour }))
 	proxy := newWriteProxy(t, env.URL)
-	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang})
+	// The home nursing's own number, which a visit past its deadline is cancelled on (not Helsenorge's line).
+	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang, ServicePhones: map[string]string{"home_nursing": "22 11 22 33"}})
 	h.k.clk = nowClock(clk.Now)
 	logIn(t, h, env, "p-ingrid")
 	h.tapWhenReady(h.k.tr("TileAppointments"))
@@ -367,7 +368,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	clk.Advance(15 * time.Minute)
 	h.tap("Ja, avlys besøket")
 	h.waitForText("Fristen for å avlyse her gjekk ut onsdag 25. november kl. 15:00.")
-	if !h.hasText("23 32 70 00") || !h.hasText("Ring oss heller, så hjelper vi deg:") {
+	if !h.hasText("22 11 22 33") || !h.hasText("Ring oss heller, så hjelper vi deg:") {
 		t.Errorf("no phone number after the deadline: %q", h.texts(false))
 	}
 	if len(proxy.writesTo("/cancellation")) != 1 {
@@ -377,7 +378,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	// Asking again goes straight to the phone number, without a form.
 	h.tap("Tilbake")
 	h.tap("Avlys")
-	h.waitForText("23 32 70 00")
+	h.waitForText("22 11 22 33")
 	if h.hasText("Kvifor vil du avlyse?") {
 		t.Error("the form is offered after the deadline")
 	}
@@ -400,7 +401,7 @@ func TestCancelAfterDeadlineBokmal(t *testing.T) {
 	openAppt(t, h, "a-ingrid-hn-p1")
 	h.tap("Avlys")
 	h.waitForText("Fristen for å avlyse her gikk ut onsdag 25. november kl. 15:00.")
-	if !h.hasText("23 32 70 00") || !h.hasText("Ring oss i stedet, så hjelper vi deg:") {
+	if !h.hasText("22 11 22 33") || !h.hasText("Ring oss i stedet, så hjelper vi deg:") {
 		t.Errorf("no phone number after the deadline: %q", h.texts(false))
 	}
 	if len(proxy.writesTo("/cancellation")) != 0 {

@@ -48,7 +48,9 @@ import (
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
-// HelpLine is the municipality's help line, shown on the welcome and help screens.
+// HelpLine is Helsenorge's help line (veiledningstenesta, for the digital service), shown on the welcome
+// and help screens. It cannot cancel or change a municipal visit: that is the service's own number
+// (config service_phones, centre_phone).
 const HelpLine = "23 32 70 00"
 
 // windowSize is the window's size when not full screen (a common kiosk screen is 1280x800 or larger).

@@ -32,9 +32,11 @@ type staffPanel struct {
 	timeout, warning    *widgets.Choice
 	keyboard, readAloud *widgets.Check
 	textSize            *widgets.Choice // the text size each visit starts at
-	testResult          *widget.Label
-	saveResult          *widget.Label
-	errText             *widget.Label
+	// The service centre's name, phone and hours, and each service's phone (the numbers citizens are told).
+	centreName, centrePhone, centreHours, servicePhones *widgets.Entry
+	testResult                                          *widget.Label
+	saveResult                                          *widget.Label
+	errText                                             *widget.Label
 
 	conn     *widget.Label
 	sessions *widget.Label
@@ -111,6 +113,20 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	fixedNote(config.KeyIdleTimeout, s.timeout)
 	s.warning = s.durationSelect(k.tr("StaffIdleWarning"), warningChoices, cfg.IdleWarning)
 	fixedNote(config.KeyIdleWarning, s.warning)
+	s.centreName = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentreName"))
+	s.centreName.SetText(cfg.CentreName)
+	fixedNote(config.KeyCentreName, s.centreName)
+	s.centrePhone = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentrePhone"))
+	s.centrePhone.SetText(cfg.CentrePhone)
+	fixedNote(config.KeyCentrePhone, s.centrePhone)
+	s.centreHours = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentreHours"))
+	s.centreHours.SetText(cfg.CentreHours)
+	s.centreHours.SetPlaceHolder("08:00-15:30")
+	fixedNote(config.KeyCentreHours, s.centreHours)
+	s.servicePhones = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffServicePhones"))
+	s.servicePhones.SetText(config.Value(cfg, config.KeyServicePhones))
+	s.servicePhones.SetPlaceHolder("home_nursing=22 11 22 33")
+	fixedNote(config.KeyServicePhones, s.servicePhones)
 	sizes := make([]string, len(kt.TextSizes))
 	for i, sz := range kt.TextSizes {
 		sizes[i] = k.tr(sizeIDs[sz])
@@ -146,6 +162,10 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		label(id("StaffIdleTimeout")), s.timeout,
 		label(id("StaffIdleWarning")), s.warning,
 		label(id("StaffTextSize")), s.textSize,
+		label(id("StaffCentreName")), s.centreName,
+		label(id("StaffCentrePhone")), s.centrePhone,
+		label(id("StaffCentreHours")), s.centreHours,
+		label(id("StaffServicePhones")), s.servicePhones,
 		layout.NewSpacer(), container.NewHBox(s.keyboard, s.readAloud),
 	)
 	left := container.NewVBox(subheading(k.tr("StaffSettingsHeading")), form, s.errText, s.saveResult)
@@ -294,6 +314,10 @@ func (s *staffPanel) save() {
 		config.KeyTouchKeyboard: fmt.Sprint(s.keyboard.Checked),
 		config.KeyReadAloud:     fmt.Sprint(s.readAloud.Checked),
 		config.KeyTextSize:      kt.TextSizes[max(s.textSize.SelectedIndex(), 0)].String(),
+		config.KeyCentreName:    strings.TrimSpace(s.centreName.Text),
+		config.KeyCentrePhone:   strings.TrimSpace(s.centrePhone.Text),
+		config.KeyCentreHours:   strings.TrimSpace(s.centreHours.Text),
+		config.KeyServicePhones: strings.TrimSpace(s.servicePhones.Text),
 	}
 	changed := map[string]string{}
 	for key, v := range values {

@@ -42,6 +42,8 @@ type thread struct {
 	scroll    *container.Scroll
 	replyHead *fyne.Container // «Skriv svar» above the box (hidden while the touch keyboard is up)
 	sendSide  *fyne.Container // beside the box: «Send» while the touch keyboard is up
+	backSide  *fyne.Container // and «Alle meldingar» on its other side
+	back      *widgets.Button
 	buttons   *fyne.Container // «Alle meldingar», the count, «Send» (hidden while the touch keyboard is up)
 	status    *widget.Label
 	reply     *widgets.Entry
@@ -119,16 +121,17 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.sentNote.Importance = widget.SuccessImportance
 	s.sentNote.Wrapping = fyne.TextWrapWord
 	s.sentNote.Hide()
-	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
+	s.back = widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
 	s.replyHead = container.NewBorder(nil, nil, replyLabel, nil)
 	s.sendSide = container.NewVBox() // «Send» beside the box while the touch keyboard is up
-	s.buttons = container.NewHBox(back, layout.NewSpacer(), container.NewCenter(s.counter), s.send)
+	s.backSide = container.NewVBox() // «Alle meldingar» on the other side
+	s.buttons = container.NewHBox(s.back, layout.NewSpacer(), container.NewCenter(s.counter), s.send)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		s.sentNote,
 		s.replyHead,
-		container.NewBorder(nil, nil, nil, s.sendSide, s.reply),
+		container.NewBorder(nil, nil, s.backSide, s.sendSide, s.reply),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
 		s.buttons,
 	)
@@ -365,18 +368,22 @@ func (s *thread) keyboardUp(up bool) {
 		s.title.Hide()
 		s.buttons.Hide()
 		s.buttons.Remove(s.send)
+		s.buttons.Remove(s.back)
 		s.sendSide.Objects = []fyne.CanvasObject{s.send}
+		s.backSide.Objects = []fyne.CanvasObject{s.back}
 	} else {
 		s.reply.SetMinRowsVisible(s.replyRows())
 		s.replyHead.Show()
 		s.title.Show()
-		s.sendSide.Objects = nil
+		s.sendSide.Objects, s.backSide.Objects = nil, nil
 		if !slices.Contains(s.buttons.Objects, fyne.CanvasObject(s.send)) {
-			s.buttons.Add(s.send)
+			s.buttons.Objects = []fyne.CanvasObject{s.back, layout.NewSpacer(), container.NewCenter(s.counter), s.send}
 		}
 		s.buttons.Show()
 	}
 	s.sendSide.Refresh()
+	s.backSide.Refresh()
+	s.buttons.Refresh()
 }
 
 // replyRows is how many lines the reply box shows: three, two at «Ekstra stor» (the messages keep the room).
