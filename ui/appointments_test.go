@@ -331,11 +331,11 @@ func TestCancelAppointment(t *testing.T) {
 	// The service has it in its thread, once.
 	sess := backendSession(t, env, "p-ingrid")
 	body := lastMessage(t, sess, "p-ingrid", "svc-home-nursing")
-	if !strings.Contains(body, "avbestille besøket torsdag 26. november kl. 08:00–10:00") ||
-		!strings.Contains(body, "Årsak: Jeg er syk") || !strings.Contains(body, "Feber sidan i går") {
+	if !strings.Contains(body, "Eg vil avlyse besøket torsdag 26. november kl. 08:00–10:00") ||
+		!strings.Contains(body, "Årsak: Eg er sjuk") || !strings.Contains(body, "Feber sidan i går") {
 		t.Errorf("the service's thread lacks the cancellation: %q", body)
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avbestille besøket torsdag 26. november"); n != 1 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avlyse besøket torsdag 26. november"); n != 1 {
 		t.Errorf("the cancellation reached the thread %d times, want once", n)
 	}
 	a, err := sess.Appointment(context.Background(), "p-ingrid", "a-ingrid-hn-p2")
@@ -390,7 +390,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	if err != nil || a.PendingRequest != nil {
 		t.Errorf("the backend stored a late cancellation: %+v %v", a, err)
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avbestille besøket torsdag 26. november"); n != 0 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avlyse besøket torsdag 26. november"); n != 0 {
 		t.Errorf("a late cancellation reached the thread %d times", n)
 	}
 }
@@ -463,13 +463,13 @@ func TestChangeRequest(t *testing.T) {
 	}
 	sess := backendSession(t, env, "p-ingrid")
 	body := lastMessage(t, sess, "p-ingrid", "svc-home-nursing")
-	for _, part := range []string{"flytte besøket fredag 27. november kl. 08:00–10:00", "– tirsdag 1. desember kl. 08:00–10:00",
+	for _, part := range []string{"Eg vil be om å endre besøket fredag 27. november kl. 08:00–10:00", "– tysdag 1. desember kl. 08:00–10:00",
 		"– fredag 27. november kl. 10:00–12:00", "Kommentar: Helst etter klokka 10"} {
 		if !strings.Contains(body, part) {
 			t.Errorf("the service's thread lacks %q: %q", part, body)
 		}
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "flytte besøket fredag 27. november"); n != 1 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "endre besøket fredag 27. november"); n != 1 {
 		t.Errorf("the change request reached the thread %d times, want once", n)
 	}
 	// A change request leaves cancelling possible.
