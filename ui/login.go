@@ -209,7 +209,7 @@ func (s *login) showCode(l *client.Login) {
 	}
 	s.url.SetText(shortURL(l.VerificationURI))
 	s.status.SetText(s.k.tr("LoginWaiting"))
-	showError(s.clockWarn, s.k.clockSkewText())
+	// A clock far from the backend's is for staff (the staff panel says it), not for the citizen.
 	s.codeBox.Show()
 	s.qrBox.Show()
 	s.demo.Objects = s.demoParts
@@ -226,7 +226,9 @@ func (s *login) tick() {
 	if left < 0 {
 		left = 0
 	}
-	s.timeLeft.SetText(s.k.trd("LoginTimeLeft", map[string]any{"Time": fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)}))
+	// Whole minutes, rounded up («Koden kan brukast i 5 minutt til»): «4:37» reads as a time of day.
+	mins := int((left + time.Minute - 1) / time.Minute)
+	s.timeLeft.SetText(s.k.trd("LoginTimeLeft", map[string]any{"Time": fmt.Sprint(mins)}))
 }
 
 // wait waits for the phone in the background.

@@ -37,7 +37,7 @@ func TestSettingsSave(t *testing.T) {
 	proxy := newWriteProxy(t, env.URL)
 	h := newHarness(t, config.Config{API: proxy.URL, Lang: "nn"})
 	logIn(t, h, env, "p-ingrid")
-	h.tapWhenReady("Innstillingar")
+	h.tapWhenReady("Varsel")
 	h.waitForText("Mobil: *** ** 234  ·  E-post: i****@example.no")
 	if h.containsText("900 00 234") || h.containsText("ingrid.haugen") {
 		t.Errorf("the phone number or e-mail is shown whole: %q", h.texts(false))
@@ -91,7 +91,7 @@ func TestSettingsSave(t *testing.T) {
 	}
 	// Opened again, it shows what was saved.
 	h.tap("Heim")
-	h.tapWhenReady("Innstillingar")
+	h.tapWhenReady("Varsel")
 	h.waitForText("No: Ingen varsel")
 }
 
@@ -99,7 +99,7 @@ func TestSettingsBokmal(t *testing.T) {
 	env := backendtest.New(t)
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
 	logIn(t, h, env, "p-ingrid")
-	h.tapWhenReady("Innstillinger")
+	h.tapWhenReady("Varsler")
 	h.waitForText("Mobil: *** ** 234  ·  E-post: i****@example.no")
 	h.tap("SMS og e-post")
 	h.tap("Lagre")

@@ -238,6 +238,9 @@ func (s *staffPanel) showConn() {
 	default:
 		s.conn.SetText(k.tr("StaffConnUnknown"))
 	}
+	if skew := k.clockSkewText(); skew != "" { // said to staff, not to the citizen on the login screen
+		s.conn.SetText(s.conn.Text + "\n" + skew)
+	}
 }
 
 // loadOps reads sessions today and recent errors from the store.

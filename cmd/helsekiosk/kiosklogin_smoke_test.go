@@ -215,7 +215,7 @@ func TestKioskLoginSmoke(t *testing.T) {
 	var bwin xwin
 	open := func(what string) image.Image {
 		t.Helper()
-		s.click(945, 571) // «Logg inn her på kiosken»
+		s.click(946, 660) // «Logg inn her på kiosken» (under the QR code; TestLayout places it)
 		waitFor("Chromium's window with the OP's page ("+what+")", 2*time.Minute, func() bool {
 			bpid, bwin = 0, xwin{}
 			for _, c := range children(pid) {
