@@ -314,7 +314,7 @@ func TestCancelAppointment(t *testing.T) {
 	proxy.setFailing(false)
 	h.tap("Ja, avlys besøket")
 	h.waitForText("Avlysinga er send. Tenesta svarar i meldingane dine.")
-	if !h.hasText("Status: Avlysing sendt") || !h.hasText("Du har bede om å avlyse. Tenesta har ikkje svart enno.") {
+	if !h.hasText("Status: Avlysinga er send") || !h.hasText("Du har bede om å avlyse. Tenesta har ikkje svart enno.") {
 		t.Errorf("the appointment does not show the sent cancellation: %q", h.texts(false))
 	}
 	if h.hasText("Avlys") || h.hasText("Be om å endre") {
@@ -348,8 +348,8 @@ func TestCancelAppointment(t *testing.T) {
 	h.waitFor("the list", func() bool { s, ok := h.k.cur.(*appointments); return ok && s.view != nil })
 	h.k.cur.(*appointments).view.ScrollTo(5)
 	h.process()
-	if !h.hasText("Avlysing sendt") {
-		t.Errorf("the list does not show «Avlysing sendt»: %q", h.texts(false))
+	if !h.hasText("Avlysinga er send") {
+		t.Errorf("the list does not show «Avlysinga er send»: %q", h.texts(false))
 	}
 }
 

@@ -54,7 +54,7 @@ func TestIngridReadsAndRepliesThenLogsOut(t *testing.T) {
 			t.Errorf("home lacks the %s tile", tile)
 		}
 	}
-	if h.containsText("på vegner av") {
+	if h.containsText("Du handlar på vegner av") {
 		t.Error("acting-for banner shown when acting for oneself")
 	}
 
@@ -165,7 +165,7 @@ func TestKariActingForIngrid(t *testing.T) {
 	h.waitForText("Kven gjeld det?")
 	h.tap("Kari Haugen – deg sjølv")
 	h.waitForText("Varsel")
-	if h.containsText("på vegner av") {
+	if h.containsText("Du handlar på vegner av") {
 		t.Error("acting-for banner shown when acting for oneself")
 	}
 }

@@ -43,7 +43,7 @@ func TestSettingsSave(t *testing.T) {
 		t.Errorf("the phone number or e-mail is shown whole: %q", h.texts(false))
 	}
 	for _, text := range []string{
-		"No: SMS",
+		"Slik får du varsel i dag: SMS",
 		"Du får SMS til *** ** 234 når du har fått ei ny melding, og når eit besøk er endra eller utført.",
 		"Du får e-post til i****@example.no når du har fått ei ny melding, og når eit besøk er endra eller utført.",
 		"Du får både SMS og e-post når du har fått ei ny melding, og når eit besøk er endra eller utført.",
@@ -92,7 +92,7 @@ func TestSettingsSave(t *testing.T) {
 	// Opened again, it shows what was saved.
 	h.tap("Heim")
 	h.tapWhenReady("Varsel")
-	h.waitForText("No: Ingen varsel")
+	h.waitForText("Slik får du varsel i dag: Ingen varsel")
 }
 
 func TestSettingsBokmal(t *testing.T) {

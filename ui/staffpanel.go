@@ -121,11 +121,11 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	fixedNote(config.KeyCentrePhone, s.centrePhone)
 	s.centreHours = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentreHours"))
 	s.centreHours.SetText(cfg.CentreHours)
-	s.centreHours.SetPlaceHolder("08:00-15:30")
+	s.centreHours.SetPlaceHolder(k.tr("StaffCentreHoursHint"))
 	fixedNote(config.KeyCentreHours, s.centreHours)
 	s.servicePhones = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffServicePhones"))
 	s.servicePhones.SetText(config.Value(cfg, config.KeyServicePhones))
-	s.servicePhones.SetPlaceHolder("home_nursing=22 11 22 33")
+	s.servicePhones.SetPlaceHolder(k.tr("StaffServicePhonesHint"))
 	fixedNote(config.KeyServicePhones, s.servicePhones)
 	sizes := make([]string, len(kt.TextSizes))
 	for i, sz := range kt.TextSizes {
