@@ -73,7 +73,7 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.url = widget.NewLabel("")
 	s.url.TextStyle = fyne.TextStyle{Bold: true}
 	s.url.Wrapping = fyne.TextWrapBreak
-	s.timeLeft = widget.NewLabel("")
+	s.timeLeft = para("")
 	s.status = para(k.tr("LoginFetchingCode"))
 	s.status.TextStyle = fyne.TextStyle{Bold: true}
 	s.errText = errorLabel()
