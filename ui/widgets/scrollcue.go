@@ -80,7 +80,9 @@ func (r *scrollCueRenderer) Layout(size fyne.Size) {
 	m := r.c.tab.MinSize()
 	w := min(m.Width, size.Width)
 	r.c.tab.Resize(fyne.NewSize(w, m.Height))
-	r.c.tab.Move(fyne.NewPos((size.Width-w)/2, size.Height-m.Height-theme.Padding()))
+	// At the right, beside the scroll bar: lines of text are left-aligned, so it hides the least of them.
+	x := max(0, size.Width-w-theme.ScrollBarSize()-2*theme.Padding())
+	r.c.tab.Move(fyne.NewPos(x, size.Height-m.Height-theme.Padding()))
 }
 
 func (r *scrollCueRenderer) MinSize() fyne.Size { return r.c.scroll.MinSize() }
