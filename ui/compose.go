@@ -80,6 +80,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.service = widgets.NewRadio(k.hooks, k.tr("MsgComposeService"), nil, func(name string) {
 		k.touch()
 		s.d.setService(s.serviceByName[name])
+		showError(s.editErr, "")
 	})
 	s.service.Horizontal = true
 	s.service.Hide()
@@ -92,6 +93,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		k.touch()
 		s.d.setSubject(v)
 		k.setCounter(s.subjectCount, utf8.RuneCountInString(v), maxSubject)
+		showError(s.editErr, "") // she is acting on it
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
@@ -105,6 +107,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		k.touch()
 		s.d.setText(v)
 		k.setCounter(s.textCount, utf8.RuneCountInString(v), maxReply)
+		showError(s.editErr, "")
 	}
 	k.setCounter(s.textCount, utf8.RuneCountInString(s.d.text), maxReply)
 
