@@ -89,7 +89,7 @@ screenshot: deps ## build bin/helsekiosk and save docs/screenshots/welcome-nn.pn
 	@mkdir -p $(dir $(SHOT_OUT))
 	$(SCREENSHOT_TOOL) $(SHOT_OUT) -w $(SHOT_WAIT) -s $(SHOT_SIZE) -- bin/helsekiosk --lang $(SHOT_LANG) $(ARGS)
 
-screenshots: ## render every screen in nn and nb at 1920x1080, normal and extra large text, the staff page's kiosk list and the service pages (inbox, thread, tasks, week plan), into docs/screenshots/
+screenshots: ## render every screen in nn and nb at 1920x1080 and 1280x800, normal and extra large text, the staff page's kiosk list and the service pages (inbox, thread, tasks, week plan), into docs/screenshots/
 	@mkdir -p docs/screenshots
 	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestShotsScreens' ./ui/
 	HELSEKIOSK_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run 'TestFleetInChromium|TestStaffPagesInChromium' ./internal/server/backend/

@@ -54,9 +54,10 @@ type appointment struct {
 	rule *api.CancellationRule
 	mode apptMode
 
-	body   *fyne.Container
-	scroll *container.Scroll
-	notice *widget.Label // a confirmation ("Avlysinga er send.")
+	body    *fyne.Container
+	scroll  *container.Scroll
+	actions *fyne.Container // the pinned bar below the scroll: the mode's error and buttons
+	notice  *widget.Label   // a confirmation ("Avlysinga er send.")
 
 	// the cancellation
 	reason      api.CancellationRequestReason
@@ -87,6 +88,7 @@ func newAppointment(k *Kiosk, sess *session, a api.Appointment, past bool) *appo
 func (s *appointment) buildUI() fyne.CanvasObject {
 	k := s.k
 	s.body = container.NewVBox()
+	s.actions = container.NewVBox()
 	s.notice = para("")
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.SuccessImportance
@@ -109,8 +111,11 @@ func (s *appointment) buildUI() fyne.CanvasObject {
 	s.refresh()
 	back := widgets.NewIconButton(k.hooks, k.tr("ApptBackToList"), theme.NavigateBackIcon(), func() { k.show(newAppointmentsPast(k, s.sess, s.past)) })
 	top := container.NewBorder(nil, nil, nil, back, heading(k.dayLabel(s.a.Start)))
-	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.body))
-	return readingBorder(top, nil, s.scroll)
+	var scrolled fyne.CanvasObject
+	s.scroll, scrolled = k.vscroll(container.NewVBox(s.notice, s.body))
+	// The mode's actions (Avlys, Be om å endre, Gå vidare, Send ønsket) and their error stay in sight below
+	// the scroll, whatever the text size.
+	return readingBorder(top, s.actions, scrolled)
 }
 
 func (s *appointment) loadRule() {
@@ -128,12 +133,28 @@ func (s *appointment) loadRule() {
 	})
 }
 
-// phone is whom to call to cancel after the deadline.
+// phone is whom to call to cancel after the deadline: the service's own phone (service_phones), else the
+// service centre's, else what the backend's cancellation rule gives. Never Helsenorge's help line: it
+// cannot cancel a municipal visit.
 func (s *appointment) phone() string {
-	if s.rule != nil && s.rule.Phone != "" {
+	if p := s.k.cfg.ServicePhones[s.a.Service.Code]; p != "" {
+		return p
+	}
+	if p := s.k.cfg.CentrePhone; p != "" {
+		return p
+	}
+	if s.rule != nil && s.rule.Phone != "" && s.rule.Phone != HelpLine {
 		return s.rule.Phone
 	}
-	return HelpLine
+	return ""
+}
+
+// callOr is call («… Ring {{.Phone}}.»), or desk («… Spør ein tilsett i skranken.») when there is no number.
+func (s *appointment) callOr(call, desk string) string {
+	if s.phone() == "" {
+		return desk
+	}
+	return call
 }
 
 // deadlinePassed reports whether the kiosk's clock is past the appointment's cancellation deadline.
@@ -149,6 +170,7 @@ func (s *appointment) setMode(m apptMode) {
 // refresh rebuilds the body for the mode.
 func (s *appointment) refresh() {
 	s.body.RemoveAll()
+	s.actions.RemoveAll()
 	if s.mode == apptView {
 		s.body.Add(s.card())
 	} else {
@@ -167,9 +189,18 @@ func (s *appointment) refresh() {
 		s.changeForm()
 	}
 	s.body.Refresh()
+	s.actions.Refresh()
 	if s.scroll != nil {
 		s.scroll.Refresh()
 	}
+}
+
+// act puts the mode's error label and its row of buttons in the pinned bar below the scroll.
+func (s *appointment) act(errLabel *widget.Label, row fyne.CanvasObject) {
+	if errLabel != nil {
+		s.actions.Add(errLabel)
+	}
+	s.actions.Add(row)
 }
 
 // card is the appointment: time window, service, place, staff role, status, description.
@@ -269,7 +300,7 @@ func (s *appointment) viewActions() {
 		s.say(s.notice, "")
 		s.setMode(apptChange)
 	})
-	s.body.Add(container.NewGridWithColumns(2, cancel, change))
+	s.act(nil, container.NewGridWithColumns(2, cancel, change))
 }
 
 var cancelReasons = []struct {
@@ -321,8 +352,7 @@ func (s *appointment) cancelForm() {
 	}
 	s.body.Add(s.commentHint)
 	s.body.Add(s.comment)
-	s.body.Add(s.cancelErr)
-	s.body.Add(container.NewGridWithColumns(2,
+	s.act(s.cancelErr, container.NewGridWithColumns(2,
 		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.cancelErr, ""); s.setMode(apptView) }),
 		widgets.NewPrimaryButton(k.hooks, k.tr("ApptNext"), s.checkCancel)))
 }
@@ -357,12 +387,11 @@ func (s *appointment) confirmForm() {
 		s.body.Add(para(c))
 	}
 	s.body.Add(para(k.tr("ApptConfirmThread")))
-	s.body.Add(s.cancelErr)
 	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptConfirmYes"), s.sendCancel)
 	if s.sending {
 		send.Disable()
 	}
-	s.body.Add(container.NewGridWithColumns(2,
+	s.act(s.cancelErr, container.NewGridWithColumns(2,
 		widgets.NewButton(k.hooks, k.tr("ApptConfirmNo"), func() { s.say(s.cancelErr, ""); s.setMode(apptCancel) }),
 		send))
 }
@@ -386,7 +415,7 @@ func (s *appointment) sendCancel() {
 			s.setMode(apptDeadline)
 			return
 		case string(api.NotCancellable):
-			s.say(s.cancelErr, k.trd("ApptNotCancellable", map[string]any{"Phone": s.phone()}))
+			s.say(s.cancelErr, k.trd(s.callOr(id("ApptNotCancellable"), id("ApptNotCancellableDesk")), map[string]any{"Phone": s.phone()}))
 		default:
 			s.say(s.cancelErr, k.tr("ApptCancelFailed")+" "+k.errText(err))
 		}
@@ -394,7 +423,7 @@ func (s *appointment) sendCancel() {
 	}, func(fresh *api.Appointment) {
 		s.cancelKey.Done()
 		s.applySent(fresh, api.AppointmentPendingRequestCancellation)
-		s.say(s.notice, k.tr("ApptCancelDone"))
+		s.confirm(k.tr("ApptCancelDone"))
 	})
 }
 
@@ -444,13 +473,16 @@ func (s *appointment) deadlineInfo() {
 	} else {
 		s.body.Add(subheading(k.tr("ApptDeadlinePassedNoDate")))
 	}
-	s.body.Add(para(k.tr("ApptCallInstead")))
-	phone := widget.NewLabel(s.phone())
-	phone.SizeName = theme.SizeNameHeadingText
-	phone.TextStyle = fyne.TextStyle{Bold: true}
-	s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
-	s.body.Add(para(k.tr("HelpLineHours")))
-	s.body.Add(container.NewHBox(widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
+	if s.phone() == "" { // no number set for the service or the centre: the desk
+		s.body.Add(para(k.tr("ApptAskDesk")))
+	} else {
+		s.body.Add(para(k.tr("ApptCallInstead")))
+		phone := widget.NewLabel(s.phone())
+		phone.SizeName = theme.SizeNameHeadingText
+		phone.TextStyle = fyne.TextStyle{Bold: true}
+		s.body.Add(container.NewHBox(widget.NewIcon(theme.InfoIcon()), phone))
+	}
+	s.act(nil, container.NewHBox(widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(apptView) })))
 }
 
 // ---- change request ----
@@ -518,12 +550,11 @@ func (s *appointment) changeForm() {
 	}
 	s.body.Add(para(k.tr("ApptWishLabel")))
 	s.body.Add(s.wish)
-	s.body.Add(s.changeErr)
 	send := widgets.NewPrimaryButton(k.hooks, k.tr("ApptSendChange"), s.sendChange)
 	if s.sending {
 		send.Disable()
 	}
-	s.body.Add(container.NewGridWithColumns(2,
+	s.act(s.changeErr, container.NewGridWithColumns(2,
 		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.say(s.changeErr, ""); s.setMode(apptView) }),
 		send))
 }
@@ -579,7 +610,7 @@ func (s *appointment) sendChange() {
 		return err
 	}, func(err error) {
 		if client.CodeOf(err) == string(api.NotCancellable) {
-			s.say(s.changeErr, k.trd("ApptNotChangeable", map[string]any{"Phone": s.phone()}))
+			s.say(s.changeErr, k.trd(s.callOr(id("ApptNotChangeable"), id("ApptNotChangeableDesk")), map[string]any{"Phone": s.phone()}))
 		} else {
 			s.say(s.changeErr, k.tr("ApptChangeFailed")+" "+k.errText(err))
 		}
@@ -590,8 +621,17 @@ func (s *appointment) sendChange() {
 		s.addProposal()
 		s.wish.SetText("")
 		s.applySent(fresh, api.AppointmentPendingRequestChange)
-		s.say(s.notice, k.tr("ApptChangeDone"))
+		s.confirm(k.tr("ApptChangeDone"))
 	})
+}
+
+// confirm shows a confirmation at the top of the visit, in view (the form that was sent may have been
+// scrolled down), in place of any error.
+func (s *appointment) confirm(text string) {
+	s.say(s.cancelErr, "")
+	s.say(s.changeErr, "")
+	s.say(s.notice, text)
+	s.scroll.ScrollToTop()
 }
 
 func (s *appointment) stop() {}
@@ -600,4 +640,8 @@ func (s *appointment) kind() string { return "appointment" }
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
-func (s *appointment) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }
+func (s *appointment) say(l *widget.Label, text string) {
+	sayIn(l, text, s.body, s.scroll)
+	s.actions.Refresh()
+	s.k.relayout()
+}

@@ -67,7 +67,7 @@ func (s *appointments) buildUI() fyne.CanvasObject {
 	s.load()
 	head := container.NewBorder(nil, nil, nil, container.NewHBox(s.upcoming, s.earlier), heading(k.tr("TileAppointments")))
 	top := container.NewVBox(head, s.status)
-	return readingBorder(top, nil, s.list)
+	return readingBorder(top, nil, shrinkable(s.list))
 }
 
 func (s *appointments) markTabs() {

@@ -118,7 +118,8 @@ func apptSetupAt(t *testing.T, lang string, now time.Time) (*harness, *backendte
 	env := backendtest.New(t, backendtest.WithClock(clk),
 		backendtest.WithConfig(func(c *backend.Config) { c.AccessTokenTTL = 24 * time.Hour }))
 	proxy := newWriteProxy(t, env.URL)
-	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang})
+	// The home nursing's own number, which a visit past its deadline is cancelled on (not Helsenorge's line).
+	h := newHarness(t, config.Config{API: proxy.URL, Lang: lang, ServicePhones: map[string]string{"home_nursing": "22 11 22 33"}})
 	h.k.clk = nowClock(clk.Now)
 	logIn(t, h, env, "p-ingrid")
 	h.tapWhenReady(h.k.tr("TileAppointments"))
@@ -313,7 +314,7 @@ func TestCancelAppointment(t *testing.T) {
 	proxy.setFailing(false)
 	h.tap("Ja, avlys besøket")
 	h.waitForText("Avlysinga er send. Tenesta svarar i meldingane dine.")
-	if !h.hasText("Status: Avlysing sendt") || !h.hasText("Du har bede om å avlyse. Tenesta har ikkje svart enno.") {
+	if !h.hasText("Status: Avlysinga er send") || !h.hasText("Du har bede om å avlyse. Tenesta har ikkje svart enno.") {
 		t.Errorf("the appointment does not show the sent cancellation: %q", h.texts(false))
 	}
 	if h.hasText("Avlys") || h.hasText("Be om å endre") {
@@ -330,11 +331,11 @@ func TestCancelAppointment(t *testing.T) {
 	// The service has it in its thread, once.
 	sess := backendSession(t, env, "p-ingrid")
 	body := lastMessage(t, sess, "p-ingrid", "svc-home-nursing")
-	if !strings.Contains(body, "avbestille besøket torsdag 26. november kl. 08:00–10:00") ||
-		!strings.Contains(body, "Årsak: Jeg er syk") || !strings.Contains(body, "Feber sidan i går") {
+	if !strings.Contains(body, "Eg vil avlyse besøket torsdag 26. november kl. 08:00–10:00") ||
+		!strings.Contains(body, "Årsak: Eg er sjuk") || !strings.Contains(body, "Feber sidan i går") {
 		t.Errorf("the service's thread lacks the cancellation: %q", body)
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avbestille besøket torsdag 26. november"); n != 1 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avlyse besøket torsdag 26. november"); n != 1 {
 		t.Errorf("the cancellation reached the thread %d times, want once", n)
 	}
 	a, err := sess.Appointment(context.Background(), "p-ingrid", "a-ingrid-hn-p2")
@@ -347,8 +348,8 @@ func TestCancelAppointment(t *testing.T) {
 	h.waitFor("the list", func() bool { s, ok := h.k.cur.(*appointments); return ok && s.view != nil })
 	h.k.cur.(*appointments).view.ScrollTo(5)
 	h.process()
-	if !h.hasText("Avlysing sendt") {
-		t.Errorf("the list does not show «Avlysing sendt»: %q", h.texts(false))
+	if !h.hasText("Avlysinga er send") {
+		t.Errorf("the list does not show «Avlysinga er send»: %q", h.texts(false))
 	}
 }
 
@@ -367,7 +368,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	clk.Advance(15 * time.Minute)
 	h.tap("Ja, avlys besøket")
 	h.waitForText("Fristen for å avlyse her gjekk ut onsdag 25. november kl. 15:00.")
-	if !h.hasText("23 32 70 00") || !h.hasText("Ring oss heller, så hjelper vi deg:") {
+	if !h.hasText("22 11 22 33") || !h.hasText("Ring oss heller, så hjelper vi deg:") {
 		t.Errorf("no phone number after the deadline: %q", h.texts(false))
 	}
 	if len(proxy.writesTo("/cancellation")) != 1 {
@@ -377,7 +378,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	// Asking again goes straight to the phone number, without a form.
 	h.tap("Tilbake")
 	h.tap("Avlys")
-	h.waitForText("23 32 70 00")
+	h.waitForText("22 11 22 33")
 	if h.hasText("Kvifor vil du avlyse?") {
 		t.Error("the form is offered after the deadline")
 	}
@@ -389,7 +390,7 @@ func TestCancelAfterDeadlineShowsPhone(t *testing.T) {
 	if err != nil || a.PendingRequest != nil {
 		t.Errorf("the backend stored a late cancellation: %+v %v", a, err)
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avbestille besøket torsdag 26. november"); n != 0 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "avlyse besøket torsdag 26. november"); n != 0 {
 		t.Errorf("a late cancellation reached the thread %d times", n)
 	}
 }
@@ -400,7 +401,7 @@ func TestCancelAfterDeadlineBokmal(t *testing.T) {
 	openAppt(t, h, "a-ingrid-hn-p1")
 	h.tap("Avlys")
 	h.waitForText("Fristen for å avlyse her gikk ut onsdag 25. november kl. 15:00.")
-	if !h.hasText("23 32 70 00") || !h.hasText("Ring oss i stedet, så hjelper vi deg:") {
+	if !h.hasText("22 11 22 33") || !h.hasText("Ring oss i stedet, så hjelper vi deg:") {
 		t.Errorf("no phone number after the deadline: %q", h.texts(false))
 	}
 	if len(proxy.writesTo("/cancellation")) != 0 {
@@ -462,13 +463,13 @@ func TestChangeRequest(t *testing.T) {
 	}
 	sess := backendSession(t, env, "p-ingrid")
 	body := lastMessage(t, sess, "p-ingrid", "svc-home-nursing")
-	for _, part := range []string{"flytte besøket fredag 27. november kl. 08:00–10:00", "– tirsdag 1. desember kl. 08:00–10:00",
+	for _, part := range []string{"Eg vil be om å endre besøket fredag 27. november kl. 08:00–10:00", "– tysdag 1. desember kl. 08:00–10:00",
 		"– fredag 27. november kl. 10:00–12:00", "Kommentar: Helst etter klokka 10"} {
 		if !strings.Contains(body, part) {
 			t.Errorf("the service's thread lacks %q: %q", part, body)
 		}
 	}
-	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "flytte besøket fredag 27. november"); n != 1 {
+	if n := countIn(t, sess, "p-ingrid", "svc-home-nursing", "endre besøket fredag 27. november"); n != 1 {
 		t.Errorf("the change request reached the thread %d times, want once", n)
 	}
 	// A change request leaves cancelling possible.

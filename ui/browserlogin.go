@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -72,10 +71,9 @@ func (s *browserLogin) widgets(msg string) fyne.CanvasObject {
 		heading(k.tr("KioskLoginHeading")),
 		para(k.tr("KioskLoginIntro")),
 		para(k.tr("KioskLoginKeyboard")),
-		s.status,
-		layout.NewSpacer(),
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), cancel)))
-	return container.NewVScroll(body)
+		s.status)
+	// «Avbryt» below the scroll: in view at every text size.
+	return readingBorder(nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 80), cancel)), k.scrolled(body))
 }
 
 // start runs the login in the background: the loopback login, the browser on its URL, the wait, and the

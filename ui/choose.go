@@ -30,7 +30,7 @@ func (s *choosePerson) buildUI() fyne.CanvasObject {
 		}
 		list.Add(b)
 	}
-	return container.NewVScroll(list)
+	return k.scrolled(list)
 }
 
 func (s *choosePerson) stop() {}

@@ -80,6 +80,7 @@ func (s *compose) editView() fyne.CanvasObject {
 	s.service = widgets.NewRadio(k.hooks, k.tr("MsgComposeService"), nil, func(name string) {
 		k.touch()
 		s.d.setService(s.serviceByName[name])
+		showError(s.editErr, "")
 	})
 	s.service.Horizontal = true
 	s.service.Hide()
@@ -92,6 +93,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		k.touch()
 		s.d.setSubject(v)
 		k.setCounter(s.subjectCount, utf8.RuneCountInString(v), maxSubject)
+		showError(s.editErr, "") // she is acting on it
 	}
 	k.setCounter(s.subjectCount, utf8.RuneCountInString(s.d.subject), maxSubject)
 
@@ -105,6 +107,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		k.touch()
 		s.d.setText(v)
 		k.setCounter(s.textCount, utf8.RuneCountInString(v), maxReply)
+		showError(s.editErr, "")
 	}
 	k.setCounter(s.textCount, utf8.RuneCountInString(s.d.text), maxReply)
 
@@ -120,7 +123,7 @@ func (s *compose) editView() fyne.CanvasObject {
 		container.NewBorder(nil, nil, fieldLabel(k.tr("MsgComposeBody")), s.textCount), s.text,
 	)
 	bottom := container.NewVBox(s.editErr, container.NewHBox(back, layout.NewSpacer(), s.readBack))
-	return container.NewBorder(heading(k.tr("MsgComposeHeading")), bottom, nil, nil, container.NewVScroll(form))
+	return container.NewBorder(heading(k.tr("MsgComposeHeading")), bottom, nil, nil, k.scrolled(form))
 }
 
 func fieldLabel(text string) *widget.Label {
@@ -251,7 +254,7 @@ func (s *compose) review() {
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.sendErr),
 		container.NewHBox(s.edit, layout.NewSpacer(), s.sendState, s.send))
 	s.body.Objects = []fyne.CanvasObject{
-		container.NewBorder(heading(k.tr("MsgReviewHeading")), bottom, nil, nil, container.NewVScroll(card)),
+		container.NewBorder(heading(k.tr("MsgReviewHeading")), bottom, nil, nil, k.scrolled(card)),
 	}
 	s.body.Refresh()
 }

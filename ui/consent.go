@@ -41,7 +41,7 @@ func (s *consent) buildUI() fyne.CanvasObject {
 		s.errText,
 	)
 	buttons := container.NewHBox(s.accept, s.decline, layout.NewSpacer())
-	return readingBorder(nil, buttons, container.NewVScroll(terms))
+	return readingBorder(nil, buttons, k.scrolled(terms))
 }
 
 func (s *consent) give() {

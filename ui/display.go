@@ -29,6 +29,8 @@ type display struct {
 
 	kb     *widgets.Keyboard // the touch keyboard (cfg.TouchKeyboard), made at the first focus, remade on a language change
 	kbSlot *fyne.Container   // the frame's keyboard slot (rebuilt with every screen)
+	// bodyPad is the frame's padding around the screen's content: less of it while the keyboard is up.
+	bodyPad *fyne.Container
 
 	speaker talker          // read-aloud and speech guidance; nil or not Available: no speech
 	reading *widgets.Button // the read-aloud button whose text is spoken now
@@ -63,12 +65,21 @@ func (k *Kiosk) initDisplay() {
 	if !k.speakerSet {
 		k.disp.speaker = speech.New()
 	}
+	k.disp.size = k.startSize()
 	k.applyTheme()
+}
+
+// startSize is the text size each visit starts at (cfg.TextSize: staff set it for a nursing home or an eye
+// clinic); the citizen's choice in the «Aa» panel wins until her visit ends.
+func (k *Kiosk) startSize() kt.TextSize {
+	s, _ := kt.ParseTextSize(k.cfg.TextSize)
+	return s
 }
 
 func (k *Kiosk) applyTheme() { kt.Apply(k.app, k.disp.size, k.disp.hc) }
 
-// resetDisplay gives the next citizen normal text without high contrast, and stops what the last one started.
+// resetDisplay gives the next citizen the kiosk's own text size (startSize) without high contrast, and stops
+// what the last one started.
 func (k *Kiosk) resetDisplay() {
 	k.hideDisplayPanel()
 	k.stopGuide()
@@ -80,8 +91,8 @@ func (k *Kiosk) resetDisplay() {
 	}
 	k.hideKeyboard()
 	k.disp.kb = nil
-	if k.disp.size != kt.SizeNormal || k.disp.hc {
-		k.disp.size, k.disp.hc = kt.SizeNormal, false
+	if k.disp.size != k.startSize() || k.disp.hc {
+		k.disp.size, k.disp.hc = k.startSize(), false
 		k.applyTheme()
 	}
 }
@@ -228,7 +239,7 @@ func (k *Kiosk) showDisplayPanel() {
 	if h <= 0 {
 		h = full
 	}
-	content := container.NewStack(card, container.New(pad, readingBorder(nil, closeRow, container.NewVScroll(box))))
+	content := container.NewStack(card, container.New(pad, readingBorder(nil, closeRow, k.scrolled(box))))
 	w := float32(760) * k.disp.size.Scale()
 	if w > windowSize.Width-80 {
 		w = windowSize.Width - 80
@@ -281,11 +292,32 @@ func (k *Kiosk) textFocused(f fyne.Focusable) {
 	bg.StrokeColor = kt.Colors().TileBorder
 	bg.StrokeWidth = 1
 	k.disp.kbSlot.Objects = []fyne.CanvasObject{
-		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(4, 4, 32, 32), // "hide" beside it: no extra row
+		container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(2, 2, 8, 8), // "hide" beside it: no extra row
 			container.NewBorder(nil, nil, nil, container.NewVBox(hide), container.NewCenter(k.disp.kb)))),
 	}
 	k.disp.kbSlot.Show()
+	k.keyboardChanged(true)
 	k.relayout()
+}
+
+// A keyboardFitter is a screen that makes room when the touch keyboard comes up (a shorter text box, a line
+// less above it) and gives it back when it goes: with the keyboard up the screen still fits 1280×720.
+type keyboardFitter interface {
+	keyboardUp(up bool)
+}
+
+// keyboardChanged tells the screen and the frame that the keyboard came up or went away.
+func (k *Kiosk) keyboardChanged(up bool) {
+	if p := k.disp.bodyPad; p != nil {
+		if up {
+			p.Layout = layout.NewCustomPaddedLayout(0, 0, 32, 32)
+		} else {
+			p.Layout = layout.NewCustomPaddedLayout(16, 16, 32, 32)
+		}
+	}
+	if f, ok := k.cur.(keyboardFitter); ok {
+		f.keyboardUp(up)
+	}
 }
 
 // keyboardShown says whether the touch keyboard is on screen.
@@ -300,6 +332,7 @@ func (k *Kiosk) hideKeyboard() {
 	}
 	k.disp.kbSlot.RemoveAll()
 	k.disp.kbSlot.Hide()
+	k.keyboardChanged(false)
 	k.relayout()
 }
 

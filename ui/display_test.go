@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	fynetheme "fyne.io/fyne/v2/theme"
 
+	"github.com/helsekiosk/helsekiosk/api"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/speech"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
@@ -164,6 +165,40 @@ func TestTextSizeAndContrastOnEveryScreen(t *testing.T) {
 	}
 	if bg := frameBackground(h); bg != kt.Light.Background {
 		t.Errorf("after logout the background is %v", bg)
+	}
+}
+
+// TestTextSizeAtStart: a kiosk set to start at large text (text_size) shows the welcome screen at large; the
+// citizen's «Ekstra stor» lasts through her visit and is gone at logout, when the kiosk's own size is back;
+// staff changing it in the panel change what the next visit starts at.
+func TestTextSizeAtStart(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn", TextSize: "large"})
+	if cur := kt.Active(); cur.Size != kt.SizeLarge {
+		t.Fatalf("the kiosk starts at %v, want large", cur.Size)
+	}
+	openFirstThread(t, h, env, "p-ingrid")
+	if cur := kt.Active(); cur.Size != kt.SizeLarge {
+		t.Errorf("the visit starts at %v, want large", cur.Size)
+	}
+	chooseDisplay(h, h.k.tr("DisplaySizeExtraLarge"))
+	h.k.goHome()
+	if cur := kt.Active(); cur.Size != kt.SizeExtraLarge {
+		t.Errorf("the citizen's choice did not last: %v", cur.Size)
+	}
+	h.tap(h.k.tr("Logout"))
+	h.waitForText(h.k.tr("Login"))
+	if cur := kt.Active(); cur.Size != kt.SizeLarge {
+		t.Errorf("after logout the size is %v, want the kiosk's large", cur.Size)
+	}
+	cfg := h.k.cfg
+	cfg.TextSize = "xlarge"
+	h.k.applyConfig(cfg, nil) // what the staff panel's «Lagre» does
+	if cur := kt.Active(); cur.Size != kt.SizeExtraLarge {
+		t.Errorf("after staff set xlarge the welcome screen is at %v", cur.Size)
+	}
+	if hb := h.k.heartbeatBody(); hb.TextSize != api.Xl {
+		t.Errorf("the heartbeat says %q, want xl", hb.TextSize)
 	}
 }
 

@@ -49,12 +49,12 @@ func TestIngridReadsAndRepliesThenLogsOut(t *testing.T) {
 	if !h.containsText("Ingrid Haugen") {
 		t.Error("home does not say who is logged in")
 	}
-	for _, tile := range []string{"Meldingar", "Avtalar", "Innstillingar", "Hjelp"} {
+	for _, tile := range []string{"Meldingar", "Avtalar", "Varsel", "Hjelp"} {
 		if !h.hasText(tile) {
 			t.Errorf("home lacks the %s tile", tile)
 		}
 	}
-	if h.containsText("på vegner av") {
+	if h.containsText("Du handlar på vegner av") {
 		t.Error("acting-for banner shown when acting for oneself")
 	}
 
@@ -146,7 +146,7 @@ func TestKariActingForIngrid(t *testing.T) {
 			t.Errorf("home lacks the %s tile", tile)
 		}
 	}
-	if h.hasText("Innstillingar") {
+	if h.hasText("Varsel") {
 		t.Error("the settings tile is shown, but the fullmakt does not cover settings")
 	}
 
@@ -164,8 +164,8 @@ func TestKariActingForIngrid(t *testing.T) {
 	h.tapWhenReady("Byt person")
 	h.waitForText("Kven gjeld det?")
 	h.tap("Kari Haugen – deg sjølv")
-	h.waitForText("Innstillingar")
-	if h.containsText("på vegner av") {
+	h.waitForText("Varsel")
+	if h.containsText("Du handlar på vegner av") {
 		t.Error("acting-for banner shown when acting for oneself")
 	}
 }

@@ -39,11 +39,12 @@ type fullmaktScreen struct {
 	sess *session
 	mode fullmaktMode
 
-	lists  *api.FullmaktLists
-	body   *fyne.Container
-	scroll *container.Scroll
-	status *widget.Label
-	notice *widget.Label
+	lists   *api.FullmaktLists
+	body    *fyne.Container
+	actions *fyne.Container // the pinned bar below the scroll: a form's error and buttons
+	scroll  *container.Scroll
+	status  *widget.Label
+	notice  *widget.Label
 
 	// the grant form; kept while the screen lives, so a failure keeps what was typed
 	name     *widgets.Entry
@@ -120,8 +121,9 @@ func (s *fullmaktScreen) buildUI() fyne.CanvasObject {
 	if s.sess.may(api.Settings) {
 		s.load()
 	}
-	s.scroll = container.NewVScroll(container.NewVBox(s.notice, s.status, s.body))
-	return container.NewBorder(heading(k.tr("FullmaktHeading")), nil, nil, nil, s.scroll)
+	var scrolled fyne.CanvasObject
+	s.scroll, scrolled = k.vscroll(container.NewVBox(s.notice, s.status, s.body))
+	return readingBorder(heading(k.tr("FullmaktHeading")), s.actions, scrolled)
 }
 
 func (s *fullmaktScreen) load() {
@@ -152,7 +154,11 @@ func (s *fullmaktScreen) setMode(m fullmaktMode) {
 }
 
 func (s *fullmaktScreen) refresh() {
+	if s.actions == nil {
+		s.actions = container.NewVBox()
+	}
 	s.body.RemoveAll()
+	s.actions.RemoveAll()
 	switch s.mode {
 	case fmLists:
 		s.showLists()
@@ -162,6 +168,7 @@ func (s *fullmaktScreen) refresh() {
 		s.confirmRevoke()
 	}
 	s.body.Refresh()
+	s.actions.Refresh()
 	if s.scroll != nil {
 		s.scroll.Refresh()
 	}
@@ -260,6 +267,9 @@ func (s *fullmaktScreen) grantForm() {
 		return container.NewVBox(l, e, errl)
 	}
 	checks := container.NewHBox()
+	if k.disp.size != kt.SizeNormal {
+		checks = container.NewVBox() // one under the other: side by side they are wider than the column
+	}
 	for _, sc := range fullmaktScopes {
 		checks.Add(s.scopes[sc.s])
 	}
@@ -270,12 +280,12 @@ func (s *fullmaktScreen) grantForm() {
 	s.body.Add(container.NewGridWithColumns(2,
 		field(k.tr("FullmaktScopesLabel"), checks, s.scopeErr),
 		field(k.tr("FullmaktUntilLabel"), s.until, s.untilErr)))
-	s.body.Add(s.grantErr)
 	send := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktGrantSend"), s.grant)
 	if s.busy {
 		send.Disable()
 	}
-	s.body.Add(container.NewGridWithColumns(2,
+	s.actions.Add(s.grantErr)
+	s.actions.Add(container.NewGridWithColumns(2,
 		widgets.NewButton(k.hooks, k.tr("ApptGoBack"), func() { s.setMode(fmLists) }),
 		send))
 }
@@ -452,12 +462,12 @@ func (s *fullmaktScreen) confirmRevoke() {
 	}
 	s.body.Add(subheading(k.trd("FullmaktRevokeQuestion", map[string]any{"Name": f.Receiver.Name})))
 	s.body.Add(para(k.trd("FullmaktRevokeExplain", map[string]any{"Name": f.Receiver.Name})))
-	s.body.Add(s.revokeErr)
+	s.actions.Add(s.revokeErr)
 	yes := widgets.NewPrimaryButton(k.hooks, k.tr("FullmaktRevokeYes"), s.doRevoke)
 	if s.busy {
 		yes.Disable()
 	}
-	s.body.Add(container.NewGridWithColumns(2,
+	s.actions.Add(container.NewGridWithColumns(2,
 		widgets.NewButton(k.hooks, k.tr("FullmaktRevokeNo"), func() { s.revoke = nil; s.setMode(fmLists) }),
 		yes))
 }
@@ -504,4 +514,10 @@ func (s *fullmaktScreen) kind() string { return "fullmaktScreen" }
 
 // say shows (or, with "", hides) a message in l and lays the screen out again: a label that appears must
 // push what is below it down, not be drawn over it.
-func (s *fullmaktScreen) say(l *widget.Label, text string) { sayIn(l, text, s.body, s.scroll) }
+func (s *fullmaktScreen) say(l *widget.Label, text string) {
+	sayIn(l, text, s.body, s.scroll)
+	if s.actions != nil {
+		s.actions.Refresh()
+	}
+	s.k.relayout()
+}

@@ -56,10 +56,10 @@ func TestFullmaktNumberCheckedAtTheField(t *testing.T) {
 		{"15076500565a", "Fødselsnummeret kan berre ha siffer."},
 		{"1507x", "Fødselsnummeret kan berre ha siffer."},
 		{"150765005655", "Fødselsnummeret må ha 11 siffer. Du har skrive 12."},
-		{"32076500565", "Dei seks første siffera er ikkje ein gyldig fødselsdato (ddmmåå)."},
-		{"31046500565", "Dei seks første siffera er ikkje ein gyldig fødselsdato (ddmmåå)."},
-		{"15076500575", "Nummeret stemmer ikkje: det første kontrollsifferet (siffer 10) er feil. Sjå over at du har skrive rett."},
-		{"15076500566", "Nummeret stemmer ikkje: det andre kontrollsifferet (siffer 11) er feil. Sjå over at du har skrive rett."},
+		{"32076500565", "Dei seks første siffera skal vere fødselsdatoen: dag, månad og år, til dømes 150765."},
+		{"31046500565", "Dei seks første siffera skal vere fødselsdatoen: dag, månad og år, til dømes 150765."},
+		{"15076500575", "Nummeret stemmer ikkje. Sjå etter at du har skrive alle dei 11 siffera rett."},
+		{"15076500566", "Nummeret stemmer ikkje. Sjå etter at du har skrive alle dei 11 siffera rett."},
 		{"150765 00565", ""}, // valid, with a space between the groups
 		{"15876500520", ""},  // synthetic, valid
 	} {
@@ -113,7 +113,7 @@ func TestFullmaktNumberCheckedAtTheField(t *testing.T) {
 func TestGrantFullmakt(t *testing.T) {
 	h, env, proxy := fullmaktSetup(t, "nn", "p-ingrid")
 	s := h.k.cur.(*fullmaktScreen)
-	if !h.hasText("Kven kan handle for meg") || !h.hasText("Kven eg kan handle for") || !h.hasText("Kari Haugen") ||
+	if !h.hasText("Kven kan gjere noko på vegner av meg") || !h.hasText("Kven eg kan representere") || !h.hasText("Kari Haugen") ||
 		!h.hasText("Gjeld: meldingar, avtalar  ·  Utan sluttdato") || !h.hasText("Du har ikkje fullmakt frå nokon.") {
 		t.Errorf("the lists are not shown: %q", h.texts(false))
 	}
@@ -124,7 +124,7 @@ func TestGrantFullmakt(t *testing.T) {
 	for _, c := range []struct {
 		name, person, want string
 	}{
-		{"Ola Bergh", "p-ola", "Vi fann ingen med dette fødselsnummeret og namnet. Sjå over at namnet er skrive som i folkeregisteret."},
+		{"Ola Bergh", "p-ola", "Vi fann ingen med dette fødselsnummeret og namnet. Sjå etter at namnet er skrive som i folkeregisteret."},
 		{"Emma Berg", "p-emma", "Den du gir fullmakt til, må vere minst 18 år."},
 		{"Ingrid Haugen", "p-ingrid", "Du kan ikkje gi fullmakt til deg sjølv."},
 		{"Kari Haugen", "p-kari", "Denne personen har alt fullmakt frå deg. Trekk ho tilbake først om du vil endre ho."},
@@ -187,7 +187,7 @@ func TestRevokeFullmakt(t *testing.T) {
 	h.tap("Trekk tilbake")
 	h.waitForText("Vil du trekke tilbake fullmakten til Kari Haugen?")
 	h.tap("Nei, behold")
-	h.waitForText("Hvem kan handle for meg")
+	h.waitForText("Hvem kan gjøre noe på vegne av meg")
 	if !h.hasText("Kari Haugen") || len(proxy.writesTo("/fullmakt")) != 0 {
 		t.Fatalf("«Nei» revoked or hid the fullmakt: %q", h.texts(false))
 	}
@@ -232,7 +232,7 @@ func TestKariActingForIngridCannotGrant(t *testing.T) {
 	h.waitForText("Kven gjeld det?")
 	h.tap("Kari Haugen – deg sjølv")
 	h.tapWhenReady("Fullmakt")
-	h.waitForText("Kven eg kan handle for")
+	h.waitForText("Kven eg kan representere")
 	h.waitForText("Ingrid Haugen")
 	if !h.hasText("Gi fullmakt til nokon") {
 		t.Errorf("Kari cannot grant for herself: %q", h.texts(false))

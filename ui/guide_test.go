@@ -300,7 +300,7 @@ func TestKeysOnlySessionIsSpoken(t *testing.T) {
 	subject := in.threads[1].Subject
 	h.press(fyne.KeyReturn)
 	h.waitFor("the thread", func() bool { s, ok := h.k.cur.(*thread); return ok && s.t != nil && !s.send.Disabled() })
-	h.heard(sp, tr, subject, "Du får svar innan neste arbeidsdag")
+	h.heard(sp, tr, subject, "Du får svar innan utgangen av neste arbeidsdag")
 
 	// The reply: the field is spoken with its name; typed letters and words are echoed.
 	reply := tabToType(h, "the reply field", func(e *widgets.Entry) bool { return e.MultiLine })
@@ -469,7 +469,7 @@ func TestKeysOnlyChoosePersonAndCancelVisit(t *testing.T) {
 	h.heard(sp, tr, "Koden er:")
 	env.Approve(t, ungroupCode(h.k.cur.(*login).code.Text), "p-kari")
 	h.waitFor("the choice of person", func() bool { return h.k.cur != nil && h.k.cur.kind() == "choosePerson" })
-	h.heard(sp, tr, "Kven gjeld det?", "Vel kven du vil handle for")
+	h.heard(sp, tr, "Kven gjeld det?", "Vel kven det gjeld")
 	h.tabTo("Ingrid Haugen – fullmakt", true)
 	h.heard(sp, tr, "Knapp, Ingrid Haugen – fullmakt.")
 	h.pressPad(fyne.Key5, scanKP5)

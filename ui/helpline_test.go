@@ -55,9 +55,9 @@ func TestWelcomeShowsHelpLineState(t *testing.T) {
 		lang, now, want string
 	}{
 		{"nn", "2026-11-25T10:00:00+01:00", "Hjelpetelefonen 23 32 70 00 er open no (kvardagar 08:00–15:30)."},
-		{"nb", "2026-11-25T16:00:00+01:00", "Hjelpetelefonen 23 32 70 00 (hverdager 08:00–15:30) er stengt nå. Den åpner i morgen kl. 08:00."},
-		{"nn", "2026-11-27T16:00:00+01:00", "Hjelpetelefonen 23 32 70 00 (kvardagar 08:00–15:30) er stengd no. Han opnar måndag 30. november kl. 08:00."},
-		{"en", "2026-11-25T06:00:00+01:00", "The help line 23 32 70 00 (weekdays 08:00–15:30) is closed now. It opens today at 08:00."},
+		{"nb", "2026-11-25T16:00:00+01:00", "Hjelpetelefonen 23 32 70 00 (hverdager 08:00–15:30) er stengt nå. Den åpner i morgen kl. 08:00. Spør en ansatt i skranken så lenge."},
+		{"nn", "2026-11-27T16:00:00+01:00", "Hjelpetelefonen 23 32 70 00 (kvardagar 08:00–15:30) er stengd no. Han opnar måndag 30. november kl. 08:00. Spør ein tilsett i skranken så lenge."},
+		{"en", "2026-11-25T06:00:00+01:00", "The help line 23 32 70 00 (weekdays 08:00–15:30) is closed now. It opens today at 08:00. Until then, ask a staff member at the desk."},
 	}
 	for _, tt := range tests {
 		now, err := time.Parse(time.RFC3339, tt.now)

@@ -63,7 +63,7 @@ func (s *home) buildUI() fyne.CanvasObject {
 		s.stopPoll = k.poll(s, s.check())
 	}
 	// In a scroll: at «Ekstra stor» on a 1280×800 screen two rows of tiles are taller than the room left.
-	return readingBorder(top, nil, container.NewVScroll(grid))
+	return readingBorder(top, nil, k.scrolled(grid))
 }
 
 // load fills the tiles from the overview.

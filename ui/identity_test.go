@@ -129,11 +129,11 @@ func TestRefusedLoginScreens(t *testing.T) {
 		status     int
 		want       []string
 	}{
-		{"nb", "insufficient_user_authentication", 401, []string{"Du ble ikke logget inn", "Logg inn med BankID", "MinID er ikke nok"}},
-		{"nn", "insufficient_user_authentication", 401, []string{"Du vart ikkje logga inn", "Logg inn med BankID", "MinID er ikkje nok"}},
-		{"en", "insufficient_user_authentication", 401, []string{"You were not logged in", "Log in with BankID"}},
-		{"nb", "pid_missing", 401, []string{"fødselsnummeret ditt"}},
-		{"nn", "pid_missing", 401, []string{"fødselsnummeret ditt", "spør ein tilsett"}},
+		{"nb", "insufficient_user_authentication", 401, []string{"Du ble ikke logget inn", "logge inn med BankID", "MinID er ikke nok"}},
+		{"nn", "insufficient_user_authentication", 401, []string{"Du vart ikkje logga inn", "logge inn med BankID", "MinID er ikkje nok"}},
+		{"en", "insufficient_user_authentication", 401, []string{"You were not logged in", "log in with BankID"}},
+		{"nb", "pid_missing", 401, []string{"hvem du er"}},
+		{"nn", "pid_missing", 401, []string{"kven du er", "spør ein tilsett"}},
 		{"nb", "unknown_person", 401, []string{"Du er ikke registrert hos tjenesten", "23 32 70 00"}},
 		{"nn", "unknown_person", 401, []string{"Du er ikkje registrert hos tenesta", "23 32 70 00"}},
 		{"en", "unknown_person", 401, []string{"You are not registered with the service", "23 32 70 00"}},

@@ -225,7 +225,7 @@ func TestIdPRefusals(t *testing.T) {
 	}{
 		{"substantial level", "nn", w.main, w.minid, "insufficient_user_authentication", "RefusedLevel", "MinID er ikkje nok", "", false},
 		{"substantial level", "nb", w.main, w.minid, "insufficient_user_authentication", "RefusedLevel", "MinID er ikke nok", "", false},
-		{"no pid", "nn", w.main, w.nopid, "pid_missing", "RefusedPidMissing", "fødselsnummeret ditt", "", false},
+		{"no pid", "nn", w.main, w.nopid, "pid_missing", "RefusedPidMissing", "kven du er", "", false},
 		{"pid of nobody", "nn", w.main, w.nobody, "unknown_person", "RefusedUnknownPerson", "Du er ikkje registrert hos tenesta", "", false},
 		{"another audience", "nn", w.otherAud, w.ingrid, "wrong_audience", "RefusedToken", "kunne ikkje brukast", "", false},
 		{"another audience", "nb", w.otherAud, w.ingrid, "wrong_audience", "RefusedToken", "kunne ikke brukes", "", false},

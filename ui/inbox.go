@@ -83,7 +83,7 @@ func (s *inbox) buildUI() fyne.CanvasObject {
 	write.Importance = widget.HighImportance
 	head := container.NewBorder(nil, nil, nil, write, heading(k.tr("InboxHeading")))
 	top := container.NewVBox(head, notice, s.status, s.errText)
-	s.root = readingBorder(top, nil, s.list)
+	s.root = readingBorder(top, nil, shrinkable(s.list))
 	return s.root
 }
 

@@ -48,7 +48,9 @@ import (
 	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
-// HelpLine is the municipality's help line, shown on the welcome and help screens.
+// HelpLine is Helsenorge's help line (veiledningstenesta, for the digital service), shown on the welcome
+// and help screens. It cannot cancel or change a municipal visit: that is the service's own number
+// (config service_phones, centre_phone).
 const HelpLine = "23 32 70 00"
 
 // windowSize is the window's size when not full screen (a common kiosk screen is 1280x800 or larger).
@@ -115,8 +117,10 @@ type Kiosk struct {
 	// loginEnd is the warning that a login without a refresh token runs out soon (ui/loginend.go).
 	loginEnd loginEnd
 	notice   logoutReason // why the last visit ended, for the welcome screen's one-time notice ("Du er logga ut")
-	ops      ops          // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
-	ho       handover     // a fresh process per citizen (ui/handover.go)
+	// unsentNotice: the last visit ended with a message not confirmed sent (the welcome screen says so once).
+	unsentNotice bool
+	ops          ops      // local store, staff PIN, connection state, help request (ui/staff.go, ui/callstaff.go)
+	ho           handover // a fresh process per citizen (ui/handover.go)
 
 	hooks *widgets.Hooks // the widgets' callbacks: activity for the idle watch, text focus for the touch keyboard
 

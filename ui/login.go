@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
@@ -63,15 +64,18 @@ func (s *login) buildUI() fyne.CanvasObject {
 	}
 	s.qr = canvas.NewImageFromResource(nil)
 	s.qr.FillMode = canvas.ImageFillContain
-	s.qr.SetMinSize(fyne.NewSize(kt.QRSize, kt.QRSize))
+	// As large as the column's height allows (kt.QRSize on a tall screen), never less than a phone can read.
+	s.qr.SetMinSize(fyne.NewSize(kt.QRMinSize, kt.QRMinSize))
 
 	s.code = widget.NewLabel("")
 	s.code.SizeName = kt.SizeNameUserCode
 	s.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	s.url = widget.NewLabel("")
 	s.url.TextStyle = fyne.TextStyle{Bold: true}
-	s.timeLeft = widget.NewLabel("")
+	s.url.Wrapping = fyne.TextWrapBreak
+	s.timeLeft = para("")
 	s.status = para(k.tr("LoginFetchingCode"))
+	s.status.TextStyle = fyne.TextStyle{Bold: true}
 	s.errText = errorLabel()
 	s.clockWarn = errorLabel()
 	s.retry = widgets.NewPrimaryButton(k.hooks, k.tr("TryAgain"), s.startAttempt)
@@ -85,46 +89,67 @@ func (s *login) buildUI() fyne.CanvasObject {
 	s.codeBox = container.NewVBox(codeCaption, s.url, s.code, s.typeCode)
 	s.codeBox.Hide()
 	s.timeLeft.Alignment = fyne.TextAlignCenter
-	s.qrBox = container.NewVBox(container.NewCenter(s.qr), s.timeLeft)
+	qrSlot := container.NewStack(s.qr)
+	s.qrBox = container.NewStack(qrSlot)
 	s.qrBox.Hide()
 
 	cancel := widgets.NewIconButton(k.hooks, k.tr("Cancel"), theme.CancelIcon(), func() { k.show(newWelcome(k)) })
 
-	left := container.NewVBox(steps, s.codeBox, s.status, s.clockWarn, s.errText, container.NewHBox(s.retry))
+	// Left, scrolling with the cue: the code (with the way to type it) first, in view at every text size,
+	// then the steps. Right: the QR code as large as the room allows, and below it, always in view, the
+	// time left, «Ventar på telefonen …» and «Logg inn her på kiosken».
+	left := container.NewVBox(s.codeBox, s.clockWarn, s.errText, container.NewHBox(s.retry), steps)
 	if note := s.noticeLabel(); note != nil {
 		left.Objects = append([]fyne.CanvasObject{note}, left.Objects...)
 	}
-	right := container.NewVBox(s.qrBox)
+	under := container.NewVBox(s.timeLeft, s.status)
+	var leftTop fyne.CanvasObject
+	if k.disp.size == kt.SizeNormal { // room to spare on the left: the QR code keeps its height
+		under.Objects = []fyne.CanvasObject{s.timeLeft}
+		leftTop = s.status
+	}
 	if k.offersKioskLogin() {
 		// The second way in, for a citizen without a phone of their own: the OP's page here on the kiosk,
-		// under the QR code, in sight from the start.
+		// under the QR code, in sight from the start; what it does is said under the steps.
 		here := widgets.NewIconButton(k.hooks, k.tr("KioskLoginButton"), theme.ComputerIcon(), func() { k.show(newBrowserLogin(k)) })
 		here.Importance = widget.HighImportance
+		under.Add(container.NewCenter(here))
 		offer := para(k.tr("KioskLoginOffer"))
-		offer.Alignment = fyne.TextAlignCenter
-		right.Add(widget.NewSeparator())
-		right.Add(offer)
-		right.Add(container.NewCenter(here))
 		// Said before the page covers the kiosk: the touch keyboard does not reach it, and Esc leaves it.
 		keys := para(k.tr("KioskLoginBeforeOpen"))
-		keys.Alignment = fyne.TextAlignCenter
-		right.Add(keys)
+		left.Add(widget.NewSeparator())
+		left.Add(offer)
+		left.Add(keys)
 	}
+	right := readingBorder(nil, under, s.qrBox)
 	s.demo = container.NewVBox()
+	var bottom fyne.CanvasObject = s.demo
 	if k.cfg.Demo {
-		demoTitle := widget.NewLabel(k.tr("DemoLoginHeading"))
+		demoTitle := para(k.tr("DemoLoginHeading"))
 		demoTitle.TextStyle = fyne.TextStyle{Bold: true}
 		buttons := container.NewGridWithColumns(2)
 		for _, p := range demoPersons {
 			buttons.Add(widgets.NewButton(k.hooks, k.trd("DemoLoginAs", map[string]any{"Name": p.name}), func() { s.demoApprove(p.id) }))
 		}
-		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
+		s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), buttons} // each button says what it does
+		if k.disp.size != kt.SizeNormal {
+			// At the larger text sizes the demo logins go at the end of the left column: the code and
+			// the QR code keep the room.
+			buttons.Layout = layout.NewVBoxLayout()
+			demoTitle.SetText(k.tr("DemoLoginHeadingAs"))
+			for i, p := range demoPersons {
+				buttons.Objects[i].(*widgets.Button).SetText(p.name)
+			}
+			s.demoParts = []fyne.CanvasObject{widget.NewSeparator(), demoTitle, buttons}
+			left.Add(s.demo)
+			bottom = nil
+		}
 	}
 
-	body := container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVScroll(right))
+	body := container.NewGridWithColumns(2, readingBorder(leftTop, nil, k.scrolled(left)), right)
 	s.startAttempt()
 	top := container.NewBorder(nil, nil, nil, cancel, subheading(k.tr("LoginHeading")))
-	s.root = readingBorder(top, s.demo, body)
+	s.root = readingBorder(top, bottom, body)
 	return s.root
 }
 
@@ -184,7 +209,7 @@ func (s *login) showCode(l *client.Login) {
 	}
 	s.url.SetText(shortURL(l.VerificationURI))
 	s.status.SetText(s.k.tr("LoginWaiting"))
-	showError(s.clockWarn, s.k.clockSkewText())
+	// A clock far from the backend's is for staff (the staff panel says it), not for the citizen.
 	s.codeBox.Show()
 	s.qrBox.Show()
 	s.demo.Objects = s.demoParts
@@ -201,7 +226,9 @@ func (s *login) tick() {
 	if left < 0 {
 		left = 0
 	}
-	s.timeLeft.SetText(s.k.trd("LoginTimeLeft", map[string]any{"Time": fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)}))
+	// Whole minutes, rounded up («Koden kan brukast i 5 minutt til»): «4:37» reads as a time of day.
+	mins := int((left + time.Minute - 1) / time.Minute)
+	s.timeLeft.SetText(s.k.trd("LoginTimeLeft", map[string]any{"Time": fmt.Sprint(mins)}))
 }
 
 // wait waits for the phone in the background.

@@ -94,6 +94,8 @@ func (k *Kiosk) logout(why logoutReason) {
 		_ = k.disp.speaker.Say(context.Background(), lang, said+" "+ended)
 	}
 	k.notice = why
+	k.unsentNotice = sess != nil && sess.unsent()  // «Meldinga di vart ikkje send.», without its text
+	k.endVisitHelp()                               // the help request's failure, and a request of this visit
 	k.win.SetContent(container.NewWithoutLayout()) // drop the old tree (the GL driver refuses nil)
 	k.app.Clipboard().SetContent("")
 	k.show(newWelcome(k))

@@ -277,7 +277,7 @@ func TestNewMessageReadBackSendAndReceipt(t *testing.T) {
 	if want := "Du får svar innan utgangen av neste arbeidsdag: måndag 30. november."; !h.hasText(want) {
 		t.Errorf("the receipt lacks %q: %q", want, h.texts(false))
 	}
-	if !h.containsText("113") || !h.containsText("116 117") || !h.containsText("ikkje for akutte behov") {
+	if !h.containsText("113") || !h.containsText("116\u00a0117") || !h.containsText("ikkje for akutte behov") {
 		t.Errorf("the receipt lacks the emergency numbers: %q", h.texts(false))
 	}
 	if !h.hasText("Send i dag 10:00 til Heimesjukepleie.") {

@@ -329,7 +329,7 @@ func (k *Kiosk) heartbeatBody() api.KioskHeartbeat {
 		Name: truncRunes(name, 100), Location: truncRunes(cfg.Location, 200), Version: truncRunes(Version, 64),
 		UptimeSeconds: max(up, 0), BackendReachable: o.reachable.Load(), LastErrorCodes: codes,
 		Speech: cfg.ReadAloud, TouchKeyboard: cfg.TouchKeyboard,
-		TextSize: api.Normal, // the kiosk's default: every citizen starts with normal text (resetDisplay)
+		TextSize: heartbeatSize(cfg.TextSize), // the kiosk's default: every visit starts with it (resetDisplay)
 	}
 }
 
@@ -388,7 +388,11 @@ func (k *Kiosk) newClient(cfg config.Config) (*client.Client, error) {
 // login and help request use the new name, the welcome screen the new language, and a new backend URL gets
 // a new client and an immediate health check.
 func (k *Kiosk) applyConfig(cfg config.Config, cl *client.Client) {
+	resize := cfg.TextSize != k.cfg.TextSize
 	k.cfg = cfg
+	if resize && k.sess == nil { // no visit: the next one starts at the new size (the staff panel shows it now)
+		k.setDisplay(k.startSize(), k.disp.hc)
+	}
 	k.ops.mu.Lock()
 	k.ops.hbCfg = cfg
 	k.ops.mu.Unlock()
@@ -415,6 +419,17 @@ func (k *Kiosk) exitKiosk(why string) {
 func (k *Kiosk) sessionStarted() {
 	k.ho.served = true
 	k.opLog(store.SessionStarted, "")
+}
+
+// heartbeatSize is the contract's name of a configured text size.
+func heartbeatSize(size string) api.KioskHeartbeatTextSize {
+	switch size {
+	case "large":
+		return api.Large
+	case "xlarge":
+		return api.Xl
+	}
+	return api.Normal
 }
 
 func healthVersion(h *api.Health) string {

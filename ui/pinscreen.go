@@ -74,11 +74,14 @@ func (s *pinScreen) buildUI() fyne.CanvasObject {
 	pad.Add(widgets.NewButton(k.hooks, k.tr("StaffPinClear"), func() { s.entry.SetText("") }))
 	pad.Add(widgets.NewButton(k.hooks, "0", func() { s.digit("0") }))
 	pad.Add(widgets.NewPrimaryButton(k.hooks, k.tr("StaffPinOK"), s.submit))
-	box := container.NewVBox(title, s.info, s.entry, s.err, pad)
+	box := container.NewVBox(title, s.info, s.entry, s.err)
 	if !k.ops.firstStart {
 		box.Add(widgets.NewButton(k.hooks, k.tr("Cancel"), func() { k.logout(logoutStaff) }))
 	}
-	return container.NewVBox(layout.NewSpacer(), container.NewCenter(container.NewGridWrap(fyne.NewSize(420, box.MinSize().Height), box)), layout.NewSpacer())
+	// The field and its texts beside the number pad: the pad's four rows fit a 1280×720 screen at every
+	// text size.
+	both := container.NewGridWithColumns(2, box, pad)
+	return container.NewVBox(layout.NewSpacer(), container.NewCenter(container.NewGridWrap(fyne.NewSize(860, both.MinSize().Height), both)), layout.NewSpacer())
 }
 
 func (s *pinScreen) digit(d string) {

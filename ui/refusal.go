@@ -73,7 +73,7 @@ func (s *refusal) buildUI() fyne.CanvasObject {
 	// As the consent screen: heading, the text in a scroll (a wrapping label in a VBox would overlap what
 	// follows at large text sizes), the buttons at the bottom.
 	return container.NewBorder(heading(k.tr("RefusedHeading")), container.NewHBox(again, back, layout.NewSpacer()), nil, nil,
-		container.NewVScroll(msg))
+		k.scrolled(msg))
 }
 
 func (s *refusal) stop() {}

@@ -151,6 +151,21 @@ func (s *session) replyDraft(threadID string, create bool) *draft {
 // setReply records the reply typed in threadID's thread, making its draft when there is none.
 func (s *session) setReply(threadID, text string) { s.replyDraft(threadID, true).setText(text) }
 
+// unsent reports whether a message the citizen sent was not confirmed sent: a reply or a new message whose
+// sending began (its key is set) and neither answered nor given up. Said on the welcome screen after the
+// visit, without the text.
+func (s *session) unsent() bool {
+	if d := s.msgs.compose; d != nil && d.key.Key() != "" {
+		return true
+	}
+	for _, d := range s.msgs.replies {
+		if d.key.Key() != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // replySent drops the reply draft of threadID once it has been sent.
 func (s *session) replySent(threadID string) { delete(s.msgs.replies, threadID) }
 

@@ -54,11 +54,12 @@ func (s *settings) buildUI() fyne.CanvasObject {
 	s.page = container.NewVBox(
 		heading(k.tr("SettingsHeading")),
 		para(k.tr("SettingsIntro")),
-		s.contacts, s.choices, s.errText,
-		container.NewBorder(nil, nil, s.save, nil, s.status),
+		s.contacts, s.choices,
 	)
-	s.scroll = container.NewVScroll(s.page)
-	return s.scroll
+	var scrolled fyne.CanvasObject
+	s.scroll, scrolled = k.vscroll(s.page)
+	// «Lagre», what it answered and an error stay in view below the choices.
+	return readingBorder(nil, container.NewVBox(s.errText, container.NewBorder(nil, nil, s.save, nil, s.status)), scrolled)
 }
 
 func (s *settings) load() {

@@ -37,13 +37,13 @@ func TestSettingsSave(t *testing.T) {
 	proxy := newWriteProxy(t, env.URL)
 	h := newHarness(t, config.Config{API: proxy.URL, Lang: "nn"})
 	logIn(t, h, env, "p-ingrid")
-	h.tapWhenReady("Innstillingar")
+	h.tapWhenReady("Varsel")
 	h.waitForText("Mobil: *** ** 234  ·  E-post: i****@example.no")
 	if h.containsText("900 00 234") || h.containsText("ingrid.haugen") {
 		t.Errorf("the phone number or e-mail is shown whole: %q", h.texts(false))
 	}
 	for _, text := range []string{
-		"No: SMS",
+		"Slik får du varsel i dag: SMS",
 		"Du får SMS til *** ** 234 når du har fått ei ny melding, og når eit besøk er endra eller utført.",
 		"Du får e-post til i****@example.no når du har fått ei ny melding, og når eit besøk er endra eller utført.",
 		"Du får både SMS og e-post når du har fått ei ny melding, og når eit besøk er endra eller utført.",
@@ -91,15 +91,15 @@ func TestSettingsSave(t *testing.T) {
 	}
 	// Opened again, it shows what was saved.
 	h.tap("Heim")
-	h.tapWhenReady("Innstillingar")
-	h.waitForText("No: Ingen varsel")
+	h.tapWhenReady("Varsel")
+	h.waitForText("Slik får du varsel i dag: Ingen varsel")
 }
 
 func TestSettingsBokmal(t *testing.T) {
 	env := backendtest.New(t)
 	h := newHarness(t, config.Config{API: env.URL, Lang: "nb"})
 	logIn(t, h, env, "p-ingrid")
-	h.tapWhenReady("Innstillinger")
+	h.tapWhenReady("Varsler")
 	h.waitForText("Mobil: *** ** 234  ·  E-post: i****@example.no")
 	h.tap("SMS og e-post")
 	h.tap("Lagre")

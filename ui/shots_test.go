@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -123,10 +124,10 @@ func TestShotsApptFullmakt(t *testing.T) {
 }
 
 // shotScreens are the pictures TestShotsScreens takes, in order (name: what it shows).
-var shotScreens = []string{"welcome", "display-panel", "login", "home", "inbox", "thread", "thread-keyboard",
+var shotScreens = []string{"welcome", "display-panel", "login", "home", "home-help", "inbox", "thread", "thread-keyboard",
 	"compose", "appointments", "appointment", "fullmakt", "settings", "help"}
 
-// TestShotsScreens renders every citizen screen in nn and nb at 1920x1080, with normal and extra large text,
+// TestShotsScreens renders every citizen screen in nn and nb at 1920x1080 and 1280x800, with normal and extra large text,
 // into $HELSEKIOSK_SHOTS (skipped when unset; `make screenshots` writes docs/screenshots/): NAME-LANG.png and
 // NAME-LANG-xl.png. A person looks at them; the test itself fails only when a screen cannot be reached.
 func TestShotsScreens(t *testing.T) {
@@ -134,15 +135,29 @@ func TestShotsScreens(t *testing.T) {
 	if dir == "" {
 		t.Skip("HELSEKIOSK_SHOTS not set")
 	}
-	for _, lang := range []string{"nn", "nb"} {
-		for _, xl := range []bool{false, true} {
+	for _, win := range []fyne.Size{{Width: 1920, Height: 1080}, {Width: 1280, Height: 800}} {
+		for _, lang := range []string{"nn", "nb"} {
+			for _, xl := range []bool{false, true} {
+				shotScreensAt(t, dir, win, lang, xl)
+			}
+		}
+	}
+}
+
+// shotScreensAt takes TestShotsScreens' pictures at one window size, language and text size: NAME-LANG[-xl].png
+// at 1920×1080, NAME-LANG[-xl]-1280x800.png at 1280×800.
+func shotScreensAt(t *testing.T, dir string, win fyne.Size, lang string, xl bool) {
+	{
+		{
 			suffix := "-" + lang
 			if xl {
 				suffix += "-xl"
 			}
+			if win.Width != 1920 {
+				suffix += fmt.Sprintf("-%.0fx%.0f", win.Width, win.Height)
+			}
 			env := backendtest.New(t)
 			h := newHarness(t, config.Config{API: env.URL, Lang: lang, Demo: true, TouchKeyboard: true, ReadAloud: true})
-			win := fyne.NewSize(1920, 1080)
 			taken := map[string]bool{}
 			shot := func(name string) {
 				t.Helper()
@@ -196,6 +211,11 @@ func TestShotsScreens(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			h.drainAll()
 			shot("home")
+			h.k.ops.help.id, h.k.ops.help.inVisit = "shot", true // «Ein tilsett kjem til deg.» as an open request shows it
+			h.k.refreshHelp()
+			shot("home-help")
+			h.k.ops.help.id, h.k.ops.help.inVisit = "", false
+			h.k.refreshHelp()
 			h.tap(h.k.tr("TileMessages"))
 			waitNoFit(t, h, "threads", func() bool { in, ok := h.k.cur.(*inbox); return ok && len(in.threads) > 0 })
 			shot("inbox")

@@ -31,9 +31,12 @@ type staffPanel struct {
 	langBox             *fyne.Container
 	timeout, warning    *widgets.Choice
 	keyboard, readAloud *widgets.Check
-	testResult          *widget.Label
-	saveResult          *widget.Label
-	errText             *widget.Label
+	textSize            *widgets.Choice // the text size each visit starts at
+	// The service centre's name, phone and hours, and each service's phone (the numbers citizens are told).
+	centreName, centrePhone, centreHours, servicePhones *widgets.Entry
+	testResult                                          *widget.Label
+	saveResult                                          *widget.Label
+	errText                                             *widget.Label
 
 	conn     *widget.Label
 	sessions *widget.Label
@@ -110,6 +113,27 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 	fixedNote(config.KeyIdleTimeout, s.timeout)
 	s.warning = s.durationSelect(k.tr("StaffIdleWarning"), warningChoices, cfg.IdleWarning)
 	fixedNote(config.KeyIdleWarning, s.warning)
+	s.centreName = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentreName"))
+	s.centreName.SetText(cfg.CentreName)
+	fixedNote(config.KeyCentreName, s.centreName)
+	s.centrePhone = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentrePhone"))
+	s.centrePhone.SetText(cfg.CentrePhone)
+	fixedNote(config.KeyCentrePhone, s.centrePhone)
+	s.centreHours = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffCentreHours"))
+	s.centreHours.SetText(cfg.CentreHours)
+	s.centreHours.SetPlaceHolder(k.tr("StaffCentreHoursHint"))
+	fixedNote(config.KeyCentreHours, s.centreHours)
+	s.servicePhones = widgets.NewEntry(k.hooks).SetLabel(k.tr("StaffServicePhones"))
+	s.servicePhones.SetText(config.Value(cfg, config.KeyServicePhones))
+	s.servicePhones.SetPlaceHolder(k.tr("StaffServicePhonesHint"))
+	fixedNote(config.KeyServicePhones, s.servicePhones)
+	sizes := make([]string, len(kt.TextSizes))
+	for i, sz := range kt.TextSizes {
+		sizes[i] = k.tr(sizeIDs[sz])
+	}
+	s.textSize = widgets.NewChoice(k.hooks, k.tr("StaffTextSize"), sizes, nil)
+	s.textSize.SetSelectedIndex(int(k.startSize()))
+	fixedNote(config.KeyTextSize, s.textSize)
 	s.keyboard = widgets.NewCheck(k.hooks, k.tr("StaffTouchKeyboard"), nil)
 	s.keyboard.SetChecked(cfg.TouchKeyboard)
 	fixedNote(config.KeyTouchKeyboard, s.keyboard)
@@ -137,6 +161,11 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		label(id("StaffDefaultLang")), s.langBox,
 		label(id("StaffIdleTimeout")), s.timeout,
 		label(id("StaffIdleWarning")), s.warning,
+		label(id("StaffTextSize")), s.textSize,
+		label(id("StaffCentreName")), s.centreName,
+		label(id("StaffCentrePhone")), s.centrePhone,
+		label(id("StaffCentreHours")), s.centreHours,
+		label(id("StaffServicePhones")), s.servicePhones,
 		layout.NewSpacer(), container.NewHBox(s.keyboard, s.readAloud),
 	)
 	left := container.NewVBox(subheading(k.tr("StaffSettingsHeading")), form, s.errText, s.saveResult)
@@ -168,9 +197,13 @@ func (s *staffPanel) buildUI() fyne.CanvasObject {
 		k.exitKiosk("staff")
 	})
 	exit.Importance = widget.DangerImportance
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(save, back, exit), heading(k.tr("StaffHeading")))
-	body := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(340, 0), card(opsBox)), card(left))
-	return readingBorder(header, nil, container.NewVScroll(body))
+	// The buttons in a bar below the scroll: in view at every text size, and the heading keeps its row.
+	actions := container.NewHBox(save, back, layout.NewSpacer(), exit)
+	var body fyne.CanvasObject = container.NewBorder(nil, nil, nil, card(opsBox), card(left))
+	if k.disp.size != kt.SizeNormal { // one under the other: side by side they are wider than the screen
+		body = container.NewVBox(card(left), card(opsBox))
+	}
+	return readingBorder(heading(k.tr("StaffHeading")), actions, k.scrolled(body))
 }
 
 func (s *staffPanel) showLangs() {
@@ -204,6 +237,9 @@ func (s *staffPanel) showConn() {
 		s.conn.SetText(k.trd("StaffConnDown", map[string]any{"URL": k.cfg.API}))
 	default:
 		s.conn.SetText(k.tr("StaffConnUnknown"))
+	}
+	if skew := k.clockSkewText(); skew != "" { // said to staff, not to the citizen on the login screen
+		s.conn.SetText(s.conn.Text + "\n" + skew)
 	}
 }
 
@@ -280,6 +316,11 @@ func (s *staffPanel) save() {
 		config.KeyIdleWarning:   s.selectedDuration(s.warning, warningChoices, k.cfg.IdleWarning).String(),
 		config.KeyTouchKeyboard: fmt.Sprint(s.keyboard.Checked),
 		config.KeyReadAloud:     fmt.Sprint(s.readAloud.Checked),
+		config.KeyTextSize:      kt.TextSizes[max(s.textSize.SelectedIndex(), 0)].String(),
+		config.KeyCentreName:    strings.TrimSpace(s.centreName.Text),
+		config.KeyCentrePhone:   strings.TrimSpace(s.centrePhone.Text),
+		config.KeyCentreHours:   strings.TrimSpace(s.centreHours.Text),
+		config.KeyServicePhones: strings.TrimSpace(s.servicePhones.Text),
 	}
 	changed := map[string]string{}
 	for key, v := range values {

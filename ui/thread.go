@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,22 +34,27 @@ type thread struct {
 	t       *api.Thread
 	sending bool
 
-	title    *widget.Label
-	service  *widget.Label
-	messages *fyne.Container
-	older    *widgets.Button // shows the page of messages before those shown
-	olderAt  string          // its cursor ("" when the first message is shown)
-	scroll   *container.Scroll
-	status   *widget.Label
-	reply    *widgets.Entry
-	counter  *widget.Label
-	send     *widgets.Button
-	errText  *widget.Label
-	retry    *widgets.Button // "Prøv igjen", beside a failure
-	sentNote *widget.Label
-	replyBy  *widget.Label
-	urgent   *widget.Label
-	stopPoll func()
+	title     *widget.Label
+	service   *widget.Label
+	messages  *fyne.Container
+	older     *widgets.Button // shows the page of messages before those shown
+	olderAt   string          // its cursor ("" when the first message is shown)
+	scroll    *container.Scroll
+	replyHead *fyne.Container // «Skriv svar» above the box (hidden while the touch keyboard is up)
+	sendSide  *fyne.Container // beside the box: «Send» while the touch keyboard is up
+	backSide  *fyne.Container // and «Alle meldingar» on its other side
+	back      *widgets.Button
+	buttons   *fyne.Container // «Alle meldingar», the count, «Send» (hidden while the touch keyboard is up)
+	status    *widget.Label
+	reply     *widgets.Entry
+	counter   *widget.Label
+	send      *widgets.Button
+	errText   *widget.Label
+	retry     *widgets.Button // "Prøv igjen", beside a failure
+	sentNote  *widget.Label
+	replyBy   *widget.Label
+	urgent    *widget.Label
+	stopPoll  func()
 }
 
 func newThread(k *Kiosk, sess *session, threadID string) *thread {
@@ -79,11 +85,13 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.urgent = k.emergencyLine()
 	s.urgent.Hide()
 	// The receipt of a reply (when to expect an answer, not for emergencies) comes under the sent message.
-	s.scroll = container.NewVScroll(container.NewVBox(s.title, s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
+	// The subject and the service stay on top; the messages scroll below them, with the cue.
+	var scrolled fyne.CanvasObject
+	s.scroll, scrolled = k.vscroll(container.NewVBox(s.service, s.status, s.older, s.messages, s.replyBy, s.urgent))
 
 	s.reply = widgets.NewMultiLineEntry(k.hooks).SetLabel(k.tr("ReplyLabel"))
 	s.reply.Wrapping = fyne.TextWrapWord
-	s.reply.SetMinRowsVisible(3)
+	s.reply.SetMinRowsVisible(s.replyRows())
 	s.reply.SetPlaceHolder(k.tr("ReplyPlaceholder"))
 	s.counter = widget.NewLabel("")
 	if d := s.sess.replyDraft(s.id, false); d != nil {
@@ -94,6 +102,13 @@ func (s *thread) buildUI() fyne.CanvasObject {
 		k.touch()
 		s.sess.setReply(s.id, v)
 		k.setCounter(s.counter, utf8.RuneCountInString(v), maxReply)
+		if strings.TrimSpace(v) != "" && s.errText.Visible() && !s.sending {
+			showError(s.errText, "") // «Skriv noko før du sender.» is answered by typing
+			s.retry.Hide()
+		}
+		if v != "" && s.sentNote.Visible() && !s.sending {
+			s.sentNote.Hide() // a new reply: «Meldinga er send.» was about the last one
+		}
 	}
 	s.send = widgets.NewIconButton(k.hooks, k.tr("Send"), theme.MailSendIcon(), s.sendReply)
 	s.send.Importance = widget.HighImportance
@@ -101,19 +116,28 @@ func (s *thread) buildUI() fyne.CanvasObject {
 	s.errText = errorLabel()
 	s.retry = widgets.NewIconButton(k.hooks, k.tr("TryAgain"), theme.ViewRefreshIcon(), s.sendReply)
 	s.retry.Hide()
-	s.sentNote = k.noticeLabel(widget.NewLabel("")) // "Sending…", "Meldinga er send.": spoken when it changes
+	s.sentNote = k.noticeLabel(widget.NewLabel(""))    // "Sending…", "Meldinga er send.": spoken when it changes
+	s.sentNote.SizeName = theme.SizeNameSubHeadingText // large, above the reply box: not a corner's small print
+	s.sentNote.TextStyle = fyne.TextStyle{Bold: true}
+	s.sentNote.Importance = widget.SuccessImportance
+	s.sentNote.Wrapping = fyne.TextWrapWord
 	s.sentNote.Hide()
-	back := widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
+	s.back = widgets.NewIconButton(k.hooks, k.tr("BackToInbox"), theme.NavigateBackIcon(), func() { k.show(newInbox(k, s.sess)) })
 	replyLabel := fieldLabel(k.tr("ReplyLabel"))
+	s.replyHead = container.NewBorder(nil, nil, replyLabel, nil)
+	s.sendSide = container.NewVBox() // «Send» beside the box while the touch keyboard is up
+	s.backSide = container.NewVBox() // «Alle meldingar» on the other side
+	s.buttons = container.NewHBox(s.back, layout.NewSpacer(), container.NewCenter(s.counter), s.send)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
-		container.NewBorder(nil, nil, replyLabel, s.counter),
-		s.reply,
+		s.sentNote,
+		s.replyHead,
+		container.NewBorder(nil, nil, s.backSide, s.sendSide, s.reply),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.retry), s.errText),
-		container.NewHBox(back, layout.NewSpacer(), s.sentNote, s.send),
+		s.buttons,
 	)
 	s.load()
-	return readingBorder(nil, bottom, s.scroll)
+	return readingBorder(s.title, bottom, scrolled)
 }
 
 func (s *thread) load() {
@@ -336,6 +360,7 @@ func (s *thread) sendReply() {
 	}
 	text := strings.TrimSpace(s.reply.Text)
 	if text == "" {
+		s.sentNote.Hide()
 		showError(s.errText, k.tr("ReplyEmpty"))
 		return
 	}
@@ -397,5 +422,43 @@ func (s *thread) stop() {
 		s.stopPoll()
 	}
 }
+
+// keyboardUp implements keyboardFitter: with the touch keyboard up, the reply box is two lines and its
+// heading goes, so that the box, «Send» and the keyboard fit a 1280×720 screen.
+func (s *thread) keyboardUp(up bool) {
+	if up {
+		// «Send» beside the box, the box two lines, no heading or «Alle meldingar» row: with the keyboard
+		// below them they fit a 1280×720 screen at every text size. «Skjul tastaturet» brings them back.
+		s.reply.SetMinRowsVisible(2)
+		s.replyHead.Hide()
+		s.title.Hide()
+		s.buttons.Hide()
+		s.buttons.Remove(s.send)
+		s.buttons.Remove(s.back)
+		s.sendSide.Objects = []fyne.CanvasObject{s.send}
+		s.backSide.Objects = []fyne.CanvasObject{s.back}
+	} else {
+		s.reply.SetMinRowsVisible(s.replyRows())
+		s.replyHead.Show()
+		s.title.Show()
+		s.sendSide.Objects, s.backSide.Objects = nil, nil
+		if !slices.Contains(s.buttons.Objects, fyne.CanvasObject(s.send)) {
+			s.buttons.Objects = []fyne.CanvasObject{s.back, layout.NewSpacer(), container.NewCenter(s.counter), s.send}
+		}
+		s.buttons.Show()
+	}
+	s.sendSide.Refresh()
+	s.backSide.Refresh()
+	s.buttons.Refresh()
+}
+
+// replyRows is how many lines the reply box shows: three, two at «Ekstra stor» (the messages keep the room).
+func (s *thread) replyRows() int {
+	if s.k.disp.size == kt.SizeExtraLarge {
+		return 2
+	}
+	return 3
+}
+
 
 func (s *thread) kind() string { return "thread" }

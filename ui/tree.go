@@ -18,6 +18,8 @@ func children(o fyne.CanvasObject) []fyne.CanvasObject {
 		return o.Objects
 	case *container.Scroll:
 		return []fyne.CanvasObject{o.Content}
+	case *widgets.ScrollCue:
+		return []fyne.CanvasObject{o.CueFor()}
 	case *widget.PopUp:
 		return []fyne.CanvasObject{o.Content}
 	case *container.Split:

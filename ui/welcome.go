@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -40,16 +42,23 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 
 	s.notice = k.noticeLabel(widget.NewLabel(""))
 	k.startGuideHint(s) // says now and then how to start speech guidance
+	var notes []string
 	if msg := k.notice.message(); msg != "" {
-		s.notice.SetText(k.tr(msg))
+		notes = append(notes, k.tr(msg))
 	}
+	if k.unsentNotice {
+		notes = append(notes, k.tr("NoticeUnsent"))
+	}
+	s.notice.SetText(strings.Join(notes, " "))
+	s.notice.Wrapping = fyne.TextWrapWord
+	s.notice.SizeName = theme.SizeNameSubHeadingText
 	s.notice.Alignment = fyne.TextAlignCenter
 	s.notice.TextStyle = fyne.TextStyle{Bold: true}
 	s.notice.Importance = widget.HighImportance
 	if s.notice.Text == "" {
 		s.notice.Hide()
 	}
-	k.notice = logoutCitizen // shown once
+	k.notice, k.unsentNotice = logoutCitizen, false // shown once
 
 	s.login = widgets.NewPrimaryButton(k.hooks, k.tr("Login"), k.startLogin)
 	s.login.Icon = theme.LoginIcon()
@@ -74,7 +83,7 @@ func (s *welcome) buildUI() fyne.CanvasObject {
 
 	// In a scroll, so that on a short screen (1280×720) the frame's bottom bar – the language and text
 	// size panel, "Be om hjelp" – stays on screen; the spacers still centre the content on a tall one.
-	return container.NewVScroll(container.NewVBox(
+	return k.scrolled(container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(k.staffLogo(icon)), // a long press opens the staff entry
 		title, sub, intro,

@@ -25,6 +25,9 @@ const (
 	ButtonGap = 8
 	// QRSize is the side of the login QR code.
 	QRSize = 280
+	// QRMinSize is the least side of the login QR code, on a short screen at a large text size (still read
+	// by a phone's camera at arm's length).
+	QRMinSize = 140
 )
 
 // TextSize is the citizen's choice of text size.

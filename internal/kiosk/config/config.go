@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,8 +48,18 @@ type Config struct {
 	Kiosk         bool   // locked-down mode: full screen, window close refused, the staff PIN guards the way out
 	Location      string // where the kiosk stands; shown with its name on the login approval page
 	TouchKeyboard bool   // show the on-screen keyboard
-	ReadAloud     bool   // offer read-aloud
-	Dir           string // the configuration directory: config.toml and the local store ("" = none)
+	// The service centre the kiosk stands in: its name, phone and opening hours ("08:00-15:30" on working
+	// days), and each service's own phone by service code (home_nursing, practical_help, …): the numbers the
+	// kiosk tells a citizen to ring (a visit past its cancellation deadline, the help screen).
+	CentreName    string
+	CentrePhone   string
+	CentreHours   string
+	ServicePhones map[string]string
+	// TextSize is the text size each visit starts at: normal, large or xlarge (a nursing home, an eye clinic).
+	// The citizen's own choice in the «Aa» panel wins during her visit and is gone at logout.
+	TextSize  string
+	ReadAloud bool   // offer read-aloud
+	Dir       string // the configuration directory: config.toml and the local store ("" = none)
 
 	// Issuer is where citizens log in (OIDC discovery at Issuer/.well-known/openid-configuration); empty
 	// means the API's own discovery (IssuerURL resolves it).
@@ -190,6 +201,11 @@ const (
 	KeySpeechVolume  = "speech_volume"
 	KeyGuideKeys     = "guide_keys"
 	KeyGuideHint     = "guide_hint_every"
+	KeyTextSize      = "text_size"
+	KeyCentreName    = "centre_name"
+	KeyCentrePhone   = "centre_phone"
+	KeyCentreHours   = "centre_hours"
+	KeyServicePhones = "service_phones"
 
 	// keySecret is refused in every layer (ErrSecretSetting).
 	keySecret = "client_secret"
@@ -198,7 +214,49 @@ const (
 // Keys lists every setting key.
 var Keys = []string{KeyAPI, KeyFullscreen, KeyKiosk, KeyLang, KeyKioskName, KeyLocation, KeyIdleTimeout,
 	KeyIdleWarning, KeyTouchKeyboard, KeyReadAloud, KeyIssuer, KeyClientID, KeySecretFile, KeyScopes, KeyResource,
-	KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint}
+	KeySpeechDevice, KeySpeechRate, KeySpeechVolume, KeyGuideKeys, KeyGuideHint, KeyTextSize,
+	KeyCentreName, KeyCentrePhone, KeyCentreHours, KeyServicePhones}
+
+// ParseHours reads opening hours "HH:MM-HH:MM" (working days, Europe/Oslo) into minutes after midnight.
+func ParseHours(v string) (opens, closes int, err error) {
+	from, to, ok := strings.Cut(strings.ReplaceAll(strings.TrimSpace(v), "–", "-"), "-")
+	parse := func(s string) (int, bool) {
+		t, err := time.Parse("15:04", strings.TrimSpace(s))
+		if err != nil {
+			return 0, false
+		}
+		return t.Hour()*60 + t.Minute(), true
+	}
+	o, ok1 := parse(from)
+	c, ok2 := parse(to)
+	if !ok || !ok1 || !ok2 || c <= o {
+		return 0, 0, fmt.Errorf("opening hours %q are not like 08:00-15:30", v)
+	}
+	return o, c, nil
+}
+
+// ParseServicePhones reads "home_nursing=22 11 22 33,practical_help=22 11 22 44" (service code = phone).
+func ParseServicePhones(v string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, part := range strings.Split(v, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		code, phone, ok := strings.Cut(part, "=")
+		code, phone = strings.TrimSpace(code), strings.TrimSpace(phone)
+		if !ok || code == "" || phone == "" {
+			return nil, fmt.Errorf("%q is not service_code=phone", part)
+		}
+		m[code] = phone
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+// TextSizes are the text sizes a visit may start at, smallest first (ui/theme's TextSize names).
+var TextSizes = []string{"normal", "large", "xlarge"}
 
 // FileName is the configuration file's name in the configuration directory.
 const FileName = "config.toml"
@@ -207,7 +265,7 @@ const FileName = "config.toml"
 func Defaults() Config {
 	return Config{Lang: "nn", KioskName: "Helsekiosk", IdleTimeout: 3 * time.Minute, IdleWarning: 60 * time.Second,
 		ClientID: client.ClientID, Scopes: DefaultScopes, SpeechRate: 150, SpeechVolume: 100,
-		GuideKeys: slices.Clone(DefaultGuideKeys), GuideHintEvery: 60 * time.Second}
+		GuideKeys: slices.Clone(DefaultGuideKeys), GuideHintEvery: 60 * time.Second, TextSize: "normal"}
 }
 
 // WithDefaults returns c with what it leaves empty taken from Defaults (for a Config built without Load, as
@@ -236,6 +294,9 @@ func WithDefaults(c Config) Config {
 	}
 	if len(c.GuideKeys) == 0 {
 		c.GuideKeys = d.GuideKeys
+	}
+	if c.TextSize == "" {
+		c.TextSize = d.TextSize
 	}
 	return c
 }
@@ -330,6 +391,29 @@ func Set(c *Config, key, value string) error {
 		c.GuideKeys = keys
 	case KeyGuideHint:
 		return parseDur(&c.GuideHintEvery)
+	case KeyCentreName:
+		c.CentreName = value
+	case KeyCentrePhone:
+		c.CentrePhone = value
+	case KeyCentreHours:
+		if value != "" {
+			if _, _, err := ParseHours(value); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+		c.CentreHours = value
+	case KeyServicePhones:
+		m, err := ParseServicePhones(value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		c.ServicePhones = m
+	case KeyTextSize:
+		v := strings.ToLower(value)
+		if !slices.Contains(TextSizes, v) {
+			return fmt.Errorf("%s=%q is not one of %s", key, value, strings.Join(TextSizes, ", "))
+		}
+		c.TextSize = v
 	case keySecret:
 		return ErrSecretSetting
 	default:
@@ -384,6 +468,20 @@ func Value(c Config, key string) string {
 		return strings.Join(c.GuideKeys, ",")
 	case KeyGuideHint:
 		return c.GuideHintEvery.String()
+	case KeyTextSize:
+		return c.TextSize
+	case KeyCentreName:
+		return c.CentreName
+	case KeyCentrePhone:
+		return c.CentrePhone
+	case KeyCentreHours:
+		return c.CentreHours
+	case KeyServicePhones:
+		var parts []string
+		for _, code := range slices.Sorted(maps.Keys(c.ServicePhones)) {
+			parts = append(parts, code+"="+c.ServicePhones[code])
+		}
+		return strings.Join(parts, ",")
 	}
 	return ""
 }
@@ -451,6 +549,12 @@ func Validate(c *Config) error {
 	if c.GuideHintEvery < 0 {
 		return errors.New("config: --guide-hint-every must be 0 (never) or positive")
 	}
+	if c.TextSize == "" {
+		c.TextSize = Defaults().TextSize
+	}
+	if !slices.Contains(TextSizes, c.TextSize) {
+		return fmt.Errorf("config: --text-size %q is not one of %s", c.TextSize, strings.Join(TextSizes, ", "))
+	}
 	if c.Kiosk {
 		c.Fullscreen = true
 	}
@@ -485,6 +589,11 @@ func LoadWith(args []string, getenv func(string) string, staff map[string]string
 	fs.String("idle-warning", "", "warn this long before the idle logout (e.g. 60s)")
 	fs.Bool("touch-keyboard", false, "show the on-screen keyboard")
 	fs.Bool("read-aloud", false, "offer read-aloud")
+	fs.String("centre-name", "", "the service centre's name, shown on the help screen")
+	fs.String("centre-phone", "", "the service centre's phone, the number a citizen is told to ring")
+	fs.String("centre-hours", "", "the service centre's opening hours on working days, like 08:00-15:30")
+	fs.String("service-phones", "", "each service's own phone: home_nursing=22 11 22 33,practical_help=…")
+	fs.String("text-size", "", "the text size each visit starts at: normal, large or xlarge (default normal)")
 	fs.String("issuer", "", "where citizens log in (OIDC discovery); default: the API URL")
 	fs.String("client-id", "", "the kiosk's OAuth client ID (default helsekiosk)")
 	fs.String("client-secret-file", "", "file holding the kiosk's OAuth client secret (never the secret itself)")

@@ -210,6 +210,9 @@ func withOAuthDefaults(c Config) Config {
 	if c.GuideKeys == nil {
 		c.GuideKeys = def.GuideKeys
 	}
+	if c.TextSize == "" {
+		c.TextSize = def.TextSize
+	}
 	if c.GuideHintEvery == 0 {
 		c.GuideHintEvery = def.GuideHintEvery
 	}
@@ -473,5 +476,46 @@ guide_hint_every = "0s"
 	}
 	if _, _, err := LoadWith(nil, nil, map[string]string{KeySpeechVolume: "0"}); err == nil {
 		t.Error("a staff volume of 0 is not an error")
+	}
+}
+
+// TestTextSize: the text size a visit starts at comes from the file, the staff panel, the environment or
+// the flag, strongest last; anything but normal, large or xlarge is refused.
+func TestTextSize(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/"+FileName, "text_size = \"large\"\n")
+	env := map[string]string{"HELSEKIOSK_CONFIG_DIR": dir}
+	getenv := func(k string) string { return env[k] }
+	for _, c := range []struct {
+		args  []string
+		env   string
+		staff string
+		want  string
+		fixed bool
+	}{
+		{want: "large"},
+		{staff: "xlarge", want: "xlarge"},
+		{staff: "xlarge", env: "normal", want: "normal", fixed: true},
+		{args: []string{"--text-size", "XLarge"}, env: "normal", want: "xlarge", fixed: true},
+	} {
+		env["HELSEKIOSK_TEXT_SIZE"] = c.env
+		staff := map[string]string{}
+		if c.staff != "" {
+			staff[KeyTextSize] = c.staff
+		}
+		got, fixed, err := LoadWith(c.args, getenv, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TextSize != c.want || fixed[KeyTextSize] != c.fixed {
+			t.Errorf("%v env %q staff %q: text size %q (fixed %v), want %q (fixed %v)", c.args, c.env, c.staff, got.TextSize, fixed[KeyTextSize], c.want, c.fixed)
+		}
+	}
+	env["HELSEKIOSK_TEXT_SIZE"] = ""
+	if _, err := Load([]string{"--text-size", "huge"}, getenv); err == nil {
+		t.Error("--text-size huge accepted")
+	}
+	if d := Defaults().TextSize; d != "normal" {
+		t.Errorf("default text size %q", d)
 	}
 }

@@ -146,17 +146,7 @@ func (h handler) GetAppointment(w http.ResponseWriter, r *http.Request, personID
 var (
 	weekdaysNB = [...]string{"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"}
 	monthsNB   = [...]string{"januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"}
-	reasonsNB  = map[api.CancellationRequestReason]string{
-		api.Ill: "Jeg er syk", api.Hospital: "Jeg er på sykehus", api.Visitors: "Jeg har besøk", api.Other: "Annet",
-	}
 )
-
-// visitText is e.g. "tirsdag 10. mars kl. 08:00–10:00".
-func visitText(start, end time.Time) string {
-	start, end = start.In(workdays.Oslo), end.In(workdays.Oslo)
-	return fmt.Sprintf("%s %d. %s kl. %s–%s", weekdaysNB[start.Weekday()], start.Day(), monthsNB[start.Month()-1],
-		start.Format("15:04"), end.Format("15:04"))
-}
 
 // postRequest stores an appointment request: the request row, the appointment's pendingRequest and a
 // message in the person's latest thread with the service (a new thread when there is none). The caller
@@ -222,11 +212,9 @@ func (h handler) RequestCancellation(w http.ResponseWriter, r *http.Request, per
 			return 0, nil, problem(http.StatusConflict, api.CancellationDeadlinePassed,
 				"The deadline for cancelling has passed; call "+CancelPhone+".")
 		}
-		text := "Jeg ønsker å avbestille besøket " + visitText(a.Start, a.End) + ".\nÅrsak: " + reasonsNB[in.Reason] + "."
-		if comment != "" {
-			text += "\nKommentar: " + comment
-		}
-		req, err := s.postRequest(ctx, tx, sess, personID, a, api.AppointmentRequestKindCancellation, string(in.Reason), comment, nil, "Avbestilling", text)
+		t := textsFor(langOf(r)) // in the citizen's language, the kiosk's words
+		req, err := s.postRequest(ctx, tx, sess, personID, a, api.AppointmentRequestKindCancellation, string(in.Reason), comment, nil,
+			t.cancelSubject, t.cancellationText(a, in.Reason, comment))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -293,18 +281,9 @@ func (h handler) RequestChange(w http.ResponseWriter, r *http.Request, personID 
 		if err != nil {
 			return 0, nil, err
 		}
-		var b strings.Builder
-		b.WriteString("Jeg ønsker å flytte besøket " + visitText(a.Start, a.End) + ".")
-		if len(proposed) > 0 {
-			b.WriteString("\nForslag til nye tider:")
-			for _, tw := range proposed {
-				b.WriteString("\n– " + visitText(tw.Start, tw.End))
-			}
-		}
-		if comment != "" {
-			b.WriteString("\nKommentar: " + comment)
-		}
-		req, err := s.postRequest(ctx, tx, sess, personID, a, api.AppointmentRequestKindChange, "", comment, proposed, "Endring av time", b.String())
+		t := textsFor(langOf(r))
+		req, err := s.postRequest(ctx, tx, sess, personID, a, api.AppointmentRequestKindChange, "", comment, proposed,
+			t.changeSubject, t.changeText(a, proposed, comment))
 		if err != nil {
 			return 0, nil, err
 		}

@@ -217,7 +217,7 @@ func TestRequestCreatesThreadWhenNone(t *testing.T) {
 	req := decode[api.AppointmentRequest](t, b)
 	res, b = e.Do(t, http.MethodGet, "/v1/persons/p-per/threads", tok, nil)
 	page := decode[api.ThreadPage](t, b)
-	if len(page.Items) != 1 || page.Items[0].Id != *req.ThreadId || page.Items[0].Subject != "Avbestilling" {
+	if len(page.Items) != 1 || page.Items[0].Id != *req.ThreadId || page.Items[0].Subject != "Avlysning av besøk" {
 		t.Errorf("threads %+v", page.Items)
 	}
 }
