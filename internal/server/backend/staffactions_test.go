@@ -157,6 +157,11 @@ func TestStaffActions(t *testing.T) {
 	if res, _ := planner.post("/staff/tasks/"+ids[0]+"/accept", nil, ""); res.StatusCode != http.StatusConflict {
 		t.Errorf("accepting twice: %d", res.StatusCode)
 	}
+	// Declining what was accepted: 409, in the staff member's language.
+	if res, body := planner.post("/staff/tasks/"+ids[0]+"/decline", url.Values{"message": {"Nei."}}, ""); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, "Denne førespurnaden er alt svara på.") {
+		t.Errorf("declining an accepted request: %d %s", res.StatusCode, body)
+	}
 	if res, _ := nurse.post("/staff/tasks/"+ids[1]+"/decline", url.Values{"message": {""}}, ""); res.StatusCode != 400 {
 		t.Errorf("declining without a message: %d", res.StatusCode)
 	}

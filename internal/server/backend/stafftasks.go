@@ -98,14 +98,14 @@ func (s *Server) staffTaskOf(ctx context.Context, tx *sql.Tx, sw *staffWork, id 
 }
 
 // decide marks the request decided, once: a second decision (another staff member's, a replica's) is 409.
-func decide(ctx context.Context, tx *sql.Tx, id, status, by string, now time.Time) error {
+func decide(ctx context.Context, tx *sql.Tx, sw *staffWork, id, status string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'sent'`,
-		status, ms(now), by, id)
+		status, ms(now), sw.sess.Name, id)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return problem(http.StatusConflict, api.NotCancellable, "This request has already been answered.")
+		return problem(http.StatusConflict, api.NotCancellable, sw.T("ErrAnswered"))
 	}
 	return nil
 }
@@ -132,7 +132,7 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 		if !t.Visit.Booked {
 			return problem(http.StatusConflict, api.NotCancellable, sw.T("ErrNotBooked"))
 		}
-		if err := decide(ctx, tx, t.ID, "accepted", sw.sess.Name, s.now()); err != nil {
+		if err := decide(ctx, tx, sw, t.ID, "accepted", s.now()); err != nil {
 			return err
 		}
 		var text string
@@ -193,7 +193,7 @@ func (s *Server) staffDeclineTask(w http.ResponseWriter, r *http.Request, sw *st
 		if err != nil {
 			return err
 		}
-		if err := decide(ctx, tx, t.ID, "declined", sw.sess.Name, s.now()); err != nil {
+		if err := decide(ctx, tx, sw, t.ID, "declined", s.now()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET pending_request = NULL WHERE id = ?`, t.Visit.ID); err != nil {
