@@ -148,6 +148,13 @@ func TestStaffActions(t *testing.T) {
 	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.PendingRequest == nil || *a.PendingRequest != api.AppointmentPendingRequestCancellation {
 		t.Errorf("before: %+v", a.PendingRequest)
 	}
+	// A message above the bound is refused, and nothing of the acceptance is stored.
+	if res, _ := nurse.post("/staff/tasks/"+ids[0]+"/accept", url.Values{"message": {strings.Repeat("a", 4001)}}, ""); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("accepting with a message of 4001 characters: %d", res.StatusCode)
+	}
+	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.Status != api.Booked || a.PendingRequest == nil {
+		t.Errorf("after a refused acceptance: %+v", a)
+	}
 	res, body = nurse.post("/staff/tasks/"+ids[0]+"/accept", nil, "")
 	seeOtherTo(t, res, body, "/staff/tasks")
 	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.Status != api.Cancelled || a.PendingRequest != nil || a.CancelledBy == nil ||

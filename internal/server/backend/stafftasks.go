@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
@@ -124,6 +125,12 @@ func (s *Server) taskThread(ctx context.Context, tx *sql.Tx, sw *staffWork, t st
 // citizen gets a message in the request's thread and a notice.
 func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *staffWork) {
 	ctx := r.Context()
+	// The optional message is bounded as every staff message is (messageText).
+	extra := formText(r, "message")
+	if utf8.RuneCountInString(extra) > maxStaffText {
+		s.staffErr(w, r, sw, badRequest("message", sw.T("ErrTooLong")))
+		return
+	}
 	if !s.formTx(w, r, sw, func(tx *sql.Tx) error {
 		t, err := s.staffTaskOf(ctx, tx, sw, r.PathValue("id"))
 		if err != nil {
@@ -162,7 +169,7 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 			text = sw.T("AutoMoved", "When", t.Visit.When, "New", sw.window(start, end))
 			ev = eventVisitChanged
 		}
-		if extra := formText(r, "message"); extra != "" {
+		if extra != "" {
 			text += "\n\n" + extra
 		}
 		thread, err := s.taskThread(ctx, tx, sw, t)
