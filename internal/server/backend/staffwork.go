@@ -224,6 +224,12 @@ type staffService struct {
 func (s *Server) services(ctx context.Context, sw *staffWork) ([]staffService, error) {
 	in, args := sw.acc.in()
 	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name FROM services WHERE id IN (`+in+`) ORDER BY id`, args...)
+	return sw.scanServices(rows, err, false)
+}
+
+// scanServices reads rows of (id, code, name) of the query that gave err into services, with their names
+// in the page's language; mine keeps only the staff member's own services.
+func (sw *staffWork) scanServices(rows *sql.Rows, err error, mine bool) ([]staffService, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +239,9 @@ func (s *Server) services(ctx context.Context, sw *staffWork) ([]staffService, e
 		var sv staffService
 		if err := rows.Scan(&sv.ID, &sv.Code, &sv.Name); err != nil {
 			return nil, err
+		}
+		if mine && !sw.acc.has(sv.ID) {
+			continue
 		}
 		sv.Name = serviceName(sw.lang, sv.Code, sv.Name)
 		sv.Plan = sw.acc.canPlan(sv.ID)
