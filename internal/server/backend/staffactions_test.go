@@ -319,3 +319,45 @@ func citizenChange(t *testing.T, srv *backend.Server, ts *httptest.Server, id st
 		t.Fatalf("change request: %d %s", res.StatusCode, body)
 	}
 }
+
+// TestStaffAnswerInCitizenLanguage: the texts the backend writes to the citizen when staff answer a request
+// are in the language the citizen chose at the kiosk, not in the staff page's.
+func TestStaffAnswerInCitizenLanguage(t *testing.T) {
+	srv, ts := staffWorkServer(t, nil)
+	nurse := loginAs(t, ts, backend.DemoNurseUser) // the staff pages in nynorsk
+	if _, err := srv.DB().Exec(`UPDATE persons SET language = 'en' WHERE id = 'p-ingrid'`); err != nil {
+		t.Fatal(err)
+	}
+	citizenRequests(t, srv, ts)
+	var ids []string
+	for _, kind := range []string{"cancellation", "change"} {
+		var id string
+		if err := srv.DB().QueryRow(`SELECT id FROM appointment_requests WHERE kind = '` + kind + `'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	res, body := nurse.post("/staff/tasks/"+ids[0]+"/accept", nil, "")
+	seeOtherTo(t, res, body, "/staff/tasks")
+	res, body = nurse.post("/staff/tasks/"+ids[1]+"/decline", url.Values{"message": {"Ingen ledig tid."}}, "")
+	seeOtherTo(t, res, body, "/staff/tasks")
+	var all []string
+	for _, it := range citizenGet[api.ThreadPage](t, srv, ts, "/v1/persons/p-ingrid/threads?limit=100").Items {
+		for _, m := range citizenGet[api.Thread](t, srv, ts, "/v1/persons/p-ingrid/threads/"+it.Id).Messages {
+			if m.Author == api.AuthorKindService {
+				all = append(all, m.Body)
+			}
+		}
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{"Your cancellation is accepted: the visit Thursday", "We cannot make the change you asked for to the visit"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the service's messages:\n%s", want, text)
+		}
+	}
+	for _, nn := range []string{"Avbestillinga er godteken", "Vi kan dessverre ikkje gjere endringa"} {
+		if strings.Contains(text, nn) {
+			t.Errorf("%q (the staff page's nynorsk) written to a citizen who chose English", nn)
+		}
+	}
+}

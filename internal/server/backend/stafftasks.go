@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
@@ -111,7 +113,25 @@ func decide(ctx context.Context, tx *sql.Tx, sw *staffWork, id, status string, n
 	return nil
 }
 
-// taskThread is the thread the request was written in (a new one when it has none any more).
+// citizenWork is sw speaking the person's language, for the texts the backend writes to the citizen in a
+// staff member's name (an accepted or declined request): the language the person chose at the kiosk (kept
+// with the notices' settings), else the staff member's.
+func (s *Server) citizenWork(ctx context.Context, tx *sql.Tx, sw *staffWork, personID string) (*staffWork, error) {
+	var stored string
+	if err := tx.QueryRowContext(ctx, `SELECT language FROM persons WHERE id = ?`, personID).Scan(&stored); err != nil {
+		return nil, err
+	}
+	switch l := Lang(stored); l {
+	case LangNN, LangNB, LangEN:
+		if l != sw.lang {
+			return &staffWork{sess: sw.sess, acc: sw.acc, lang: l, loc: i18n.NewLocalizer(staffBundle, string(l))}, nil
+		}
+	}
+	return sw, nil
+}
+
+// taskThread is the thread the request was written in (a new one when it has none any more); a new one's
+// subject is in cw's language.
 func (s *Server) taskThread(ctx context.Context, tx *sql.Tx, sw *staffWork, t staffTask) (string, error) {
 	if t.ThreadID != "" {
 		return t.ThreadID, nil
@@ -142,13 +162,17 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 		if err := decide(ctx, tx, sw, t.ID, "accepted", s.now()); err != nil {
 			return err
 		}
+		cw, err := s.citizenWork(ctx, tx, sw, t.PersonID)
+		if err != nil {
+			return err
+		}
 		var text string
 		ev := eventVisitCancelled
 		if t.Kind == string(api.AppointmentRequestKindCancellation) {
 			if err := cancelVisit(ctx, tx, t.Visit.ID, "citizen", ""); err != nil {
 				return err
 			}
-			text = sw.T("AutoCancelled", "When", t.Visit.When)
+			text = cw.T("AutoCancelled", "When", cw.window(t.Visit.start, t.Visit.end))
 		} else {
 			var start, end time.Time
 			slot := formText(r, "slot")
@@ -166,13 +190,13 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 			if err := moveVisit(ctx, tx, t.Visit.ID, start, end); err != nil {
 				return err
 			}
-			text = sw.T("AutoMoved", "When", t.Visit.When, "New", sw.window(start, end))
+			text = cw.T("AutoMoved", "When", cw.window(t.Visit.start, t.Visit.end), "New", cw.window(start, end))
 			ev = eventVisitChanged
 		}
 		if extra != "" {
 			text += "\n\n" + extra
 		}
-		thread, err := s.taskThread(ctx, tx, sw, t)
+		thread, err := s.taskThread(ctx, tx, cw, t)
 		if err != nil {
 			return err
 		}
@@ -206,11 +230,15 @@ func (s *Server) staffDeclineTask(w http.ResponseWriter, r *http.Request, sw *st
 		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET pending_request = NULL WHERE id = ?`, t.Visit.ID); err != nil {
 			return err
 		}
-		thread, err := s.taskThread(ctx, tx, sw, t)
+		cw, err := s.citizenWork(ctx, tx, sw, t.PersonID)
 		if err != nil {
 			return err
 		}
-		if err := s.serviceMessage(ctx, tx, sw, thread, t.Visit.ServiceID, sw.T("AutoDeclined", "When", t.Visit.When)+"\n\n"+msg); err != nil {
+		thread, err := s.taskThread(ctx, tx, cw, t)
+		if err != nil {
+			return err
+		}
+		if err := s.serviceMessage(ctx, tx, sw, thread, t.Visit.ServiceID, cw.T("AutoDeclined", "When", cw.window(t.Visit.start, t.Visit.end))+"\n\n"+msg); err != nil {
 			return err
 		}
 		return s.staffNotice(ctx, tx, t.PersonID, eventMessage)
