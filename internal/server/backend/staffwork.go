@@ -108,7 +108,8 @@ func (s *Server) staffWorkRoutes(mux *http.ServeMux, a *staffAuth) {
 func (a *staffAuth) setLang(w http.ResponseWriter, r *http.Request, sess *staffSession) {
 	l := r.PostForm.Get("lang")
 	if l != "nn" && l != "nb" && l != "en" {
-		writeProblem(w, r, badRequest("lang", "Unknown language."))
+		sw := &staffWork{sess: sess, lang: sess.Lang, loc: i18n.NewLocalizer(staffBundle, string(sess.Lang))}
+		writeProblem(w, r, badRequest("lang", sw.T("ErrForm")))
 		return
 	}
 	if _, err := a.s.db.ExecContext(r.Context(), `UPDATE staff_sessions SET lang = ? WHERE id_hash = ?`, l, sess.idHash); err != nil {
