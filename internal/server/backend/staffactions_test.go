@@ -240,6 +240,9 @@ func TestStaffActions(t *testing.T) {
 	if res, _ := nurse.post("/staff/visits/a-ingrid-hn-p5/done", url.Values{"at": {"00:00"}}, ""); res.StatusCode != http.StatusConflict {
 		t.Errorf("marking a cancelled visit done: %d", res.StatusCode)
 	}
+	if res, _ := nurse.post("/staff/visits/a-ingrid-hn-p5/frobnicate", nil, ""); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an action that does not exist, on a cancelled visit: %d", res.StatusCode)
+	}
 	doneAt := "08:40"
 	res, body = nurse.post("/staff/visits/a-ingrid-hn-p0/done", url.Values{"at": {doneAt}}, "")
 	seeOtherTo(t, res, body, "/staff/visits/a-ingrid-hn-p0")
