@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-
 	"github.com/helsekiosk/helsekiosk/api"
 )
 
@@ -124,7 +122,9 @@ func (s *Server) citizenWork(ctx context.Context, tx *sql.Tx, sw *staffWork, per
 	switch l := Lang(stored); l {
 	case LangNN, LangNB, LangEN:
 		if l != sw.lang {
-			return &staffWork{sess: sw.sess, acc: sw.acc, lang: l, loc: i18n.NewLocalizer(staffBundle, string(l))}, nil
+			cw := newStaffWork(sw.sess, l)
+			cw.acc = sw.acc
+			return cw, nil
 		}
 	}
 	return sw, nil
