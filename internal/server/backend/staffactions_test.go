@@ -148,6 +148,13 @@ func TestStaffActions(t *testing.T) {
 	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.PendingRequest == nil || *a.PendingRequest != api.AppointmentPendingRequestCancellation {
 		t.Errorf("before: %+v", a.PendingRequest)
 	}
+	// A message above the bound is refused, and nothing of the acceptance is stored.
+	if res, _ := nurse.post("/staff/tasks/"+ids[0]+"/accept", url.Values{"message": {strings.Repeat("a", 4001)}}, ""); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("accepting with a message of 4001 characters: %d", res.StatusCode)
+	}
+	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.Status != api.Booked || a.PendingRequest == nil {
+		t.Errorf("after a refused acceptance: %+v", a)
+	}
 	res, body = nurse.post("/staff/tasks/"+ids[0]+"/accept", nil, "")
 	seeOtherTo(t, res, body, "/staff/tasks")
 	if a := appt(t, srv, ts, "a-ingrid-hn-p9"); a.Status != api.Cancelled || a.PendingRequest != nil || a.CancelledBy == nil ||
@@ -156,6 +163,11 @@ func TestStaffActions(t *testing.T) {
 	}
 	if res, _ := planner.post("/staff/tasks/"+ids[0]+"/accept", nil, ""); res.StatusCode != http.StatusConflict {
 		t.Errorf("accepting twice: %d", res.StatusCode)
+	}
+	// Declining what was accepted: 409, in the staff member's language.
+	if res, body := planner.post("/staff/tasks/"+ids[0]+"/decline", url.Values{"message": {"Nei."}}, ""); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, "Denne førespurnaden er alt svara på.") {
+		t.Errorf("declining an accepted request: %d %s", res.StatusCode, body)
 	}
 	if res, _ := nurse.post("/staff/tasks/"+ids[1]+"/decline", url.Values{"message": {""}}, ""); res.StatusCode != 400 {
 		t.Errorf("declining without a message: %d", res.StatusCode)
@@ -227,6 +239,9 @@ func TestStaffActions(t *testing.T) {
 	}
 	if res, _ := nurse.post("/staff/visits/a-ingrid-hn-p5/done", url.Values{"at": {"00:00"}}, ""); res.StatusCode != http.StatusConflict {
 		t.Errorf("marking a cancelled visit done: %d", res.StatusCode)
+	}
+	if res, _ := nurse.post("/staff/visits/a-ingrid-hn-p5/frobnicate", nil, ""); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an action that does not exist, on a cancelled visit: %d", res.StatusCode)
 	}
 	doneAt := "08:40"
 	res, body = nurse.post("/staff/visits/a-ingrid-hn-p0/done", url.Values{"at": {doneAt}}, "")
@@ -305,5 +320,47 @@ func citizenChange(t *testing.T, srv *backend.Server, ts *httptest.Server, id st
 	}
 	if body := read(t, res); res.StatusCode != http.StatusCreated {
 		t.Fatalf("change request: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestStaffAnswerInCitizenLanguage: the texts the backend writes to the citizen when staff answer a request
+// are in the language the citizen chose at the kiosk, not in the staff page's.
+func TestStaffAnswerInCitizenLanguage(t *testing.T) {
+	srv, ts := staffWorkServer(t, nil)
+	nurse := loginAs(t, ts, backend.DemoNurseUser) // the staff pages in nynorsk
+	if _, err := srv.DB().Exec(`UPDATE persons SET language = 'en' WHERE id = 'p-ingrid'`); err != nil {
+		t.Fatal(err)
+	}
+	citizenRequests(t, srv, ts)
+	var ids []string
+	for _, kind := range []string{"cancellation", "change"} {
+		var id string
+		if err := srv.DB().QueryRow(`SELECT id FROM appointment_requests WHERE kind = '` + kind + `'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	res, body := nurse.post("/staff/tasks/"+ids[0]+"/accept", nil, "")
+	seeOtherTo(t, res, body, "/staff/tasks")
+	res, body = nurse.post("/staff/tasks/"+ids[1]+"/decline", url.Values{"message": {"Ingen ledig tid."}}, "")
+	seeOtherTo(t, res, body, "/staff/tasks")
+	var all []string
+	for _, it := range citizenGet[api.ThreadPage](t, srv, ts, "/v1/persons/p-ingrid/threads?limit=100").Items {
+		for _, m := range citizenGet[api.Thread](t, srv, ts, "/v1/persons/p-ingrid/threads/"+it.Id).Messages {
+			if m.Author == api.AuthorKindService {
+				all = append(all, m.Body)
+			}
+		}
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{"Your cancellation is accepted: the visit Thursday", "We cannot make the change you asked for to the visit"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the service's messages:\n%s", want, text)
+		}
+	}
+	for _, nn := range []string{"Avbestillinga er godteken", "Vi kan dessverre ikkje gjere endringa"} {
+		if strings.Contains(text, nn) {
+			t.Errorf("%q (the staff page's nynorsk) written to a citizen who chose English", nn)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helsekiosk/helsekiosk/api"
 )
@@ -98,19 +99,39 @@ func (s *Server) staffTaskOf(ctx context.Context, tx *sql.Tx, sw *staffWork, id 
 }
 
 // decide marks the request decided, once: a second decision (another staff member's, a replica's) is 409.
-func decide(ctx context.Context, tx *sql.Tx, id, status, by string, now time.Time) error {
+func decide(ctx context.Context, tx *sql.Tx, sw *staffWork, id, status string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'sent'`,
-		status, ms(now), by, id)
+		status, ms(now), sw.sess.Name, id)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return problem(http.StatusConflict, api.NotCancellable, "This request has already been answered.")
+		return problem(http.StatusConflict, api.NotCancellable, sw.T("ErrAnswered"))
 	}
 	return nil
 }
 
-// taskThread is the thread the request was written in (a new one when it has none any more).
+// citizenWork is sw speaking the person's language, for the texts the backend writes to the citizen in a
+// staff member's name (an accepted or declined request): the language the person chose at the kiosk (kept
+// with the notices' settings), else the staff member's.
+func (s *Server) citizenWork(ctx context.Context, tx *sql.Tx, sw *staffWork, personID string) (*staffWork, error) {
+	var stored string
+	if err := tx.QueryRowContext(ctx, `SELECT language FROM persons WHERE id = ?`, personID).Scan(&stored); err != nil {
+		return nil, err
+	}
+	switch l := Lang(stored); l {
+	case LangNN, LangNB, LangEN:
+		if l != sw.lang {
+			cw := newStaffWork(sw.sess, l)
+			cw.acc = sw.acc
+			return cw, nil
+		}
+	}
+	return sw, nil
+}
+
+// taskThread is the thread the request was written in (a new one when it has none any more); a new one's
+// subject is in cw's language.
 func (s *Server) taskThread(ctx context.Context, tx *sql.Tx, sw *staffWork, t staffTask) (string, error) {
 	if t.ThreadID != "" {
 		return t.ThreadID, nil
@@ -124,6 +145,12 @@ func (s *Server) taskThread(ctx context.Context, tx *sql.Tx, sw *staffWork, t st
 // citizen gets a message in the request's thread and a notice.
 func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *staffWork) {
 	ctx := r.Context()
+	// The optional message is bounded as every staff message is (messageText).
+	extra := formText(r, "message")
+	if utf8.RuneCountInString(extra) > maxStaffText {
+		s.staffErr(w, r, sw, badRequest("message", sw.T("ErrTooLong")))
+		return
+	}
 	if !s.formTx(w, r, sw, func(tx *sql.Tx) error {
 		t, err := s.staffTaskOf(ctx, tx, sw, r.PathValue("id"))
 		if err != nil {
@@ -132,7 +159,11 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 		if !t.Visit.Booked {
 			return problem(http.StatusConflict, api.NotCancellable, sw.T("ErrNotBooked"))
 		}
-		if err := decide(ctx, tx, t.ID, "accepted", sw.sess.Name, s.now()); err != nil {
+		if err := decide(ctx, tx, sw, t.ID, "accepted", s.now()); err != nil {
+			return err
+		}
+		cw, err := s.citizenWork(ctx, tx, sw, t.PersonID)
+		if err != nil {
 			return err
 		}
 		var text string
@@ -141,7 +172,7 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 			if err := cancelVisit(ctx, tx, t.Visit.ID, "citizen", ""); err != nil {
 				return err
 			}
-			text = sw.T("AutoCancelled", "When", t.Visit.When)
+			text = cw.T("AutoCancelled", "When", cw.window(t.Visit.start, t.Visit.end))
 		} else {
 			var start, end time.Time
 			slot := formText(r, "slot")
@@ -159,13 +190,13 @@ func (s *Server) staffAcceptTask(w http.ResponseWriter, r *http.Request, sw *sta
 			if err := moveVisit(ctx, tx, t.Visit.ID, start, end); err != nil {
 				return err
 			}
-			text = sw.T("AutoMoved", "When", t.Visit.When, "New", sw.window(start, end))
+			text = cw.T("AutoMoved", "When", cw.window(t.Visit.start, t.Visit.end), "New", cw.window(start, end))
 			ev = eventVisitChanged
 		}
-		if extra := formText(r, "message"); extra != "" {
+		if extra != "" {
 			text += "\n\n" + extra
 		}
-		thread, err := s.taskThread(ctx, tx, sw, t)
+		thread, err := s.taskThread(ctx, tx, cw, t)
 		if err != nil {
 			return err
 		}
@@ -193,17 +224,21 @@ func (s *Server) staffDeclineTask(w http.ResponseWriter, r *http.Request, sw *st
 		if err != nil {
 			return err
 		}
-		if err := decide(ctx, tx, t.ID, "declined", sw.sess.Name, s.now()); err != nil {
+		if err := decide(ctx, tx, sw, t.ID, "declined", s.now()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE appointments SET pending_request = NULL WHERE id = ?`, t.Visit.ID); err != nil {
 			return err
 		}
-		thread, err := s.taskThread(ctx, tx, sw, t)
+		cw, err := s.citizenWork(ctx, tx, sw, t.PersonID)
 		if err != nil {
 			return err
 		}
-		if err := s.serviceMessage(ctx, tx, sw, thread, t.Visit.ServiceID, sw.T("AutoDeclined", "When", t.Visit.When)+"\n\n"+msg); err != nil {
+		thread, err := s.taskThread(ctx, tx, cw, t)
+		if err != nil {
+			return err
+		}
+		if err := s.serviceMessage(ctx, tx, sw, thread, t.Visit.ServiceID, cw.T("AutoDeclined", "When", cw.window(t.Visit.start, t.Visit.end))+"\n\n"+msg); err != nil {
 			return err
 		}
 		return s.staffNotice(ctx, tx, t.PersonID, eventMessage)

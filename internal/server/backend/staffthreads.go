@@ -209,24 +209,7 @@ func trimCR(s string) string {
 func (s *Server) personServices(ctx context.Context, sw *staffWork, personID string, mine bool) ([]staffService, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT sv.id, sv.code, sv.name FROM person_services ps JOIN services sv ON sv.id = ps.service_id
 		WHERE ps.person_id = ? ORDER BY sv.id`, personID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []staffService
-	for rows.Next() {
-		var sv staffService
-		if err := rows.Scan(&sv.ID, &sv.Code, &sv.Name); err != nil {
-			return nil, err
-		}
-		if mine && !sw.acc.has(sv.ID) {
-			continue
-		}
-		sv.Name = serviceName(sw.lang, sv.Code, sv.Name)
-		sv.Plan = sw.acc.canPlan(sv.ID)
-		out = append(out, sv)
-	}
-	return out, rows.Err()
+	return sw.scanServices(rows, err, mine)
 }
 
 // maxStaffText is the longest message a staff member writes (as the citizen's, api NewMessage).

@@ -285,6 +285,12 @@ func (s *Server) staffVisit(w http.ResponseWriter, r *http.Request, sw *staffWor
 func (s *Server) staffVisitAction(w http.ResponseWriter, r *http.Request, sw *staffWork) {
 	ctx := r.Context()
 	action := r.PathValue("action")
+	switch action {
+	case "assign", "change", "cancel", "done", "notmet":
+	default:
+		s.staffErr(w, r, sw, errNotFound) // no such form, whatever the visit
+		return
+	}
 	var v staffVisitRow
 	if !s.formTx(w, r, sw, func(tx *sql.Tx) (err error) {
 		if v, err = s.staffVisitOf(ctx, tx, sw, r.PathValue("id")); err != nil {

@@ -45,6 +45,11 @@ type staffWork struct {
 	lang Lang
 }
 
+// newStaffWork is a request of sess in the language l (its services still to be added).
+func newStaffWork(sess *staffSession, l Lang) *staffWork {
+	return &staffWork{sess: sess, lang: l, loc: i18n.NewLocalizer(staffBundle, string(l))}
+}
+
 // T translates a staff page text; kv are template data pairs ("Name", value, ...).
 func (sw *staffWork) T(id string, kv ...any) string {
 	var data map[string]any
@@ -66,7 +71,7 @@ type staffWorkHandler func(http.ResponseWriter, *http.Request, *staffWork)
 // work maps the session's roles to services: none mapped is 403.
 func (a *staffAuth) work(h staffWorkHandler) func(http.ResponseWriter, *http.Request, *staffSession) {
 	return func(w http.ResponseWriter, r *http.Request, sess *staffSession) {
-		sw := &staffWork{sess: sess, lang: sess.Lang, loc: i18n.NewLocalizer(staffBundle, string(sess.Lang))}
+		sw := newStaffWork(sess, sess.Lang)
 		acc, ok := a.cfg.Services.accessFor(sess.Roles)
 		if !ok {
 			a.s.staffFail(w, r, sw, problem(http.StatusForbidden, api.ScopeMissing, sw.T("NoServices")))
@@ -108,7 +113,8 @@ func (s *Server) staffWorkRoutes(mux *http.ServeMux, a *staffAuth) {
 func (a *staffAuth) setLang(w http.ResponseWriter, r *http.Request, sess *staffSession) {
 	l := r.PostForm.Get("lang")
 	if l != "nn" && l != "nb" && l != "en" {
-		writeProblem(w, r, badRequest("lang", "Unknown language."))
+		sw := newStaffWork(sess, sess.Lang)
+		writeProblem(w, r, badRequest("lang", sw.T("ErrForm")))
 		return
 	}
 	if _, err := a.s.db.ExecContext(r.Context(), `UPDATE staff_sessions SET lang = ? WHERE id_hash = ?`, l, sess.idHash); err != nil {
@@ -224,6 +230,12 @@ type staffService struct {
 func (s *Server) services(ctx context.Context, sw *staffWork) ([]staffService, error) {
 	in, args := sw.acc.in()
 	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name FROM services WHERE id IN (`+in+`) ORDER BY id`, args...)
+	return sw.scanServices(rows, err, false)
+}
+
+// scanServices reads rows of (id, code, name) of the query that gave err into services, with their names
+// in the page's language; mine keeps only the staff member's own services.
+func (sw *staffWork) scanServices(rows *sql.Rows, err error, mine bool) ([]staffService, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +245,9 @@ func (s *Server) services(ctx context.Context, sw *staffWork) ([]staffService, e
 		var sv staffService
 		if err := rows.Scan(&sv.ID, &sv.Code, &sv.Name); err != nil {
 			return nil, err
+		}
+		if mine && !sw.acc.has(sv.ID) {
+			continue
 		}
 		sv.Name = serviceName(sw.lang, sv.Code, sv.Name)
 		sv.Plan = sw.acc.canPlan(sv.ID)
@@ -313,7 +328,7 @@ func visible2(s string) string {
 // logout, navigation, main with the h1, the status region) around the page's template.
 func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, sw *staffWork, status int, page, title string, data any) {
 	if sw == nil {
-		sw = &staffWork{lang: LangNN, loc: i18n.NewLocalizer(staffBundle, "nn"), sess: &staffSession{}}
+		sw = newStaffWork(&staffSession{}, LangNN)
 	}
 	t, err := staffPages.Clone()
 	if err == nil {

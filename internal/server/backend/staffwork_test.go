@@ -342,3 +342,18 @@ func staffRowCounts(t *testing.T, srv *backend.Server) string {
 	}
 	return b.String()
 }
+
+// TestStaffLangUnknown: a language the pages do not have is refused (400) in the staff member's language,
+// and the session's language stays.
+func TestStaffLangUnknown(t *testing.T) {
+	srv, ts := staffWorkServer(t, nil)
+	nurse := loginAs(t, ts, backend.DemoNurseUser)
+	res, body := nurse.post("/staff/lang", url.Values{"lang": {"sv"}, "back": {"/staff/inbox"}}, "")
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Skjemaet er ikkje gyldig.") {
+		t.Errorf("POST /staff/lang sv: %d %s", res.StatusCode, body)
+	}
+	var n int
+	if err := srv.DB().QueryRow(`SELECT COUNT(*) FROM staff_sessions WHERE lang <> 'nn'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("sessions not in nynorsk after the refusal: %d %v", n, err)
+	}
+}
