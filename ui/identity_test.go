@@ -386,7 +386,7 @@ func TestStaffPanelShowsLogin(t *testing.T) {
 	cfg := config.Config{Lang: "nn", API: "http://127.0.0.1:1", Issuer: "https://idp.kommune.example", ClientID: "kiosk-servicetorget",
 		ClientSecret: config.Secret("hemmeleg-verdi")}
 	h := newHarnessWith(t, cfg, WithStore(st, nil))
-	widgets.LongPressDelay = 50 * time.Millisecond
+	setLongPressDelay(t, 50*time.Millisecond)
 	h.openStaffPanel("112233")
 	want := "Hos: https://idp.kommune.example\nKlient-ID: kiosk-servicetorget\nAPI: http://127.0.0.1:1"
 	if !h.hasText(want) {

@@ -495,32 +495,60 @@ func TestLoginWindowPolicy(t *testing.T) {
 		t.Errorf("window.open without a gesture: opened %v %v", opened1, opened2)
 	}
 	// With a gesture (a real click): the pop-up blocker lets it through, but the new window's URL is
-	// blocked like any other.
+	// blocked like any other. The button's handler records that it ran and what window.open gave, so the
+	// test waits on that event (not on a second of sleep) and cannot pass on a click that never happened.
 	if err := chromedp.Run(v.page,
-		chromedp.Evaluate(`document.body.innerHTML = '<button id=pop onclick="window.open(\'`+w.outside.URL+`/clicked\')">pop</button>'`, nil),
+		chromedp.Evaluate(`document.body.innerHTML = '<button id=pop onclick="window.__popped = window.open(\'`+w.outside.URL+`/clicked\') !== null">pop</button>'`, nil),
 		chromedp.Click(`#pop`, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
-	ts, err := chromedp.Targets(v.page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var popup target.ID
-	for _, ti := range ts {
-		if ti.Type == "page" && strings.HasSuffix(ti.URL, "/clicked") {
-			popup = ti.TargetID
+	// until polls cond every 100 ms; the deadline only bounds a failure.
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within a minute", what)
+			}
 		}
 	}
-	if popup != "" {
+	var popped string // "true", "false", or "undefined" until the click's handler ran
+	until("the button's click handler", func() bool {
+		if err := chromedp.Run(v.page, chromedp.Evaluate(`String(window.__popped)`, &popped)); err != nil {
+			t.Fatal(err)
+		}
+		return popped != "undefined"
+	})
+	if popped == "false" {
+		t.Logf("window.open without a gesture: refused (null); with a click: refused (null) too")
+	} else {
+		// window.open gave a window: its target must come, and show the blocked page.
+		var popup target.ID
+		until("the clicked pop-up's target", func() bool {
+			ts, err := chromedp.Targets(v.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ti := range ts {
+				if ti.Type == "page" && strings.HasSuffix(ti.URL, "/clicked") {
+					popup = ti.TargetID
+				}
+			}
+			return popup != ""
+		})
 		// Chromium names the target by the URL asked for; what it shows is the blocked page.
 		pctx, pcancel := chromedp.NewContext(connect(t, v), chromedp.WithTargetID(popup))
 		defer pcancel()
 		var href, text string
-		_ = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
-			chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
-		if href != "chrome-error://chromewebdata/" || !strings.Contains(text, "This page is blocked") {
-			t.Errorf("the clicked pop-up is at %s: %.200q", href, text)
+		blockedShown := func() bool {
+			_ = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
+				chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+			return href == "chrome-error://chromewebdata/" && strings.Contains(text, "This page is blocked")
+		}
+		for deadline := time.Now().Add(time.Minute); !blockedShown(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("the clicked pop-up is at %s: %.200q", href, text)
+				break
+			}
 		}
 		t.Logf("window.open without a gesture: refused (null); with a click: a second window, at %s: %.60q", href, text)
 	}

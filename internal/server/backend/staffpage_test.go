@@ -200,8 +200,9 @@ func TestStaffPageInChromium(t *testing.T) {
 		t.Skip("browser test")
 	}
 	exe := chromiumPath(t)
+	old := backend.StaffRefresh
 	backend.StaffRefresh = time.Second
-	t.Cleanup(func() { backend.StaffRefresh = 5 * time.Second })
+	t.Cleanup(func() { backend.StaffRefresh = old })
 	srv, ts, c := staffServer(t)
 	first := askHelp(t, c, "Kiosk 1 – Servicetorget", "inbox")
 
