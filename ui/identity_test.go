@@ -23,7 +23,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // injector sits in front of the real backend: it forwards everything, records each request ("METHOD
