@@ -249,14 +249,19 @@ func TestEscapeUnderCage(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second)
-		extra := s.newProcesses()
-		// Its window may take a moment to be mapped on a loaded machine: up to 15 s.
+		// Wait for it to show up among the session's processes (the deadline only bounds a failure).
+		var extra []string
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			if extra = s.newProcesses(); len(extra) > 0 || time.Now().After(deadline) {
+				break
+			}
+		}
+		// Its window may take a moment to be mapped on a loaded machine (the deadline only bounds a failure).
 		var shown bool
 		var why string
 		for start := time.Now(); ; {
 			img := s.screenshot("99-foreign")
-			if shown, why = kioskShown(img); !shown || time.Since(start) > 15*time.Second {
+			if shown, why = kioskShown(img); !shown || time.Since(start) > time.Minute {
 				break
 			}
 			time.Sleep(500 * time.Millisecond)
