@@ -184,7 +184,9 @@ func TestMemoryAfterHandover(t *testing.T) {
 			click("... – deg sjølv", 640, 215)
 		}
 		click("Meldingar", 232, 316)
-		// The inbox's rows (text on the background) are drawn where the first thread is.
+		// Home is gone (no tile where «Meldingar» was), and the inbox's rows (text on the background) are
+		// drawn where the first thread is.
+		waitArea(t, display, 232, 316, controlColours(), false, 90*time.Second)
 		waitInk(t, display, image.Rect(100, 280, 1180, 360), 90*time.Second)
 		x("mousemove", "--sync", "400", "320", "click", "1") // the first thread
 		// The thread's reply field: an input field's white around the point.
