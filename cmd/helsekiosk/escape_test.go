@@ -444,7 +444,8 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 		case <-time.After(500 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no kiosk window under cage after 90 s; output:\n%s", s.out.String())
+			t.Fatalf("no kiosk window under cage after 90 s (a kiosk found: %v; its DISPLAY, Xwayland's: %q); output:\n%s",
+				s.kiosk != 0, s.xwayland, s.out.String())
 		}
 		if s.kiosk == 0 {
 			for _, p := range children(s.cage) {
@@ -471,7 +472,10 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 			s.xwayland = cagetest.Environ(s.kiosk)["DISPLAY"]
 		}
 		if s.xwayland == "" {
-			t.Fatalf("the kiosk under cage has no DISPLAY (no Xwayland?)")
+			// Its environment is not readable yet (a child between the supervisor's fork and its exec, or
+			// one that just ended): look again, until the deadline.
+			s.kiosk, s.supervisor = 0, 0
+			continue
 		}
 		if out := s.asUser("xdotool", "search", "--onlyvisible", "--name", "Helsekiosk"); strings.TrimSpace(out) != "" {
 			break
