@@ -181,7 +181,7 @@ func (s *browserLogin) watchIdle() {
 			switch {
 			case !ok || k.cur != s:
 			case d >= k.cfg.IdleTimeout:
-				slog.Info("kiosk_login_idle", "after", d.Round(time.Second).String())
+				slog.Info("kiosk_login_idle", "after_ms", d.Milliseconds())
 				s.cancel()
 				k.show(newLoginWith(k, id("KioskLoginTimeout")))
 			case d >= k.cfg.IdleTimeout-k.cfg.IdleWarning:

@@ -23,7 +23,6 @@ import (
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/config"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
 	"github.com/helsekiosk/helsekiosk/internal/server/backend/backendtest"
-	"github.com/helsekiosk/helsekiosk/ui/widgets"
 )
 
 // injector sits in front of the real backend: it forwards everything, records each request ("METHOD
@@ -386,7 +385,7 @@ func TestStaffPanelShowsLogin(t *testing.T) {
 	cfg := config.Config{Lang: "nn", API: "http://127.0.0.1:1", Issuer: "https://idp.kommune.example", ClientID: "kiosk-servicetorget",
 		ClientSecret: config.Secret("hemmeleg-verdi")}
 	h := newHarnessWith(t, cfg, WithStore(st, nil))
-	widgets.LongPressDelay = 50 * time.Millisecond
+	setLongPressDelay(t, 50*time.Millisecond)
 	h.openStaffPanel("112233")
 	want := "Hos: https://idp.kommune.example\nKlient-ID: kiosk-servicetorget\nAPI: http://127.0.0.1:1"
 	if !h.hasText(want) {

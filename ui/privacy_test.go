@@ -63,13 +63,16 @@ func (h *harness) firstEntry() *widget.Entry {
 // tree (hidden widgets and overlays too), the clipboard and the log for anything of the citizen's.
 func TestIdleTimeoutLeavesNothing(t *testing.T) {
 	var logs bytes.Buffer
-	oldLog := slog.Default()
+	// slog.SetDefault also redirects the log package (its writer and flags): keep all three to restore.
+	oldLog, oldWriter, oldFlags, oldPrefix := slog.Default(), log.Writer(), log.Flags(), log.Prefix()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	oldOut := log.Writer()
 	log.SetOutput(&logs) // Fyne's own errors go through the log package
-	// The log package's writer as it was: a nil one makes every later line of slog's default handler
-	// panic (the logout's lines of a later test's visit, written from its goroutine).
-	t.Cleanup(func() { slog.SetDefault(oldLog); log.SetOutput(oldOut) })
+	t.Cleanup(func() {
+		slog.SetDefault(oldLog)
+		log.SetOutput(oldWriter)
+		log.SetFlags(oldFlags)
+		log.SetPrefix(oldPrefix)
+	})
 
 	env := backendtest.New(t)
 	spy := &tokenSpy{tokens: map[string]bool{}}

@@ -77,7 +77,7 @@ func TestPINLockoutWithClock(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	h := newHarnessWith(t, config.Config{Lang: "nn"}, WithStore(st, nil))
 	h.k.clk = nowClock(clock.Now)
-	widgets.LongPressDelay = 50 * time.Millisecond
+	setLongPressDelay(t, 50*time.Millisecond)
 
 	// A short tap on the logo does nothing: its timer is stopped before it fires.
 	for _, o := range h.objects(false) {
@@ -164,7 +164,7 @@ func TestStaffPanelSettingsApply(t *testing.T) {
 	st := openStore(t, dir)
 	h := newHarnessWith(t, config.Config{API: env.URL, Lang: "nn"}, WithStore(st, nil), withOpsTiming(time.Hour, 50*time.Millisecond, time.Hour))
 	h.k.startOps()
-	widgets.LongPressDelay = 10 * time.Millisecond
+	setLongPressDelay(t, 10*time.Millisecond)
 	h.openStaffPanel("112233")
 	p := h.k.cur.(*staffPanel)
 	h.waitFor("the connection state", func() bool { return h.containsText("Tilkopla " + env.URL) })
@@ -246,7 +246,7 @@ func TestStaffPanelSettingsApply(t *testing.T) {
 func TestStaffPanelFixedSettings(t *testing.T) {
 	st := openStore(t, t.TempDir())
 	h := newHarnessWith(t, config.Config{Lang: "nb"}, WithStore(st, map[string]bool{config.KeyLang: true, config.KeyAPI: true}))
-	widgets.LongPressDelay = 10 * time.Millisecond
+	setLongPressDelay(t, 10*time.Millisecond)
 	h.openStaffPanel("445566")
 	p := h.k.cur.(*staffPanel)
 	if !p.api.Disabled() || p.name.Disabled() {
@@ -513,3 +513,10 @@ func TestStoreHoldsNothingPersonal(t *testing.T) {
 
 var _ = errors.New
 var _ widget.Label
+
+// setLongPressDelay sets widgets.LongPressDelay for the test and restores it when the test ends.
+func setLongPressDelay(t *testing.T, d time.Duration) {
+	old := widgets.LongPressDelay
+	widgets.LongPressDelay = d
+	t.Cleanup(func() { widgets.LongPressDelay = old })
+}

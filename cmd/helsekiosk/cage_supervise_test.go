@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
 )
 
 // TestSupervisorUnderCage runs the session as helsekiosk.service does, `cage -d -- helsekiosk --supervise
@@ -54,14 +56,31 @@ func TestSupervisorUnderCage(t *testing.T) {
 		t.Fatalf("no kiosk under a supervisor: supervisor %d, kiosk %d (%d)", s.supervisor, k1, s.kiosk)
 	}
 	t.Logf("cage %d, supervisor %d, kiosk %d, output %dx%d", s.cage, s.supervisor, k1, w, h)
-	click := func(x, y int, wait time.Duration) {
+	// waitShot takes screenshots (cage's own, with grim) until done holds for one, failing after a
+	// deadline that only bounds a failure.
+	waitShot := func(what string, done func(image.Image) bool) image.Image {
 		t.Helper()
-		cmd := exec.Command(xdotool, "mousemove", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+		for i, deadline := 0, time.Now().Add(90*time.Second); ; i++ {
+			img := s.screenshot(fmt.Sprintf("wait-%02d", i%10))
+			if img != nil && done(img) {
+				return img
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s on the screen within 90 s", what)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	// click clicks the control what at x, y once a screenshot shows it drawn there (a button's or tile's
+	// fill around the point).
+	click := func(what string, x, y int) {
+		t.Helper()
+		waitShot(what, func(img image.Image) bool { return controlIn(img, x, y) })
+		cmd := exec.Command(xdotool, "mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
 		cmd.Env = append(os.Environ(), "DISPLAY="+s.hostDisplay)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("xdotool: %v: %s", err, b)
 		}
-		time.Sleep(wait)
 	}
 	// shots takes screenshots until done says so (at most limit), and reports how many showed the kiosk,
 	// how many only black, and the first that showed anything else.
@@ -110,15 +129,14 @@ func TestSupervisorUnderCage(t *testing.T) {
 	if k2 == 0 {
 		t.Fatalf("no new kiosk after the kill; output:\n%s", s.out.String())
 	}
-	time.Sleep(3 * time.Second)
-	if ok, why := kioskShown(s.screenshot("sup-after-kill")); !ok {
-		t.Errorf("after the restart the screen does not show the kiosk: %s", why)
-	}
-	// A visit, and the handover at its end.
-	click(512, 433, 3*time.Second) // Logg inn
-	click(270, 564, 4*time.Second) // Logg inn som testperson: Ingrid Haugen
+	waitShot("the restarted kiosk", func(img image.Image) bool { ok, _ := kioskShown(img); return ok })
+	// A visit, and the handover at its end; each click waits for its control to be drawn.
+	click("Logg inn", 512, 433)
+	click("Logg inn som testperson: Ingrid Haugen", 270, 564)
+	// The visit has begun (the kiosk logs it), and home's «Logg ut» is drawn.
+	waitOps(t, filepath.Join(s.dir, "home", "helsekiosk"), store.SessionStarted, 1, 90*time.Second)
 	s.screenshot("sup-home")
-	click(932, 97, 0) // Logg ut
+	click("Logg ut", 932, 97)
 	out := time.Now()
 	var k3 int
 	kiosk, black, other = shots("sup-handover", 30*time.Second, func() bool {
@@ -194,4 +212,24 @@ func allBlack(img image.Image) bool {
 		}
 	}
 	return true
+}
+
+// controlIn reports whether at least a quarter of the 21×21 pixels of img around x, y have the fill of
+// one of the kiosk's buttons or tiles (controlColours, ±8 a channel).
+func controlIn(img image.Image, x, y int) bool {
+	colours := controlColours()
+	n := 0
+	for py := y - 10; py <= y+10; py++ {
+		for px := x - 10; px <= x+10; px++ {
+			r, g, b, _ := img.At(px, py).RGBA()
+			p := []byte{byte(r >> 8), byte(g >> 8), byte(b >> 8)}
+			for _, c := range colours {
+				if near3(p, c) {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n*4 >= 21*21
 }

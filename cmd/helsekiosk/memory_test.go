@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/server/backend"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 )
 
 // TestMemoryAfterHandover is the memory-dump proof of a fresh process per citizen, with the kiosk set up as
@@ -92,7 +94,6 @@ func TestMemoryAfterHandover(t *testing.T) {
 	started := regexp.MustCompile(`kiosk (\d+) started`)
 	first := lines.wait(started, 30*time.Second)[1]
 	waitWindow(t, display, xdotool, 60*time.Second)
-	time.Sleep(2 * time.Second)
 	if names := windowNames(display, xdotool); len(names) != 1 || names[0] != "Helsekiosk" {
 		t.Fatalf("kiosk windows %q: want one, titled \"Helsekiosk\" (not the demo mode's \"Helsekiosk – DEMO\")", names)
 	}
@@ -105,10 +106,16 @@ func TestMemoryAfterHandover(t *testing.T) {
 			t.Fatalf("xdotool %v: %v: %s", args, err, b)
 		}
 	}
-	click := func(x0, y0 int, wait time.Duration) {
+	// Each control is clicked once it is found drawn where the layout puts it (1280×800, no DEMO banner),
+	// and each step waits for what it leads to be drawn or logged; the deadlines only bound a failure.
+	click := func(what string, x0, y0 int) {
 		t.Helper()
-		x("mousemove", strconv.Itoa(x0), strconv.Itoa(y0), "click", "1")
-		time.Sleep(wait)
+		clickControl(t, display, xdotool, what, x0, y0, 90*time.Second)
+	}
+	shot := func(r image.Rectangle) []byte { // the pixels of r on the screen
+		b, _ := exec.Command("import", "-display", display, "-window", "root", "-crop",
+			fmt.Sprintf("%dx%d+%d+%d", r.Dx(), r.Dy(), r.Min.X, r.Min.Y), "-depth", "8", "rgb:-").Output()
+		return b
 	}
 	persons := map[string]backend.DemoPerson{}
 	for _, p := range backend.DemoPersons() {
@@ -170,27 +177,53 @@ func TestMemoryAfterHandover(t *testing.T) {
 	handover := regexp.MustCompile(`handover: kiosk (\d+) on the screen (\d+)ms after kiosk (\d+)`)
 	for i := range visits {
 		v := &visits[i]
-		click(640, 422, 0) // Logg inn: the kiosk asks the backend for a device code and shows it
-		be.approve(t, be.pendingCode(t, 30*time.Second), v.person.ID)
-		time.Sleep(4 * time.Second) // the kiosk's next poll (every second) gets the tokens
+		click("Logg inn", 640, 422) // the kiosk asks the backend for a device code and shows it
+		be.approve(t, be.pendingCode(t, 90*time.Second), v.person.ID)
+		// The kiosk's next poll gets the tokens: the next screen's control is drawn, and clicked.
 		if v.choose {
-			click(640, 215, 3*time.Second) // ... – deg sjølv
+			click("... – deg sjølv", 640, 215)
 		}
-		click(232, 316, 3*time.Second) // Meldingar
-		click(400, 320, 3*time.Second) // the first thread
-		click(640, 650, time.Second)   // the reply field
+		click("Meldingar", 232, 316)
+		// Home is gone (no tile where «Meldingar» was), and the inbox's rows (text on the background) are
+		// drawn where the first thread is.
+		waitArea(t, display, 232, 316, controlColours(), false, 90*time.Second)
+		waitInk(t, display, image.Rect(100, 280, 1180, 360), 90*time.Second)
+		x("mousemove", "--sync", "400", "320", "click", "1") // the first thread
+		// The thread's reply field: an input field's white around the point.
+		sf := kt.Light.Surface
+		waitArea(t, display, 640, 650, [][3]int{{int(sf.R), int(sf.G), int(sf.B)}}, true, 90*time.Second)
+		x("mousemove", "--sync", "640", "650", "click", "1")
+		field := image.Rect(200, 590, 1080, 710)
+		// The field with the focus drawn, before the typing: two shots alike, 200 ms apart.
+		before := shot(field)
+		for deadline := time.Now().Add(90 * time.Second); ; before = shot(field) {
+			time.Sleep(200 * time.Millisecond)
+			if bytes.Equal(shot(field), before) || time.Now().After(deadline) {
+				break
+			}
+		}
 		x("type", "--delay", "40", v.marker)
-		time.Sleep(time.Second)
-		click(1188, 37, 0) // Logg ut
-		m := lines.wait(handover, 60*time.Second)
+		// The typed text is drawn in the field (so the kiosk has it) before the visit ends.
+		for deadline := time.Now().Add(90 * time.Second); bytes.Equal(shot(field), before); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("visit %d: the typed draft is not drawn in the reply field", i+1)
+			}
+		}
+		click("Logg ut", 1188, 37)
+		m := lines.wait(handover, 90*time.Second)
 		t.Logf("visit %d (%s): the supervisor says kiosk %s was on the screen %s ms after kiosk %s's visit ended",
 			i+1, v.person.Name, m[1], m[2], m[3])
 		dump(fmt.Sprintf("old %d", i+1), m[3])
 		_ = signalPID(m[3], syscall.SIGTERM) // done with it: let it go now (the hold would keep it 90 s)
-		time.Sleep(3 * time.Second)
+		for deadline := time.Now().Add(60 * time.Second); alive(m[3]); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("kiosk %s still runs a minute after SIGTERM", m[3])
+			}
+		}
 	}
-	fresh := lines.last(started)[1]
-	time.Sleep(2 * time.Second)
+	// The fresh kiosk is the one the last handover put on the screen (it said "ready": its first frame is
+	// drawn).
+	fresh := lines.last(handover)[1]
 	dump("fresh", fresh)
 	dump("supervisor", strconv.Itoa(sup.Process.Pid))
 

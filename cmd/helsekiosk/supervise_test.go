@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/helsekiosk/helsekiosk/internal/kiosk/store"
+	kt "github.com/helsekiosk/helsekiosk/ui/theme"
 )
 
 // TestSupervisedHandoverUnderXvfb runs the real `helsekiosk --supervise` under Xvfb with the demo backend:
@@ -69,40 +72,40 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 	started := regexp.MustCompile(`kiosk (\d+) started`)
 	first := lines.wait(started, 30*time.Second)[1]
 	waitWindow(t, display, xdotool, 60*time.Second)
-	time.Sleep(2 * time.Second)
 
-	click := func(x0, y0 int, wait time.Duration) {
+	// Each control is clicked once it is found drawn where the screen's layout puts it (1280×800, the DEMO
+	// banner at the top): a button's or tile's fill around the point, not the background (clickControl).
+	// Each step waits for what the click leads to be drawn, or logged; the deadlines only bound a failure
+	// (a loaded machine – make test runs the packages in parallel, with -race – takes its time).
+	click := func(what string, x0, y0 int) {
 		t.Helper()
-		cmd := exec.Command(xdotool, "mousemove", strconv.Itoa(x0), strconv.Itoa(y0), "click", "1")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool: %v: %s", err, b)
-		}
-		time.Sleep(wait)
+		clickControl(t, display, xdotool, what, x0, y0, 90*time.Second)
 	}
-	// Each click waits for what it taps to be drawn (a loaded machine – make test runs the packages in
-	// parallel, with -race – takes its time for the code and the login): a tile's or button's colour there.
-	click(640, 449, 0)                                    // Logg inn
-	waitPixel(t, display, 45, 575, true, 90*time.Second)  // the demo buttons, once the code is shown
-	click(333, 596, 0)                                    // Logg inn som testperson: Ingrid Haugen
-	waitPixel(t, display, 60, 270, true, 90*time.Second)  // home's «Meldingar» tile
-	click(232, 376, 0)                                    // Meldingar
+	click("Logg inn", 640, 449)
+	waitPixel(t, display, 45, 575, true, 90*time.Second) // the demo buttons, once the code is shown
+	click("Logg inn som testperson: Ingrid Haugen", 333, 596)
+	waitPixel(t, display, 60, 270, true, 90*time.Second) // home's «Meldingar» tile
+	click("Meldingar", 232, 376)
 	waitPixel(t, display, 60, 270, false, 90*time.Second) // the inbox
-	time.Sleep(2 * time.Second)                           // the fetched threads are in the process now
+	// The fetched threads are drawn (so they are in the process): text in the list's part of the screen.
+	waitInk(t, display, image.Rect(100, 380, 1180, 700), 90*time.Second)
 	watch := watchWindows(display, xdotool)
 	clicked := time.Now()
-	click(1188, 97, 0) // Logg ut
+	click("Logg ut", 1188, 97)
 	m := lines.wait(regexp.MustCompile(`handover: kiosk (\d+) on the screen (\d+)ms after kiosk (\d+)`), 60*time.Second)
 	if m[3] != first {
 		t.Fatalf("the handover was from kiosk %s, not the first kiosk %s", m[3], first)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// The old kiosk exits once the next one is ready: wait for its end (the deadline only bounds a failure),
+	// then the window samples hold the whole handover.
+	for deadline := time.Now().Add(60 * time.Second); alive(first); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the old kiosk %s still runs a minute after the handover", first)
+		}
+	}
 	watch.report(t, clicked)
 	t.Logf("the supervisor: the next kiosk said ready %s ms after the old one's visit ended", m[2])
 	second := m[1]
-	if alive(first) {
-		t.Errorf("the old kiosk %s still runs after the handover", first)
-	}
 
 	// Crashes: logged by the supervisor, and restarted.
 	crash := func(pid string, sig syscall.Signal, detail string) string {
@@ -119,7 +122,9 @@ func TestSupervisedHandoverUnderXvfb(t *testing.T) {
 	third := crash(second, syscall.SIGKILL, "killed:9")
 	fourth := crash(third, syscall.SIGABRT, "crash") // the Go runtime dumps its goroutines and exits 2
 	_ = fourth
-	time.Sleep(2 * time.Second)
+	// The fourth kiosk has logged its start (the kiosk writes the operations log in the background): only
+	// then does SIGTERM end a kiosk that the log knows of.
+	waitOps(t, dir, store.KioskStarted, 4, 60*time.Second)
 
 	// SIGTERM to the supervisor: it stops its kiosk and exits 0.
 	_ = sup.Process.Signal(syscall.SIGTERM)
@@ -199,7 +204,7 @@ func TestCrashLoopEndsOutOfOrder(t *testing.T) {
 	lines := &lineWaiter{t: t, out: &out}
 	lines.wait(regexp.MustCompile(`out of order`), time.Minute)
 	var cmdline []byte
-	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(50 * time.Millisecond) {
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(50 * time.Millisecond) { // bounds a failure only
 		cmdline, _ = os.ReadFile(filepath.Join("/proc", strconv.Itoa(sup.Process.Pid), "cmdline"))
 		if strings.HasPrefix(string(cmdline), "sleep\x0060") {
 			break
@@ -254,4 +259,118 @@ func waitPixel(t *testing.T, display string, x, y int, tile bool, timeout time.D
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("the pixel at %d,%d is %v, want a tile's colour: %v", x, y, p, tile)
+}
+
+// controlColours are the fills of the kiosk's buttons and tiles (the light palette: Tile, TileHover,
+// Primary, Error, Warning, Success), alone and under the hover and focus tints.
+func controlColours() [][3]int {
+	p := kt.Light
+	var out [][3]int
+	for _, c := range []color.NRGBA{p.Tile, p.TileHover, p.Primary, p.Error, p.Warning, p.Success} {
+		for _, v := range []color.NRGBA{c, kt.Over(p.HoverTint, c), kt.Over(p.FocusTint, c)} {
+			out = append(out, [3]int{int(v.R), int(v.G), int(v.B)})
+		}
+	}
+	return out
+}
+
+// areaShows reports whether at least a quarter of the 21×21 pixels around x, y of display have one of
+// colours (±8 a channel): a control is drawn there (its label's letters and their edges are the rest).
+func areaShows(display string, x, y int, colours [][3]int) (bool, float64) {
+	const side = 21
+	out, err := exec.Command("import", "-display", display, "-window", "root", "-crop",
+		fmt.Sprintf("%dx%d+%d+%d", side, side, x-side/2, y-side/2), "-depth", "8", "rgb:-").Output()
+	if err != nil || len(out) < 3*side*side {
+		return false, 0
+	}
+	n := 0
+	for i := 0; i+3 <= len(out); i += 3 {
+		for _, c := range colours {
+			if near3(out[i:i+3], c) {
+				n++
+				break
+			}
+		}
+	}
+	f := float64(n) / float64(side*side)
+	return f >= 0.25, f
+}
+
+func near3(p []byte, c [3]int) bool {
+	for i := range 3 {
+		if d := int(p[i]) - c[i]; d < -8 || d > 8 {
+			return false
+		}
+	}
+	return true
+}
+
+// waitArea waits until areaShows(x, y) is want, failing after timeout.
+func waitArea(t *testing.T, display string, x, y int, colours [][3]int, want bool, timeout time.Duration) {
+	t.Helper()
+	var f float64
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		var ok bool
+		if ok, f = areaShows(display, x, y, colours); ok == want {
+			return
+		}
+	}
+	t.Fatalf("around %d,%d: %.0f %% of the pixels a control's colour after %v, want a control there: %v", x, y, 100*f, timeout, want)
+}
+
+// clickControl clicks the control what at x, y once it is drawn there (waitArea), the mouse moved there
+// first with --sync so the click lands where the control was found.
+func clickControl(t *testing.T, display, xdotool, what string, x, y int, timeout time.Duration) {
+	t.Helper()
+	waitArea(t, display, x, y, controlColours(), true, timeout)
+	cmd := exec.Command(xdotool, "mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool (%s): %v: %s", what, err, b)
+	}
+}
+
+// waitOps waits until the operations log in dir holds n entries of kind, failing after timeout.
+func waitOps(t *testing.T, dir string, kind store.Kind, n int, timeout time.Duration) {
+	t.Helper()
+	var got int
+	var err error
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var st *store.Store
+		if st, err = store.Open(dir); err != nil {
+			continue
+		}
+		got, err = st.Count(context.Background(), kind, time.Time{})
+		st.Close()
+		if err == nil && got >= n {
+			return
+		}
+	}
+	t.Fatalf("%d %s entries in the operations log after %v (%v), want %d", got, kind, timeout, err, n)
+}
+
+// waitInk waits until at least 1 % of the pixels in r differ from the window's background: something (the
+// list's rows) is drawn there. It fails after timeout.
+func waitInk(t *testing.T, display string, r image.Rectangle, timeout time.Duration) {
+	t.Helper()
+	bg := kt.Light.Background
+	back := [3]int{int(bg.R), int(bg.G), int(bg.B)}
+	var f float64
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, err := exec.Command("import", "-display", display, "-window", "root", "-crop",
+			fmt.Sprintf("%dx%d+%d+%d", r.Dx(), r.Dy(), r.Min.X, r.Min.Y), "-depth", "8", "rgb:-").Output()
+		if err != nil || len(out) < 3*r.Dx()*r.Dy() {
+			continue
+		}
+		n := 0
+		for i := 0; i+3 <= len(out); i += 3 {
+			if !near3(out[i:i+3], back) {
+				n++
+			}
+		}
+		if f = float64(n) / float64(r.Dx()*r.Dy()); f >= 0.01 {
+			return
+		}
+	}
+	t.Fatalf("in %v: %.2f %% of the pixels drawn over the background after %v, want 1 %%", r, 100*f, timeout)
 }

@@ -537,6 +537,9 @@ func TestGuardUnderCageChild(t *testing.T) {
 	defer cancel()
 	guard := os.Getenv("HELSEKIOSK_CAGE_GUARD") != "off"
 	if !guard {
+		if old, ok := os.LookupEnv("WAYLAND_DISPLAY"); ok {
+			t.Cleanup(func() { os.Setenv("WAYLAND_DISPLAY", old) })
+		}
 		os.Unsetenv("WAYLAND_DISPLAY") // the control: Chromium on XWayland all the same (the guard's --ozone-platform=x11)
 	}
 	b, err := browser.Start(ctx, browser.Options{URL: url + "/", Kiosk: true, Zoom: 1.25, Lang: "nn", Stderr: stderr,

@@ -401,10 +401,10 @@ func (g *guard) ping() {
 	g.mu.Unlock()
 	switch {
 	case unseen:
-		g.log.Warn("browser_window_unseen", "pid", g.pid, "after", g.hangAft.String())
+		g.log.Warn("browser_window_unseen", "pid", g.pid, "after_ms", g.hangAft.Milliseconds())
 	case hung || main == 0 || !pingOK:
 	case late:
-		g.log.Warn("browser_hung", "pid", g.pid, "after", g.hangAft.String())
+		g.log.Warn("browser_hung", "pid", g.pid, "after_ms", g.hangAft.Milliseconds())
 		if onHang != nil {
 			onHang()
 		}

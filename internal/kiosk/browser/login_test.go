@@ -92,8 +92,9 @@ type world struct {
 	ps      testop.Personas
 	outside *httptest.Server
 	visits  atomic.Int64
-	home    string // the kiosk user's $HOME for the test
-	tmp     string // $TMPDIR for the test
+	home    string          // the kiosk user's $HOME for the test
+	tmp     string          // $TMPDIR for the test
+	before  map[string]bool // the profile directories in the shared temporary directories before the test
 }
 
 func newWorld(t *testing.T) *world {
@@ -115,6 +116,12 @@ func newWorld(t *testing.T) *world {
 	w.home, w.tmp = shortTempDir(t), shortTempDir(t)
 	t.Setenv("HOME", w.home)
 	t.Setenv("TMPDIR", w.tmp)
+	w.before = map[string]bool{}
+	for _, d := range sharedTempDirs {
+		for _, f := range chromiumFiles(d) {
+			w.before[f] = true
+		}
+	}
 	return w
 }
 
@@ -245,12 +252,17 @@ func (v *visit) wait() (*client.Session, error) {
 func (w *world) clean(t *testing.T, v *visit) {
 	t.Helper()
 	checkGone(t, v.b, w.home, w.tmp)
-	for _, d := range []string{"/tmp", "/dev/shm", "/var/tmp"} {
+	for _, d := range sharedTempDirs {
 		for _, f := range chromiumFiles(d) {
-			t.Errorf("left behind: %s", f)
+			if !w.before[f] { // (one there before the test is another's, not this browser's)
+				t.Errorf("left behind: %s", f)
+			}
 		}
 	}
 }
+
+// sharedTempDirs are the temporary directories every process may write to.
+var sharedTempDirs = []string{"/tmp", "/dev/shm", "/var/tmp"}
 
 // checkGone fails unless browser b left nothing: no process of its group and none whose command line
 // names its profile, the profile directory gone, and each of dirs empty, with no Chromium file under it.
@@ -297,13 +309,18 @@ func chromiumFiles(dir string) []string {
 		if d.IsDir() && strings.Count(rel, string(filepath.Separator)) >= 3 {
 			return filepath.SkipDir
 		}
+		// Other Chromium tests (the backend's staff page, the UI's login, other runs of this package at the
+		// same time) keep their own profiles in private directories under /tmp: there only what is under the
+		// test's own directories counts, and a profile directory directly in dir.
+		own := strings.HasPrefix(p, os.Getenv("HOME")+string(filepath.Separator)) ||
+			strings.HasPrefix(p, os.Getenv("TMPDIR")+string(filepath.Separator))
 		if strings.HasPrefix(d.Name(), browser.ProfilePrefix) {
-			out = append(out, p)
+			if own || filepath.Dir(p) == filepath.Clean(dir) {
+				out = append(out, p)
+			}
 			return filepath.SkipDir
 		}
-		// Other Chromium tests (the backend's staff page) keep their own profiles in /tmp: only a file under
-		// the test's own directories counts there.
-		if names[d.Name()] && (strings.HasPrefix(p, os.Getenv("HOME")) || strings.HasPrefix(p, os.Getenv("TMPDIR"))) {
+		if names[d.Name()] && own {
 			out = append(out, p)
 		}
 		return nil
@@ -495,32 +512,60 @@ func TestLoginWindowPolicy(t *testing.T) {
 		t.Errorf("window.open without a gesture: opened %v %v", opened1, opened2)
 	}
 	// With a gesture (a real click): the pop-up blocker lets it through, but the new window's URL is
-	// blocked like any other.
+	// blocked like any other. The button's handler records that it ran and what window.open gave, so the
+	// test waits on that event (not on a second of sleep) and cannot pass on a click that never happened.
 	if err := chromedp.Run(v.page,
-		chromedp.Evaluate(`document.body.innerHTML = '<button id=pop onclick="window.open(\'`+w.outside.URL+`/clicked\')">pop</button>'`, nil),
+		chromedp.Evaluate(`document.body.innerHTML = '<button id=pop onclick="window.__popped = window.open(\'`+w.outside.URL+`/clicked\') !== null">pop</button>'`, nil),
 		chromedp.Click(`#pop`, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
-	ts, err := chromedp.Targets(v.page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var popup target.ID
-	for _, ti := range ts {
-		if ti.Type == "page" && strings.HasSuffix(ti.URL, "/clicked") {
-			popup = ti.TargetID
+	// until polls cond every 100 ms; the deadline only bounds a failure.
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within a minute", what)
+			}
 		}
 	}
-	if popup != "" {
+	var popped string // "true", "false", or "undefined" until the click's handler ran
+	until("the button's click handler", func() bool {
+		if err := chromedp.Run(v.page, chromedp.Evaluate(`String(window.__popped)`, &popped)); err != nil {
+			t.Fatal(err)
+		}
+		return popped != "undefined"
+	})
+	if popped == "false" {
+		t.Logf("window.open without a gesture: refused (null); with a click: refused (null) too")
+	} else {
+		// window.open gave a window: its target must come, and show the blocked page.
+		var popup target.ID
+		until("the clicked pop-up's target", func() bool {
+			ts, err := chromedp.Targets(v.page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ti := range ts {
+				if ti.Type == "page" && strings.HasSuffix(ti.URL, "/clicked") {
+					popup = ti.TargetID
+				}
+			}
+			return popup != ""
+		})
 		// Chromium names the target by the URL asked for; what it shows is the blocked page.
 		pctx, pcancel := chromedp.NewContext(connect(t, v), chromedp.WithTargetID(popup))
 		defer pcancel()
 		var href, text string
-		_ = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
-			chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
-		if href != "chrome-error://chromewebdata/" || !strings.Contains(text, "This page is blocked") {
-			t.Errorf("the clicked pop-up is at %s: %.200q", href, text)
+		blockedShown := func() bool {
+			_ = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
+				chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+			return href == "chrome-error://chromewebdata/" && strings.Contains(text, "This page is blocked")
+		}
+		for deadline := time.Now().Add(time.Minute); !blockedShown(); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Errorf("the clicked pop-up is at %s: %.200q", href, text)
+				break
+			}
 		}
 		t.Logf("window.open without a gesture: refused (null); with a click: a second window, at %s: %.60q", href, text)
 	}
@@ -556,19 +601,62 @@ func TestLoginWindowPolicy(t *testing.T) {
 func try2(t *testing.T, v *visit, url string) (href, text string, exited bool) {
 	t.Helper()
 	v.page = attachPage(t, connect(t, v))
+	// A mark on the page before: the page after the navigation is a new document, without it.
+	_ = chromedp.Run(v.page, chromedp.Evaluate(`window.__hkBefore = true`, nil))
 	navErr := chromedp.Run(v.page, chromedp.Navigate(url))
-	select {
-	case <-v.b.Done():
-		return "", "", true
-	case <-time.After(300 * time.Millisecond):
+	// Either the browser ends (chrome://settings in an app window) or a new document is shown (the blocked
+	// page, or an allowed one): wait for one of the two events; the deadline only bounds a failure.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		select {
+		case <-v.b.Done():
+			return "", "", true
+		default:
+		}
+		var fresh bool
+		// (A page context is cancelled only when the test ends: cancelling it closes the page.)
+		if page, cancel := tryAttach(v); page != nil {
+			t.Cleanup(cancel)
+			err := chromedp.Run(page, chromedp.Evaluate(`window.__hkBefore !== true && document.readyState === "complete"`, &fresh),
+				chromedp.Evaluate(`location.href`, &href),
+				chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+			if err == nil && fresh {
+				v.page = page
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: neither the browser ended nor a new page came within a minute (at %s)", url, href)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	v.page = attachPage(t, connect(t, v))
-	_ = chromedp.Run(v.page, chromedp.Evaluate(`location.href`, &href),
-		chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
 	if navErr != nil {
 		text = navErr.Error() + " | " + text
 	}
 	return href, text, false
+}
+
+// tryAttach attaches to the browser's page target, as attachPage, but reports a browser that is going
+// (no DevTools connection, no page) with a nil context instead of failing the test. cancel ends the
+// connection.
+func tryAttach(v *visit) (page context.Context, cancel func()) {
+	actx, acancel := chromedp.NewRemoteAllocator(v.ctx, v.b.DevToolsURL, chromedp.NoModifyURL)
+	bctx, bcancel := chromedp.NewContext(actx)
+	closeConn := func() { bcancel(); acancel() }
+	cancel = closeConn
+	ts, err := chromedp.Targets(bctx)
+	if err != nil {
+		cancel() // no page attached: this closes only the connection
+		return nil, nil
+	}
+	for _, ti := range ts {
+		if ti.Type == "page" {
+			pctx, pcancel := chromedp.NewContext(bctx, chromedp.WithTargetID(ti.TargetID))
+			return pctx, func() { pcancel(); closeConn() }
+		}
+	}
+	cancel()
+	return nil, nil
 }
 
 // TestLoginWindowNoDevTools: with the kiosk's own policy (DeveloperToolsAvailability 2), not even the

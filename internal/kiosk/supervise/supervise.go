@@ -269,8 +269,9 @@ func Run(o Options) int {
 			}
 
 		case <-nextReady:
-			o.logf("handover: kiosk %d on the screen %v after kiosk %d's visit ended", next.cmd.Process.Pid,
-				o.Now().Sub(next.started).Round(time.Millisecond), cur.cmd.Process.Pid)
+			// Tests and operators parse this line: the time in whole milliseconds, whatever its size.
+			o.logf("handover: kiosk %d on the screen %dms after kiosk %d's visit ended", next.cmd.Process.Pid,
+				o.Now().Sub(next.started).Milliseconds(), cur.cmd.Process.Pid)
 			if hold := envDuration(envHold, 0); hold > 0 {
 				time.AfterFunc(hold, cur.tellExit)
 			} else {

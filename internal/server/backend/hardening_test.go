@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,64 +133,129 @@ func firstLine(b []byte) string {
 
 // TestConcurrencyPerClient: over the bound of requests in flight from one address, 429 rate_limited with
 // Retry-After; a slot freed lets the next request in.
+//
+// Two POSTs hold their slots on events the test controls, not on time: each one's body is a pipe the test
+// writes, and a wrapper around the backend's handler reports when the backend starts reading that body
+// (which it does only after the request took its slot) and when the backend's handler has returned (its
+// slot given back). So the third request is sent while two are certainly in flight, and once, and the
+// fourth after one certainly ended. Without the bound the third is served (200), and the test fails.
 func TestConcurrencyPerClient(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // bounds a failure only
 	defer cancel()
-	run, err := backend.Start(ctx, backend.Config{Demo: true, MaxConcurrentPerClient: 2})
+	reading := make(chan int, 2) // a held request's body is being read: it holds a slot
+	ended := make(chan int, 2)   // a held request's handler returned: its slot is free again
+	cfg := backend.Config{Demo: true, MaxConcurrentPerClient: 2,
+		// The held bodies wait on the test, not on the clock: no read timeout may end them on a slow machine.
+		Timeouts: backend.Timeouts{Read: 10 * time.Minute, Write: 10 * time.Minute}}
+	backend.WrapHandler(&cfg, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, err := strconv.Atoi(r.Header.Get("X-Test-Held"))
+			if err != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Body = &notifyingBody{ReadCloser: r.Body, first: func() { reading <- n }}
+			next.ServeHTTP(w, r)
+			ended <- n
+		})
+	})
+	run, err := backend.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer run.Close()
-	addr := strings.TrimPrefix(run.URL, "http://")
-	var slow []net.Conn
-	for range 2 { // two requests in flight: their bodies stall
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		fmt.Fprintf(c, "POST /oauth/device_authorization HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\n\r\nclient")
-		slow = append(slow, c)
+
+	type answer struct {
+		status int
+		err    error
 	}
-	var res *http.Response
-	for ctx.Err() == nil {
-		res, err = http.Get(run.URL + "/v1/health")
+	var bodies [2]*io.PipeWriter
+	answers := make([]chan answer, 2)
+	for n := range 2 {
+		pr, pw := io.Pipe()
+		bodies[n] = pw
+		defer pw.Close()
+		answers[n] = make(chan answer, 1)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, run.URL+"/oauth/device_authorization", pr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode == http.StatusTooManyRequests {
-			wantProblem(t, res, b, http.StatusTooManyRequests, "rate_limited")
-			if res.Header.Get("Retry-After") == "" {
-				t.Error("429 without Retry-After")
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Test-Held", strconv.Itoa(n))
+		go func() {
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answers[n] <- answer{err: err}
+				return
 			}
-			break
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			answers[n] <- answer{status: res.StatusCode}
+		}()
+	}
+	await := func(what string, ch <-chan int) int {
+		t.Helper()
+		select {
+		case n := <-ch:
+			return n
+		case <-ctx.Done():
+			t.Fatalf("%s: not within the test's deadline", what)
+			return -1
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
-	if res == nil || res.StatusCode != http.StatusTooManyRequests {
-		t.Fatal("never 429 with two requests in flight")
+	await("the first held request in flight", reading)
+	await("the second held request in flight", reading)
+
+	res, err := http.Get(run.URL + "/v1/health")
+	if err != nil {
+		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third request with two in flight: %d %s, want 429", res.StatusCode, b)
+	}
+	wantProblem(t, res, b, http.StatusTooManyRequests, "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+
 	// One finishes: the next request is served.
-	fmt.Fprint(slow[0], "_id=he") // 12 bytes in all
-	br := bufio.NewReader(slow[0])
-	line, err := br.ReadString('\n')
-	if err != nil || !strings.Contains(line, " 200 ") && !strings.Contains(line, " 40") {
-		t.Fatalf("the stalled request: %q %v", line, err)
+	if _, err := io.WriteString(bodies[0], "client_id=helsekiosk-demo"); err != nil {
+		t.Fatal(err)
 	}
-	for ctx.Err() == nil {
-		res, err = http.Get(run.URL + "/v1/health")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode == http.StatusOK {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+	bodies[0].Close()
+	if n := await("the first held request's end", ended); n != 0 {
+		t.Fatalf("held request %d ended, not the one whose body was sent", n)
 	}
-	t.Fatal("still refused after a slot was freed")
+	if a := <-answers[0]; a.err != nil || a.status == http.StatusTooManyRequests || a.status >= 500 {
+		t.Fatalf("the held request, once its body came: %d %v", a.status, a.err)
+	}
+	res, err = http.Get(run.URL + "/v1/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("with one request in flight: %d %s, want 200", res.StatusCode, b)
+	}
+	bodies[1].Close()
+	if a := <-answers[1]; a.err != nil {
+		t.Fatalf("the second held request: %v", a.err)
+	}
+}
+
+// A notifyingBody calls first at its first Read.
+type notifyingBody struct {
+	io.ReadCloser
+	once  sync.Once
+	first func()
+}
+
+func (b *notifyingBody) Read(p []byte) (int, error) {
+	b.once.Do(b.first)
+	return b.ReadCloser.Read(p)
 }
 
 // TestBadHeadersAndForms: each bad header or form value is a 400 in the endpoint's error format.

@@ -167,7 +167,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			d := time.Since(start)
 			s.metrics.observe(rec.route, r.Method, rec.status, d)
-			s.log.Info("request", "method", methodLabel(r.Method), "route", rec.route, "status", rec.status, "duration", d.Round(time.Microsecond))
+			s.log.Info("request", "method", methodLabel(r.Method), "route", rec.route, "status", rec.status, "duration_ms", float64(d.Microseconds())/1000) // a fixed unit: operators parse it
 		}()
 		// No redirects: ServeMux would answer a path with an empty, "." or ".." segment
 		// (/v1/persons//threads) with a 307 to the cleaned path; the contract knows no such path.
