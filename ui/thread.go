@@ -460,5 +460,4 @@ func (s *thread) replyRows() int {
 	return 3
 }
 
-
 func (s *thread) kind() string { return "thread" }
