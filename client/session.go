@@ -411,11 +411,16 @@ func (s *Session) NotificationSettings(ctx context.Context, personID string) (*a
 	return &out, s.do(ctx, http.MethodGet, personPath(personID, "notification-settings"), "", nil, &out)
 }
 
-// SetNotificationChannel saves personID's notice channel.
+// SetNotificationChannel saves personID's notice channel (the choice of completed-visit notices as it is).
 func (s *Session) SetNotificationChannel(ctx context.Context, personID, key string, ch api.NotificationChannel) (*api.NotificationSettings, error) {
+	return s.SetNotificationSettings(ctx, personID, key, api.NotificationSettingsUpdate{Channel: ch})
+}
+
+// SetNotificationSettings saves personID's notice channel and, where upd has it, the choice of notices of
+// completed visits.
+func (s *Session) SetNotificationSettings(ctx context.Context, personID, key string, upd api.NotificationSettingsUpdate) (*api.NotificationSettings, error) {
 	var out api.NotificationSettings
-	return &out, s.do(ctx, http.MethodPut, personPath(personID, "notification-settings"), key,
-		api.NotificationSettingsUpdate{Channel: ch}, &out)
+	return &out, s.do(ctx, http.MethodPut, personPath(personID, "notification-settings"), key, upd, &out)
 }
 
 // Fullmakt lists who may act for personID and whom personID may act for.

@@ -198,11 +198,11 @@ func (k *Kiosk) describe(o fyne.CanvasObject) string {
 	switch o := o.(type) {
 	case *widgets.Button:
 		state := ""
-		if o.Icon != nil { // a choice drawn as a button with a radio mark (the reasons to cancel)
+		if o.Icon != nil { // a choice drawn as a button with a radio or tick mark (reasons to cancel, notices)
 			switch o.Icon.Name() {
-			case theme.RadioButtonCheckedIcon().Name():
+			case theme.RadioButtonCheckedIcon().Name(), theme.CheckButtonCheckedIcon().Name():
 				state = k.tr("GuideSelected")
-			case theme.RadioButtonIcon().Name():
+			case theme.RadioButtonIcon().Name(), theme.CheckButtonIcon().Name():
 				state = k.tr("GuideNotSelected")
 			}
 		}

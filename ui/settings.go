@@ -24,12 +24,14 @@ type settings struct {
 	sess    *session
 	current *api.NotificationSettings
 	chosen  api.NotificationChannel
+	done    bool // notices of completed visits too (the person's choice; the backend's completedVisits)
 	key     client.IdempotencyKey
 	saving  bool
 
 	status   *widget.Label
 	contacts *widget.Label
 	choices  *fyne.Container
+	doneBtn  *widgets.Button // «Varsel også når eit besøk er utført», ticked or not
 	page     *fyne.Container
 	scroll   *container.Scroll
 	save     *widgets.Button
@@ -48,13 +50,20 @@ func (s *settings) buildUI() fyne.CanvasObject {
 	s.contacts.Hide()
 	s.errText = errorLabel()
 	s.choices = container.NewGridWithColumns(2)
+	s.doneBtn = widgets.NewButton(k.hooks, k.tr("SettingsCompletedVisits"), func() {
+		s.done = !s.done
+		s.say(s.errText, "")
+		s.show()
+	})
+	s.doneBtn.Alignment = widget.ButtonAlignLeading
+	s.doneBtn.Hide()
 	s.save = widgets.NewPrimaryButton(k.hooks, k.tr("SettingsSave"), s.doSave)
 	s.save.Hide()
 	s.load()
 	s.page = container.NewVBox(
 		heading(k.tr("SettingsHeading")),
 		para(k.tr("SettingsIntro")),
-		s.contacts, s.choices,
+		s.contacts, s.choices, s.doneBtn,
 	)
 	var scrolled fyne.CanvasObject
 	s.scroll, scrolled = k.vscroll(s.page)
@@ -75,7 +84,7 @@ func (s *settings) load() {
 				return
 			}
 			s.current = ns
-			s.chosen = ns.Channel
+			s.chosen, s.done = ns.Channel, completedVisits(ns)
 			s.status.SetText(k.trd("SettingsCurrent", map[string]any{"Channel": k.channelText(ns.Channel)}))
 			s.show()
 		}
@@ -111,8 +120,20 @@ func (s *settings) show() {
 		}
 		s.choices.Add(container.NewVBox(b, para(k.channelExplain(ch, phone, email))))
 	}
+	// Completed visits: a choice of its own, offered where some channel is chosen.
+	if s.done {
+		s.doneBtn.Icon = theme.CheckButtonCheckedIcon()
+	} else {
+		s.doneBtn.Icon = theme.CheckButtonIcon()
+	}
+	if s.chosen == api.None {
+		s.doneBtn.Hide()
+	} else {
+		s.doneBtn.Show()
+		s.doneBtn.Refresh()
+	}
 	s.save.Show()
-	if s.saving || s.chosen == ns.Channel {
+	if s.saving || !s.changed() {
 		s.save.Disable()
 	} else {
 		s.save.Enable()
@@ -125,11 +146,12 @@ func (s *settings) show() {
 
 func (s *settings) doSave() {
 	k := s.k
-	if s.current == nil || s.saving || s.chosen == s.current.Channel {
+	if s.current == nil || s.saving || !s.changed() {
 		return
 	}
-	ch := s.chosen
-	key := s.key.ForJSON(api.NotificationSettingsUpdate{Channel: ch})
+	ch, done := s.chosen, s.done
+	upd := api.NotificationSettingsUpdate{Channel: ch, CompletedVisits: &done}
+	key := s.key.ForJSON(upd)
 	sess, pid := s.sess.api, s.sess.personID()
 	s.saving = true
 	s.say(s.errText, "")
@@ -137,7 +159,7 @@ func (s *settings) doSave() {
 	s.status.SetText(k.tr("Saving"))
 	s.show()
 	k.async(s, func(ctx context.Context) func() {
-		ns, err := sess.SetNotificationChannel(ctx, pid, key, ch)
+		ns, err := sess.SetNotificationSettings(ctx, pid, key, upd)
 		return func() {
 			s.saving = false
 			if err != nil {
@@ -151,12 +173,24 @@ func (s *settings) doSave() {
 			}
 			s.key.Done()
 			s.current = ns
-			s.chosen = ns.Channel
+			s.chosen, s.done = ns.Channel, completedVisits(ns)
 			s.show()
 			s.status.Importance = widget.SuccessImportance
 			s.status.SetText(k.trd("SettingsSaved", map[string]any{"Channel": k.channelText(ns.Channel)}))
 		}
 	})
+}
+
+// changed reports whether what is chosen differs from what is saved (the channel, or completed visits
+// where a channel is chosen).
+func (s *settings) changed() bool {
+	ns := s.current
+	return s.chosen != ns.Channel || s.chosen != api.None && s.done != completedVisits(ns)
+}
+
+// completedVisits is the person's choice of notices of completed visits (off where the backend says nothing).
+func completedVisits(ns *api.NotificationSettings) bool {
+	return ns.CompletedVisits != nil && *ns.CompletedVisits
 }
 
 func (k *Kiosk) channelText(ch api.NotificationChannel) string {

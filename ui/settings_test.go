@@ -44,9 +44,9 @@ func TestSettingsSave(t *testing.T) {
 	}
 	for _, text := range []string{
 		"Slik får du varsel i dag: SMS",
-		"Du får SMS til *** ** 234 når du har fått ei ny melding, og når eit besøk er endra eller utført.",
-		"Du får e-post til i****@example.no når du har fått ei ny melding, og når eit besøk er endra eller utført.",
-		"Du får både SMS og e-post når du har fått ei ny melding, og når eit besøk er endra eller utført.",
+		"Du får SMS til *** ** 234 når du har fått ei ny melding, og når eit besøk er endra eller avlyst.",
+		"Du får e-post til i****@example.no når du har fått ei ny melding, og når eit besøk er endra eller avlyst.",
+		"Du får både SMS og e-post når du har fått ei ny melding, og når eit besøk er endra eller avlyst.",
 		"Du får ikkje varsel. Du ser nye meldingar og endra besøk når du loggar inn.",
 	} {
 		if !h.hasText(text) {
@@ -93,6 +93,53 @@ func TestSettingsSave(t *testing.T) {
 	h.tap("Heim")
 	h.tapWhenReady("Varsel")
 	h.waitForText("Slik får du varsel i dag: Ingen varsel")
+	if h.hasText("Varsel også når eit besøk er utført") {
+		t.Error("the completed-visits choice is offered with no channel")
+	}
+}
+
+// TestSettingsCompletedVisits: the choice of notices of completed visits is the person's own, saved with
+// Lagre beside the channel and kept by the backend (demo Ingrid has it on); a channel change leaves it.
+func TestSettingsCompletedVisits(t *testing.T) {
+	env := backendtest.New(t)
+	h := newHarness(t, config.Config{API: env.URL, Lang: "nn"})
+	logIn(t, h, env, "p-ingrid")
+	h.tapWhenReady("Varsel")
+	h.waitForText("Slik får du varsel i dag: SMS")
+	s := h.k.cur.(*settings)
+	if !s.done || !s.save.Disabled() {
+		t.Fatalf("Ingrid's completed-visit notices: ticked %v, Lagre disabled %v; want ticked, disabled", s.done, s.save.Disabled())
+	}
+	saved := func() bool {
+		t.Helper()
+		ns, err := backendSession(t, env, "p-ingrid").NotificationSettings(context.Background(), "p-ingrid")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return completedVisits(ns)
+	}
+	h.tap("Varsel også når eit besøk er utført")
+	if s.done || s.save.Disabled() || !saved() {
+		t.Fatal("unticking did not untick, enable Lagre, or saved at once")
+	}
+	h.tap("Lagre")
+	h.waitForText("Lagra: SMS")
+	if saved() {
+		t.Error("the backend still sends notices of completed visits")
+	}
+	// A channel change keeps the choice as it is.
+	h.tap("E-post")
+	h.tap("Lagre")
+	h.waitForText("Lagra: E-post")
+	if saved() || s.done {
+		t.Error("changing the channel turned completed-visit notices on again")
+	}
+	h.tap("Varsel også når eit besøk er utført")
+	h.tap("Lagre")
+	h.waitFor("saved", func() bool { return !s.saving && s.save.Disabled() })
+	if !saved() {
+		t.Error("ticking it again was not saved")
+	}
 }
 
 func TestSettingsBokmal(t *testing.T) {
@@ -104,7 +151,7 @@ func TestSettingsBokmal(t *testing.T) {
 	h.tap("SMS og e-post")
 	h.tap("Lagre")
 	h.waitForText("Lagret: SMS og e-post")
-	if !h.hasText("Du får både SMS og e-post når du har fått en ny melding, og når et besøk er endret eller utført.") {
+	if !h.hasText("Du får både SMS og e-post når du har fått en ny melding, og når et besøk er endret eller avlyst.") {
 		t.Errorf("no bokmål explanation: %q", h.texts(false))
 	}
 }
