@@ -102,8 +102,8 @@ func TestEscapeUnderCage(t *testing.T) {
 	}
 	key := func(k string) func() error { return x("key", "--delay", "120", k) }
 	cx, cy := strconv.Itoa(w/2), strconv.Itoa(h/2)
-	lx, ly := strconv.Itoa(w/2), strconv.Itoa(h/5) // the logo on the welcome screen (long press: staff entry)
-	ax, ay := cx, strconv.Itoa(h*614/768)          // "Avbryt" on the staff PIN screen
+	lx, ly := strconv.Itoa(w/2), strconv.Itoa(h/5)              // the logo on the welcome screen (long press: staff entry)
+	ax, ay := strconv.Itoa(w*293/1024), strconv.Itoa(h*432/768) // "Avbryt" on the staff PIN screen, left of the PIN pad
 	// expect: what the attempt must do to the screen, compared with the first screenshot. The controls
 	// prove that the injected keys and pointer really reach the kiosk through cage (Ctrl+Alt+S and the long
 	// press open its staff PIN screen, "Avbryt" goes back), so a test whose input went nowhere fails
