@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,6 +95,9 @@ type world struct {
 	visits  atomic.Int64
 	home    string // the kiosk user's $HOME for the test
 	tmp     string // $TMPDIR for the test
+
+	mu       sync.Mutex
+	profiles []string // the profile directories of this world's browsers
 }
 
 func newWorld(t *testing.T) *world {
@@ -178,6 +182,9 @@ func (w *world) startWith(t *testing.T, exe string, policy browser.Policy) *visi
 	if err != nil {
 		t.Fatalf("browser.Start: %v\n%s", err, stderr.String())
 	}
+	w.mu.Lock()
+	w.profiles = append(w.profiles, b.ProfileDir)
+	w.mu.Unlock()
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("chromium's stderr:\n%s", stderr.String())
@@ -241,15 +248,34 @@ func (v *visit) wait() (*client.Session, error) {
 }
 
 // clean checks what is left after a login ended: checkGone for the kiosk user's $HOME and $TMPDIR, and no
-// Chromium file of this test in the system temporary directories either.
+// Chromium file of this world's browsers in the system temporary directories either (ownLeftovers).
 func (w *world) clean(t *testing.T, v *visit) {
 	t.Helper()
 	checkGone(t, v.b, w.home, w.tmp)
 	for _, d := range []string{"/tmp", "/dev/shm", "/var/tmp"} {
-		for _, f := range chromiumFiles(d) {
+		for _, f := range w.ownLeftovers(chromiumFiles(d)) {
 			t.Errorf("left behind: %s", f)
 		}
 	}
+}
+
+// ownLeftovers keeps of files those this world's browsers could have made: under its $HOME or $TMPDIR, or
+// a profile directory one of its browsers used (wherever the kiosk made it). go test runs packages in
+// parallel, and the browser tests of ui and cmd/helsekiosk make profile directories of the same name in
+// /tmp at the same time, under bases of their own: those are not this test's to judge.
+func (w *world) ownLeftovers(files []string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, f := range files {
+		for _, base := range append([]string{w.home, w.tmp}, w.profiles...) {
+			if f == base || strings.HasPrefix(f, base+string(filepath.Separator)) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // checkGone fails unless browser b left nothing: no process of its group and none whose command line
@@ -639,5 +665,37 @@ func TestLongTempDir(t *testing.T) {
 	}
 	if _, err := os.Stat(b.ProfileDir); !os.IsNotExist(err) {
 		t.Errorf("the profile %s is still there", b.ProfileDir)
+	}
+}
+
+// TestLeftoverCheckIsThisWorlds shows that clean's check of the system temporary directories can fail: a
+// profile directory left under the world's own $TMPDIR, or one of its browsers' profiles left in /tmp, is
+// reported; one under another test process's base in /tmp (ui's and cmd/helsekiosk's browser tests run at
+// the same time) is not.
+func TestLeftoverCheckIsThisWorlds(t *testing.T) {
+	w := &world{home: shortTempDir(t), tmp: shortTempDir(t)}
+	other := shortTempDir(t) // another process's base, as it would be
+	mk := func(parent string) string {
+		d, err := os.MkdirTemp(parent, browser.ProfilePrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	inTmp, inOther := mk(w.tmp), mk(other)
+	used := mk("/tmp") // a profile the kiosk made in /tmp (its $TMPDIR too deep), recorded as this world's
+	w.profiles = append(w.profiles, used)
+	unrecorded := mk("/tmp")
+	got := w.ownLeftovers(chromiumFiles("/tmp"))
+	for _, want := range []string{inTmp, used} {
+		if !slices.Contains(got, want) {
+			t.Errorf("the check misses this world's leftover %s: %v", want, got)
+		}
+	}
+	for _, not := range []string{inOther, unrecorded} {
+		if slices.Contains(got, not) {
+			t.Errorf("the check blames this world for %s: %v", not, got)
+		}
 	}
 }
