@@ -730,3 +730,26 @@ func TestLoginWindowKeys(t *testing.T) {
 		t.Error("not every key was tried")
 	}
 }
+
+// TestMarkersInWaitsForEarlierReports: a marker whose report arrives before that of a key the page got
+// earlier does not count until that report is in (the check would otherwise miss the key).
+func TestMarkersInWaitsForEarlierReports(t *testing.T) {
+	p := &keyPage{}
+	add := func(seq int, key string) {
+		p.events = append(p.events, pageEvent{ID: "a", Kind: "keydown", Key: key, Seq: seq})
+	}
+	p.events = append(p.events, pageEvent{ID: "a", Kind: "load", Seq: 1})
+	add(2, "A")
+	add(3, "b")
+	add(5, "z") // the page got 1 (Seq 4) first, but its report is still on its way
+	if n := p.markersIn("a"); n != 0 {
+		t.Fatalf("the marker counts with the report of Seq 4 missing: %d", n)
+	}
+	add(4, "1")
+	if n := p.markersIn("a"); n != 1 {
+		t.Fatalf("markersIn = %d once every report is in, want 1", n)
+	}
+	if n := p.markersIn("b"); n != 0 {
+		t.Fatalf("another page load's markers: %d", n)
+	}
+}
