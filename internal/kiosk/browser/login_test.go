@@ -577,24 +577,60 @@ func TestLoginWindowPolicy(t *testing.T) {
 }
 
 // try2 navigates the login window to url and returns where the page is and what it shows; exited when
-// the browser ended on it. (Chromium may swap the page's process on such a navigation, which ends
-// chromedp's session with it: each step connects afresh.)
+// the browser ended on it. The browser either shows the blocked page or ends, in its own time on a loaded
+// machine: try2 waits for one of the two (a minute at most; then it returns what the page shows). A
+// connection refused meanwhile is the browser going. (Chromium may swap the page's process on such a
+// navigation, which ends chromedp's session with it: each look connects afresh.)
 func try2(t *testing.T, v *visit, url string) (href, text string, exited bool) {
 	t.Helper()
 	v.page = attachPage(t, connect(t, v))
 	navErr := chromedp.Run(v.page, chromedp.Navigate(url))
-	select {
-	case <-v.b.Done():
-		return "", "", true
-	case <-time.After(300 * time.Millisecond):
+	for deadline := time.Now().Add(time.Minute); ; {
+		select {
+		case <-v.b.Done():
+			return "", "", true
+		default:
+		}
+		var err error
+		href, text, err = lookAt(t, v)
+		if (err == nil && href == "chrome-error://chromewebdata/") || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-v.b.Done():
+			return "", "", true
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	v.page = attachPage(t, connect(t, v))
-	_ = chromedp.Run(v.page, chromedp.Evaluate(`location.href`, &href),
-		chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
 	if navErr != nil {
 		text = navErr.Error() + " | " + text
 	}
 	return href, text, false
+}
+
+// lookAt connects to v's browser afresh and reads where its one page is and what it shows; an error when
+// it cannot (the browser going away). (Its contexts end with the test: cancelling one would close the page.)
+func lookAt(t *testing.T, v *visit) (href, text string, err error) {
+	bctx := connect(t, v)
+	ts, err := chromedp.Targets(bctx)
+	if err != nil {
+		return "", "", err
+	}
+	var page target.ID
+	for _, ti := range ts {
+		if ti.Type == "page" {
+			page = ti.TargetID
+		}
+	}
+	if page == "" {
+		return "", "", errors.New("no page target")
+	}
+	pctx, pcancel := chromedp.NewContext(bctx, chromedp.WithTargetID(page))
+	t.Cleanup(pcancel)
+	v.page = pctx
+	err = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
+		chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+	return href, text, err
 }
 
 // TestLoginWindowNoDevTools: with the kiosk's own policy (DeveloperToolsAvailability 2), not even the
