@@ -48,6 +48,13 @@ func newHarnessWith(t *testing.T, cfg config.Config, opts ...Option) *harness {
 	}
 	k.do = h.post
 	h.k = k
+	// Idleness advances only when the test says so. On the wall clock (no withClock) the idle watch would
+	// log the citizen out once a test has run for cfg.IdleTimeout of real time, which a loaded machine
+	// reaches mid-test: there the display reports input all the time (a citizen at the screen), unless the
+	// test gives its own idle source. A test of idleness runs on a testClock and advances it.
+	if _, onTestClock := k.clk.(*testClock); !onTestClock && k.inputIdle == nil {
+		k.inputIdle = func() (time.Duration, bool) { return 0, true }
+	}
 	k.win.Resize(fyne.NewSize(1280, 800))
 	t.Cleanup(func() {
 		k.logout(logoutCitizen)

@@ -412,20 +412,30 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 	cmd.Dir = home
 	cmd.Stdout, cmd.Stderr = &s.out, &s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true}
+	cmd.WaitDelay = 10 * time.Second // Wait returns even if something still holds the output open
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start cage: %v", err)
 	}
 	s.cage = cmd.Process.Pid
 	go func() { _ = cmd.Wait(); close(s.exited) }()
 	t.Cleanup(func() {
+		// Every wait here is bounded: cage's output is a pipe, and Wait waits for every process holding it
+		// (Xwayland, a kiosk) unless WaitDelay closes it.
 		for _, p := range s.sessionPIDs() {
 			_ = syscall.Kill(p, syscall.SIGTERM)
 		}
 		select {
 		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-s.exited
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-s.cage, syscall.SIGKILL) // cage's process group (Setpgid), then the rest
+			for _, p := range s.sessionPIDs() {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+			select {
+			case <-s.exited:
+			case <-time.After(30 * time.Second):
+				t.Errorf("cage %d did not end 30 s after SIGKILL (its output still held open?)", s.cage)
+			}
 		}
 		for _, p := range s.sessionPIDs() { // Xwayland, if it outlived cage
 			_ = syscall.Kill(p, syscall.SIGKILL)
@@ -435,8 +445,10 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 		}
 	})
 
-	// The kiosk (cage's child), its Xwayland display, and a first frame.
-	deadline := time.Now().Add(90 * time.Second)
+	// The kiosk (cage's child), its Xwayland display, and a first frame. Generous: a loaded machine
+	// starts cage, Xwayland and the kiosk slowly; the loop ends as soon as the window is there.
+	const startLimit = 4 * time.Minute
+	deadline := time.Now().Add(startLimit)
 	for {
 		select {
 		case <-s.exited:
@@ -444,10 +456,11 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 		case <-time.After(500 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no kiosk window under cage after 90 s (a kiosk found: %v; its DISPLAY, Xwayland's: %q); output:\n%s",
-				s.kiosk != 0, s.xwayland, s.out.String())
+			t.Fatalf("no kiosk window under cage after %v (kiosk %d, supervisor %d, DISPLAY %q); output:\n%s",
+				startLimit, s.kiosk, s.supervisor, s.xwayland, s.out.String())
 		}
-		if s.kiosk == 0 {
+		if s.kiosk == 0 || s.xwayland == "" {
+			s.kiosk, s.supervisor = 0, 0
 			for _, p := range children(s.cage) {
 				if strings.HasSuffix(readLink(p, "exe"), "/helsekiosk") {
 					s.kiosk = p
@@ -469,13 +482,12 @@ func startCageSession(t *testing.T, cage, xvfb, bin, backend string, args ...str
 					continue
 				}
 			}
+			// Read while the kiosk is in execve, /proc/PID/environ is empty though exe already names the
+			// kiosk (a loaded machine widens that window): look again on the next round.
 			s.xwayland = cagetest.Environ(s.kiosk)["DISPLAY"]
-		}
-		if s.xwayland == "" {
-			// Its environment is not readable yet (a child between the supervisor's fork and its exec, or
-			// one that just ended): look again, until the deadline.
-			s.kiosk, s.supervisor = 0, 0
-			continue
+			if s.xwayland == "" {
+				continue
+			}
 		}
 		if out := s.asUser("xdotool", "search", "--onlyvisible", "--name", "Helsekiosk"); strings.TrimSpace(out) != "" {
 			break

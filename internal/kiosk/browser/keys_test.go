@@ -120,6 +120,32 @@ func (p *keyPage) count(id string, f func(pageEvent) bool) int {
 	return n
 }
 
+// markersIn counts page load id's marker keys (keydown z) that the test has seen in order. The page reports
+// each event with a request of its own, numbered (Seq), and the reports may arrive out of order: a marker
+// counts only once every event the page numbered before it has been reported too, so that when the count
+// says the marker is back, every key the page got before it is here.
+func (p *keyPage) markersIn(id string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seen := map[int]bool{}
+	for _, e := range p.events {
+		if e.ID == id {
+			seen[e.Seq] = true
+		}
+	}
+	upTo := 0 // every event 1..upTo has been reported
+	for seen[upTo+1] {
+		upTo++
+	}
+	n := 0
+	for _, e := range p.events {
+		if e.ID == id && e.Kind == "keydown" && e.Key == "z" && e.Seq <= upTo {
+			n++
+		}
+	}
+	return n
+}
+
 func (p *keyPage) snapshot() (loads []string, typed int, others []string, events int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -269,7 +295,7 @@ func (r *keysRig) start() {
 			t.Fatalf("no key reaches the login page (window %s, focus %s, windows %v)\n%s", r.win, focus, r.windows(), r.stderr.String())
 		}
 	}
-	r.markers = r.page.count(r.id, func(e pageEvent) bool { return e.Kind == "keydown" && e.Key == "z" })
+	r.markers = r.page.markersIn(r.id)
 }
 
 // poll waits, polling, until ok or the time is up (then the test fails), or the browser ended.
@@ -290,8 +316,8 @@ func (r *keysRig) poll(what string, d time.Duration, ok func() bool) {
 }
 
 // marker presses the marker key (z) and waits until the page has it; false if it does not come within d
-// or the browser ends first. Keys reach the page in order, so the marker coming back means every key
-// before it has been handled by the browser.
+// or the browser ends first. Keys reach the page in order, so the marker coming back (in order: markersIn)
+// means every key before it has been handled by the browser and reported to the test.
 func (r *keysRig) marker(d time.Duration) bool {
 	r.markers++
 	want := r.markers
@@ -300,7 +326,7 @@ func (r *keysRig) marker(d time.Duration) bool {
 	}
 	deadline := time.After(d)
 	for {
-		if r.page.count(r.id, func(e pageEvent) bool { return e.Kind == "keydown" && e.Key == "z" }) >= want {
+		if r.page.markersIn(r.id) >= want {
 			return true
 		}
 		select {
@@ -702,5 +728,28 @@ func TestLoginWindowKeys(t *testing.T) {
 	t.Logf("the login window's keys (chromium --kiosk, the kiosk's policy, no window manager):\n| Key | Effect |\n|---|---|\n%s", strings.Join(table, "\n"))
 	if len(table) != len(cases) {
 		t.Error("not every key was tried")
+	}
+}
+
+// TestMarkersInWaitsForEarlierReports: a marker whose report arrives before that of a key the page got
+// earlier does not count until that report is in (the check would otherwise miss the key).
+func TestMarkersInWaitsForEarlierReports(t *testing.T) {
+	p := &keyPage{}
+	add := func(seq int, key string) {
+		p.events = append(p.events, pageEvent{ID: "a", Kind: "keydown", Key: key, Seq: seq})
+	}
+	p.events = append(p.events, pageEvent{ID: "a", Kind: "load", Seq: 1})
+	add(2, "A")
+	add(3, "b")
+	add(5, "z") // the page got 1 (Seq 4) first, but its report is still on its way
+	if n := p.markersIn("a"); n != 0 {
+		t.Fatalf("the marker counts with the report of Seq 4 missing: %d", n)
+	}
+	add(4, "1")
+	if n := p.markersIn("a"); n != 1 {
+		t.Fatalf("markersIn = %d once every report is in, want 1", n)
+	}
+	if n := p.markersIn("b"); n != 0 {
+		t.Fatalf("another page load's markers: %d", n)
 	}
 }

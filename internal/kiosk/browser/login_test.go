@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,9 +93,11 @@ type world struct {
 	ps      testop.Personas
 	outside *httptest.Server
 	visits  atomic.Int64
-	home    string          // the kiosk user's $HOME for the test
-	tmp     string          // $TMPDIR for the test
-	before  map[string]bool // the profile directories in the shared temporary directories before the test
+	home    string // the kiosk user's $HOME for the test
+	tmp     string // $TMPDIR for the test
+
+	mu       sync.Mutex
+	profiles []string // the profile directories of this world's browsers
 }
 
 func newWorld(t *testing.T) *world {
@@ -116,12 +119,6 @@ func newWorld(t *testing.T) *world {
 	w.home, w.tmp = shortTempDir(t), shortTempDir(t)
 	t.Setenv("HOME", w.home)
 	t.Setenv("TMPDIR", w.tmp)
-	w.before = map[string]bool{}
-	for _, d := range sharedTempDirs {
-		for _, f := range chromiumFiles(d) {
-			w.before[f] = true
-		}
-	}
 	return w
 }
 
@@ -185,6 +182,9 @@ func (w *world) startWith(t *testing.T, exe string, policy browser.Policy) *visi
 	if err != nil {
 		t.Fatalf("browser.Start: %v\n%s", err, stderr.String())
 	}
+	w.mu.Lock()
+	w.profiles = append(w.profiles, b.ProfileDir)
+	w.mu.Unlock()
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("chromium's stderr:\n%s", stderr.String())
@@ -248,21 +248,35 @@ func (v *visit) wait() (*client.Session, error) {
 }
 
 // clean checks what is left after a login ended: checkGone for the kiosk user's $HOME and $TMPDIR, and no
-// Chromium file of this test in the system temporary directories either.
+// Chromium file of this world's browsers in the system temporary directories either (ownLeftovers).
 func (w *world) clean(t *testing.T, v *visit) {
 	t.Helper()
 	checkGone(t, v.b, w.home, w.tmp)
-	for _, d := range sharedTempDirs {
-		for _, f := range chromiumFiles(d) {
-			if !w.before[f] { // (one there before the test is another's, not this browser's)
-				t.Errorf("left behind: %s", f)
-			}
+	for _, d := range []string{"/tmp", "/dev/shm", "/var/tmp"} {
+		for _, f := range w.ownLeftovers(chromiumFiles(d)) {
+			t.Errorf("left behind: %s", f)
 		}
 	}
 }
 
-// sharedTempDirs are the temporary directories every process may write to.
-var sharedTempDirs = []string{"/tmp", "/dev/shm", "/var/tmp"}
+// ownLeftovers keeps of files those this world's browsers could have made: under its $HOME or $TMPDIR, or
+// a profile directory one of its browsers used (wherever the kiosk made it). go test runs packages in
+// parallel, and the browser tests of ui and cmd/helsekiosk make profile directories of the same name in
+// /tmp at the same time, under bases of their own: those are not this test's to judge.
+func (w *world) ownLeftovers(files []string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, f := range files {
+		for _, base := range append([]string{w.home, w.tmp}, w.profiles...) {
+			if f == base || strings.HasPrefix(f, base+string(filepath.Separator)) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
 
 // checkGone fails unless browser b left nothing: no process of its group and none whose command line
 // names its profile, the profile directory gone, and each of dirs empty, with no Chromium file under it.
@@ -596,39 +610,32 @@ func TestLoginWindowPolicy(t *testing.T) {
 }
 
 // try2 navigates the login window to url and returns where the page is and what it shows; exited when
-// the browser ended on it. (Chromium may swap the page's process on such a navigation, which ends
-// chromedp's session with it: each step connects afresh.)
+// the browser ended on it. The browser either shows the blocked page or ends, in its own time on a loaded
+// machine: try2 waits for one of the two (a minute at most; then it returns what the page shows). A
+// connection refused meanwhile is the browser going. (Chromium may swap the page's process on such a
+// navigation, which ends chromedp's session with it: each look connects afresh.)
 func try2(t *testing.T, v *visit, url string) (href, text string, exited bool) {
 	t.Helper()
 	v.page = attachPage(t, connect(t, v))
 	// A mark on the page before: the page after the navigation is a new document, without it.
 	_ = chromedp.Run(v.page, chromedp.Evaluate(`window.__hkBefore = true`, nil))
 	navErr := chromedp.Run(v.page, chromedp.Navigate(url))
-	// Either the browser ends (chrome://settings in an app window) or a new document is shown (the blocked
-	// page, or an allowed one): wait for one of the two events; the deadline only bounds a failure.
-	deadline := time.Now().Add(time.Minute)
-	for {
+	for deadline := time.Now().Add(time.Minute); ; {
 		select {
 		case <-v.b.Done():
 			return "", "", true
 		default:
 		}
-		var fresh bool
-		// (A page context is cancelled only when the test ends: cancelling it closes the page.)
-		if page, cancel := tryAttach(v); page != nil {
-			t.Cleanup(cancel)
-			err := chromedp.Run(page, chromedp.Evaluate(`window.__hkBefore !== true && document.readyState === "complete"`, &fresh),
-				chromedp.Evaluate(`location.href`, &href),
-				chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
-			if err == nil && fresh {
-				v.page = page
-				break
-			}
+		var err error
+		href, text, err = lookAt(t, v)
+		if (err == nil && href == "chrome-error://chromewebdata/") || time.Now().After(deadline) {
+			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: neither the browser ended nor a new page came within a minute (at %s)", url, href)
+		select {
+		case <-v.b.Done():
+			return "", "", true
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if navErr != nil {
 		text = navErr.Error() + " | " + text
@@ -636,27 +643,29 @@ func try2(t *testing.T, v *visit, url string) (href, text string, exited bool) {
 	return href, text, false
 }
 
-// tryAttach attaches to the browser's page target, as attachPage, but reports a browser that is going
-// (no DevTools connection, no page) with a nil context instead of failing the test. cancel ends the
-// connection.
-func tryAttach(v *visit) (page context.Context, cancel func()) {
-	actx, acancel := chromedp.NewRemoteAllocator(v.ctx, v.b.DevToolsURL, chromedp.NoModifyURL)
-	bctx, bcancel := chromedp.NewContext(actx)
-	closeConn := func() { bcancel(); acancel() }
-	cancel = closeConn
+// lookAt connects to v's browser afresh and reads where its one page is and what it shows; an error when
+// it cannot (the browser going away). (Its contexts end with the test: cancelling one would close the page.)
+func lookAt(t *testing.T, v *visit) (href, text string, err error) {
+	bctx := connect(t, v)
 	ts, err := chromedp.Targets(bctx)
 	if err != nil {
-		cancel() // no page attached: this closes only the connection
-		return nil, nil
+		return "", "", err
 	}
+	var page target.ID
 	for _, ti := range ts {
 		if ti.Type == "page" {
-			pctx, pcancel := chromedp.NewContext(bctx, chromedp.WithTargetID(ti.TargetID))
-			return pctx, func() { pcancel(); closeConn() }
+			page = ti.TargetID
 		}
 	}
-	cancel()
-	return nil, nil
+	if page == "" {
+		return "", "", errors.New("no page target")
+	}
+	pctx, pcancel := chromedp.NewContext(bctx, chromedp.WithTargetID(page))
+	t.Cleanup(pcancel)
+	v.page = pctx
+	err = chromedp.Run(pctx, chromedp.Evaluate(`location.href`, &href),
+		chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &text))
+	return href, text, err
 }
 
 // TestLoginWindowNoDevTools: with the kiosk's own policy (DeveloperToolsAvailability 2), not even the
@@ -727,5 +736,37 @@ func TestLongTempDir(t *testing.T) {
 	}
 	if _, err := os.Stat(b.ProfileDir); !os.IsNotExist(err) {
 		t.Errorf("the profile %s is still there", b.ProfileDir)
+	}
+}
+
+// TestLeftoverCheckIsThisWorlds shows that clean's check of the system temporary directories can fail: a
+// profile directory left under the world's own $TMPDIR, or one of its browsers' profiles left in /tmp, is
+// reported; one under another test process's base in /tmp (ui's and cmd/helsekiosk's browser tests run at
+// the same time) is not.
+func TestLeftoverCheckIsThisWorlds(t *testing.T) {
+	w := &world{home: shortTempDir(t), tmp: shortTempDir(t)}
+	other := shortTempDir(t) // another process's base, as it would be
+	mk := func(parent string) string {
+		d, err := os.MkdirTemp(parent, browser.ProfilePrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	inTmp, inOther := mk(w.tmp), mk(other)
+	used := mk("/tmp") // a profile the kiosk made in /tmp (its $TMPDIR too deep), recorded as this world's
+	w.profiles = append(w.profiles, used)
+	unrecorded := mk("/tmp")
+	got := w.ownLeftovers(chromiumFiles("/tmp"))
+	for _, want := range []string{inTmp, used} {
+		if !slices.Contains(got, want) {
+			t.Errorf("the check misses this world's leftover %s: %v", want, got)
+		}
+	}
+	for _, not := range []string{inOther, unrecorded} {
+		if slices.Contains(got, not) {
+			t.Errorf("the check blames this world for %s: %v", not, got)
+		}
 	}
 }
