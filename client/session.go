@@ -168,7 +168,7 @@ func (s *Session) token(ctx context.Context) (string, error) {
 // tells the backend (POST /v1/logout with the access token), which refuses that access token from then on
 // whoever issued it – an OP that cannot revoke a JWT access token (400 unsupported_token_type) leaves it
 // valid at the OP until its exp, but not at the backend. Each answer is logged (never a token); the error is
-// only for logging, the session is over either way.
+// only for logging, the session is over either way. The backend is told while the OP revokes.
 func (s *Session) Logout(ctx context.Context) error {
 	s.refreshMu.Lock() // a refresh under way finishes first, so its new tokens are the ones revoked
 	s.mu.Lock()
@@ -179,15 +179,25 @@ func (s *Session) Logout(ctx context.Context) error {
 	if tok == nil {
 		return nil
 	}
+	// The backend and the OP at once, each within ctx: a slow or unreachable OP must not use up the time the
+	// backend's logout needs (the only thing that ends a JWT access token the OP cannot revoke), nor the
+	// reverse. The errors come back in a fixed order: the OP's refresh and access token, then the backend.
+	var (
+		wg         sync.WaitGroup
+		backendErr error
+	)
+	if tok.AccessToken != "" {
+		wg.Go(func() { backendErr = s.c.BackendLogout(ctx, tok.AccessToken) })
+	}
 	var errs []error
-	if tok.RefreshToken != "" { // first: it is the one that lives
+	if tok.RefreshToken != "" { // at the OP: the refresh token first, it is the one that lives
 		errs = append(errs, s.c.revoke(ctx, tok.RefreshToken, "refresh_token", RevokeLogout))
 	}
 	if tok.AccessToken != "" {
 		errs = append(errs, s.c.revoke(ctx, tok.AccessToken, "access_token", RevokeLogout))
-		errs = append(errs, s.c.BackendLogout(ctx, tok.AccessToken))
 	}
-	return errors.Join(errs...)
+	wg.Wait()
+	return errors.Join(append(errs, backendErr)...)
 }
 
 // BackendLogout tells the backend that the visit of accessToken is over (POST /v1/logout, the contract's
