@@ -28,31 +28,9 @@ func TestSmokeWindowFitsAtExtraLarge(t *testing.T) {
 	bin := buildKiosk(ctx, t)
 	display := startXvfb(t, xvfb) // 1280x800
 
-	var out lockedBuffer
-	kiosk := exec.Command(bin, "--lang", "nb", "--text-size", "xlarge", "--config-dir", t.TempDir())
-	kiosk.Env = kioskEnv(t, display)
-	kiosk.Stdout, kiosk.Stderr = &out, &out
-	if err := kiosk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- kiosk.Wait() }()
-	t.Cleanup(func() { _ = kiosk.Process.Kill(); <-exited })
-	alive := func(step string, wait time.Duration) {
-		t.Helper()
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("helsekiosk died %s (%v); output:\n%s", step, err, out.String())
-		case <-time.After(wait):
-		}
-	}
-	for start := time.Now(); !windowFound(display); {
-		if time.Since(start) > time.Minute {
-			t.Fatalf("no window; output:\n%s", out.String())
-		}
-		alive("before its window appeared", 300*time.Millisecond)
-	}
+	k := startKiosk(t, bin, display, windowFound, "--lang", "nb", "--text-size", "xlarge", "--config-dir", t.TempDir())
+	out := k.out
+	alive := func(step string, wait time.Duration) { t.Helper(); k.alive(t, step, wait) }
 	xdo := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(xdotool, args...)

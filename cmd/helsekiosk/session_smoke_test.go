@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -28,33 +27,10 @@ func TestSmokeSessionUnderXvfb(t *testing.T) {
 	bin := buildKiosk(ctx, t)
 	display := startXvfb(t, xvfb)
 
-	var out lockedBuffer
 	dir := t.TempDir()
-	kiosk := exec.Command(bin, "--lang", "nn", "--idle-timeout", "10s", "--idle-warning", "5s", "--config-dir", dir)
-	kiosk.Env = kioskEnv(t, display)
-	kiosk.Stdout, kiosk.Stderr = &out, &out
-	if err := kiosk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- kiosk.Wait() }()
-	t.Cleanup(func() { _ = kiosk.Process.Kill(); <-exited })
-
-	alive := func(step string, wait time.Duration) {
-		t.Helper()
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("helsekiosk died %s (%v); output:\n%s", step, err, out.String())
-		case <-time.After(wait):
-		}
-	}
-	for start := time.Now(); !windowFound(display); {
-		if time.Since(start) > time.Minute {
-			t.Fatalf("no window; output:\n%s", out.String())
-		}
-		alive("before its window appeared", 300*time.Millisecond)
-	}
+	k := startKiosk(t, bin, display, windowFound, "--lang", "nn", "--idle-timeout", "10s", "--idle-warning", "5s", "--config-dir", dir)
+	out := k.out
+	alive := func(step string, wait time.Duration) { t.Helper(); k.alive(t, step, wait) }
 	// until polls cond every 100 ms: the kiosk dying fails the test, and so does a deadline that only
 	// bounds a failure.
 	until := func(what string, cond func() bool) {

@@ -231,6 +231,46 @@ func kioskEnv(t *testing.T, display string) []string {
 	)
 }
 
+// runningKiosk is the kiosk binary started on a display for a smoke test: its output, and alive, which
+// waits d for the kiosk to die and fails the test (naming step) if it does.
+type runningKiosk struct {
+	out    *lockedBuffer
+	exited chan error
+}
+
+// startKiosk starts bin with args on display (kioskEnv), killed when the test ends, and waits up to a minute
+// for its window; the kiosk dying meanwhile fails the test.
+func startKiosk(t *testing.T, bin, display string, windowFound func(string) bool, args ...string) *runningKiosk {
+	t.Helper()
+	k := &runningKiosk{out: &lockedBuffer{}, exited: make(chan error, 1)}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = kioskEnv(t, display)
+	cmd.Stdout, cmd.Stderr = k.out, k.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { k.exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-k.exited })
+	for start := time.Now(); !windowFound(display); {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("no window; output:\n%s", k.out.String())
+		}
+		k.alive(t, "before its window appeared", 300*time.Millisecond)
+	}
+	return k
+}
+
+// alive waits d and fails the test if the kiosk died meanwhile (step says when).
+func (k *runningKiosk) alive(t *testing.T, step string, d time.Duration) {
+	t.Helper()
+	select {
+	case err := <-k.exited:
+		k.exited <- err
+		t.Fatalf("helsekiosk died %s (%v); output:\n%s", step, err, k.out.String())
+	case <-time.After(d):
+	}
+}
+
 // lockedBuffer is a bytes.Buffer safe for the concurrent writes of a child's stdout and stderr.
 type lockedBuffer struct {
 	mu  sync.Mutex
